@@ -1,0 +1,34 @@
+import type { MisfirePolicy, ScheduleSpec } from "./model.ts";
+import { lastSlotAtOrBefore, nextSlot } from "./schedule.ts";
+
+/** What to do with one claimed slot. */
+export interface SlotPlan {
+  /** The slot to deliver (its `scheduled_at`), or null to deliver nothing (SKIP). */
+  readonly deliver: number | null;
+  /** The slot to commit after the delivery (or at once when nothing is delivered); null deletes. */
+  readonly next: number | null;
+}
+
+/**
+ * Applies the misfire policy to a slot claimed at `now`. A slot is missed when claimed more
+ * than `graceMs` after it fell due. CATCH_UP delivers it (the next slot, still in the past,
+ * is claimed again at once, so missed slots run one at a time); FAST_FORWARD delivers only the
+ * latest missed slot and continues after now; SKIP delivers none. A one-off always runs.
+ */
+export function planSlot(
+  spec: ScheduleSpec,
+  policy: MisfirePolicy,
+  graceMs: number,
+  slot: number,
+  now: number,
+): SlotPlan {
+  if (spec.kind === "at" || now - slot <= graceMs || policy === "catch_up") {
+    return { deliver: slot, next: nextSlot(spec, slot) };
+  }
+  const { latest, following } = lastSlotAtOrBefore(spec, slot, now);
+  // The latest slot may itself be on time (within grace): then even SKIP runs it.
+  if (policy === "fast_forward" || now - latest <= graceMs) {
+    return { deliver: latest, next: following };
+  }
+  return { deliver: null, next: following };
+}

@@ -1,0 +1,79 @@
+/**
+ * The records Partitura stores and computes with. Times are epoch milliseconds (UTC) and
+ * args are the protobuf encoding of a google.protobuf.Struct (empty = none), which the stores
+ * keep as opaque bytes: compact, and never re-encoded on the hot path.
+ */
+
+/** When an instance falls due. */
+export type ScheduleSpec =
+  | { readonly kind: "cron"; readonly cron: string; readonly timezone: string }
+  | { readonly kind: "interval"; readonly intervalMs: number }
+  | { readonly kind: "at"; readonly atMs: number };
+
+export type ExecutionMode = "at_least_once" | "at_most_once";
+export type FailureMode = "none" | "unlock" | "commit";
+export type MisfirePolicy = "catch_up" | "fast_forward" | "skip";
+
+/** A task definition with every default applied. */
+export interface TaskRecord {
+  readonly name: string;
+  readonly dynamic: boolean;
+  /** Required when static; the default for instances when dynamic. */
+  readonly schedule: ScheduleSpec | undefined;
+  /** At least 1. */
+  readonly partitionCount: number;
+  readonly executionMode: ExecutionMode;
+  readonly failureMode: FailureMode;
+  readonly leaseMs: number;
+  readonly misfirePolicy: MisfirePolicy;
+  readonly misfireGraceMs: number;
+  readonly defaultArgs: Uint8Array;
+  readonly enabled: boolean;
+}
+
+/** What a caller asks a store to create or update: an instance without its stored state. */
+export interface InstanceDraft {
+  readonly name: string;
+  readonly partition: number;
+  /** Empty when the name is hashed. */
+  readonly partitionKey: string;
+  readonly schedule: ScheduleSpec;
+  readonly args: Uint8Array;
+  /** The first slot, computed by the caller from the schedule and `now`. */
+  readonly nextRunAt: number;
+}
+
+/** One stored instance. */
+export interface InstanceRecord extends InstanceDraft {
+  readonly task: string;
+  /** Epoch ms until which a lease (or a retry delay) holds it; 0 when unlocked. */
+  readonly lockedUntil: number;
+  /** Bumped by every claim, commit and release: the fencing token of a lease. */
+  readonly version: number;
+  /** New whenever the instance is created again, so a stale lease never touches a newer one. */
+  readonly incarnation: number;
+  /** Deliveries of the current slot so far. */
+  readonly attempt: number;
+  readonly createdAt: number;
+  /** The partition count the instance was placed with (for later repartitioning). */
+  readonly partitionCount: number;
+  /** Who holds the lease, for logs; empty when unlocked. */
+  readonly leaseOwner: string;
+}
+
+/** Identifies one lease: an instance at one version of one incarnation. */
+export interface LeaseRef {
+  readonly task: string;
+  readonly partition: number;
+  readonly name: string;
+  readonly version: number;
+  readonly incarnation: number;
+}
+
+/** The outcome of a lease operation on one item. */
+export type LeaseStatus = "ok" | "lease_lost" | "not_found";
+
+/** The ready time of an instance: when a claim may take it. */
+export function readyAt(instance: Pick<InstanceRecord, "nextRunAt" | "lockedUntil">): number {
+  return Math.max(instance.nextRunAt, instance.lockedUntil);
+}

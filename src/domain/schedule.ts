@@ -1,0 +1,153 @@
+import { CronExpressionParser } from "cron-parser";
+import { invalid, toError } from "./errors.ts";
+import type { ScheduleSpec } from "./model.ts";
+
+/*
+ * Schedule math. Pure: every function takes the instant it reasons from as an argument.
+ *
+ * Cron follows cron-parser's field order: 5 fields, or 6 with seconds first. Its time-zone
+ * arithmetic already follows RFC 5545 (a local time inside a spring-forward gap is read with
+ * the offset before the gap; a repeated local time means its first occurrence; a wildcard or
+ * stepped hour fires in every real hour); test/domain pins that behaviour with reference days.
+ */
+
+/** The longest cron expression we accept; keeps parser work per request bounded. */
+const MAX_CRON_LENGTH = 256;
+
+const knownZones = new Map<string, boolean>();
+
+/** True when `zone` is an IANA time zone this runtime knows. */
+export function isTimeZone(zone: string): boolean {
+  let known = knownZones.get(zone);
+  if (known === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: zone });
+      known = true;
+    } catch {
+      // RangeError is the runtime's way of saying "unknown zone": that is the answer, not a fault.
+      known = false;
+    }
+    knownZones.set(zone, known);
+  }
+  return known;
+}
+
+/**
+ * Throws INVALID_ARGUMENT (naming `field`) unless the schedule can be run: a cron of 5 or 6
+ * fields that fires at least once, in a known zone; an interval of at least 1 ms; an `at`
+ * that is a valid instant.
+ */
+export function checkSchedule(field: string, spec: ScheduleSpec, now: number): void {
+  switch (spec.kind) {
+    case "cron": {
+      if (!isTimeZone(spec.timezone)) {
+        throw invalid(`${field}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
+      }
+      const fields = spec.cron.trim().split(/\s+/);
+      if (spec.cron.length > MAX_CRON_LENGTH || (fields.length !== 5 && fields.length !== 6)) {
+        throw invalid(
+          `${field}.cron`,
+          `"${spec.cron}" must have 5 fields (min hour dom mon dow) or 6 with seconds first`,
+        );
+      }
+      try {
+        cronNext(spec.cron, spec.timezone, now);
+      } catch (thrown) {
+        throw invalid(`${field}.cron`, `"${spec.cron}" is not a valid cron: ${toError(thrown).message}`);
+      }
+      return;
+    }
+    case "interval":
+      if (!Number.isFinite(spec.intervalMs) || spec.intervalMs < 1) {
+        throw invalid(`${field}.interval`, "must be at least 1 ms");
+      }
+      return;
+    case "at":
+      if (!Number.isFinite(spec.atMs)) throw invalid(`${field}.at`, "must be a valid timestamp");
+      return;
+  }
+}
+
+/** The first slot of a new instance scheduled at `now`. */
+export function firstSlot(spec: ScheduleSpec, now: number): number {
+  switch (spec.kind) {
+    case "cron":
+      return cronNext(spec.cron, spec.timezone, now);
+    case "interval":
+      return now + spec.intervalMs;
+    case "at":
+      return spec.atMs;
+  }
+}
+
+/** The slot after `slot`, or null when the schedule has no more (a one-off). */
+export function nextSlot(spec: ScheduleSpec, slot: number): number | null {
+  switch (spec.kind) {
+    case "cron":
+      return cronNext(spec.cron, spec.timezone, slot);
+    case "interval":
+      return slot + spec.intervalMs;
+    case "at":
+      return null;
+  }
+}
+
+/**
+ * The latest slot at or before `now`, starting from `slot` (which is itself at or before now),
+ * and the first slot after now. Intervals are arithmetic; crons step, bounded, because a
+ * minute-cron missed for a year is half a million steps: past the bound the latest slot is
+ * approximated by stepping from just before `now`, which is exact for any cron whose gaps are
+ * shorter than that window.
+ */
+export function lastSlotAtOrBefore(
+  spec: ScheduleSpec,
+  slot: number,
+  now: number,
+): { latest: number; following: number | null } {
+  if (spec.kind === "at") return { latest: slot, following: null };
+  if (spec.kind === "interval") {
+    const steps = Math.floor((now - slot) / spec.intervalMs);
+    const latest = slot + Math.max(0, steps) * spec.intervalMs;
+    return { latest, following: latest + spec.intervalMs };
+  }
+  let latest = slot;
+  let following = cronNext(spec.cron, spec.timezone, latest);
+  for (let i = 0; following <= now && i < 1000; i++) {
+    latest = following;
+    following = cronNext(spec.cron, spec.timezone, latest);
+  }
+  if (following <= now) {
+    // Too many missed slots to walk: find the last one within the day before `now`.
+    latest = cronNext(spec.cron, spec.timezone, now - 86_400_000);
+    following = cronNext(spec.cron, spec.timezone, latest);
+    while (following <= now) {
+      latest = following;
+      following = cronNext(spec.cron, spec.timezone, latest);
+    }
+  }
+  return { latest, following };
+}
+
+/*
+ * cron-parser's next() costs tens of microseconds in a zone. Recurring instances of one cron
+ * share slots, so a small cache keyed by (expression, zone, instant) turns the per-execution
+ * cost into a map lookup for all but the first instance to reach each slot.
+ */
+const CACHE_LIMIT = 10_000;
+const cronCache = new Map<string, number>();
+
+/** The first cron slot strictly after `after` (epoch ms), in `timezone`. */
+export function cronNext(cron: string, timezone: string, after: number): number {
+  const key = `${after}|${timezone}|${cron}`;
+  const cached = cronCache.get(key);
+  if (cached !== undefined) return cached;
+  const next = CronExpressionParser.parse(cron, {
+    tz: timezone,
+    currentDate: new Date(after),
+  })
+    .next()
+    .getTime();
+  if (cronCache.size >= CACHE_LIMIT) cronCache.clear();
+  cronCache.set(key, next);
+  return next;
+}

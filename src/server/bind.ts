@@ -1,0 +1,125 @@
+import type { DescMessage, DescMethod, MessageShape } from "@bufbuild/protobuf";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+
+/*
+ * protobuf-es generates descriptors but no grpc-js code, so this one adapter turns a generated
+ * GenService plus plain async handlers into a grpc-js ServiceDefinition. Handlers throw
+ * PartituraError; the status code is chosen here, at the edge, and only PartituraError
+ * messages reach clients: anything else is logged and answered INTERNAL.
+ */
+
+type Req<M> = M extends { input: infer I extends DescMessage } ? MessageShape<I> : never;
+type Res<M> = M extends { output: infer O extends DescMessage } ? MessageShape<O> : never;
+
+/** A unary handler. */
+export type UnaryHandler<M> = (
+  request: Req<M>,
+  call: grpc.ServerUnaryCall<Req<M>, Res<M>>,
+) => Promise<Res<M>>;
+
+/** A server-streaming handler: it writes through `call` and resolves when the stream ends. */
+export type StreamHandler<M> = (
+  request: Req<M>,
+  call: grpc.ServerWritableStream<Req<M>, Res<M>>,
+) => Promise<void>;
+
+/** A bidi-streaming handler (reflection): it owns the call until it ends it. */
+export type DuplexHandler<M> = (call: grpc.ServerDuplexStream<Req<M>, Res<M>>) => void;
+
+/** One handler per method of `S`, typed by the method kind. */
+export type ServiceHandlers<S extends GenServiceMethods> = {
+  [K in keyof S]: S[K] extends { methodKind: "unary" }
+    ? UnaryHandler<S[K]>
+    : S[K] extends { methodKind: "server_streaming" }
+      ? StreamHandler<S[K]>
+      : S[K] extends { methodKind: "bidi_streaming" }
+        ? DuplexHandler<S[K]>
+        : never;
+};
+
+const statusOf: Record<ErrorCode, grpc.status> = {
+  [ErrorCode.InvalidArgument]: grpc.status.INVALID_ARGUMENT,
+  [ErrorCode.NotFound]: grpc.status.NOT_FOUND,
+  [ErrorCode.AlreadyExists]: grpc.status.ALREADY_EXISTS,
+  [ErrorCode.FailedPrecondition]: grpc.status.FAILED_PRECONDITION,
+  [ErrorCode.Unavailable]: grpc.status.UNAVAILABLE,
+  [ErrorCode.Internal]: grpc.status.INTERNAL,
+};
+
+/** Maps a thrown value to the error a client may see; logs causes it must not. */
+export function toServiceError(thrown: unknown, logger: Logger, method: string): Partial<grpc.ServiceError> {
+  if (thrown instanceof PartituraError) {
+    if (thrown.code === ErrorCode.Internal || thrown.code === ErrorCode.Unavailable) {
+      logger.warn({ err: thrown.cause ?? thrown, method }, thrown.message);
+    }
+    return { code: statusOf[thrown.code], details: thrown.message };
+  }
+  logger.error({ err: toError(thrown), method }, "unexpected error in handler");
+  return { code: grpc.status.INTERNAL, details: "internal error; see the server log" };
+}
+
+/** The grpc-js definition and implementation of one generated service. */
+export function bindService<S extends GenServiceMethods>(
+  service: GenService<S>,
+  handlers: ServiceHandlers<S>,
+  logger: Logger,
+): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
+  const definition: Record<
+    string,
+    grpc.MethodDefinition<MessageShape<DescMessage>, MessageShape<DescMessage>>
+  > = {};
+  const implementation: grpc.UntypedServiceImplementation = {};
+  for (const method of service.methods as DescMethod[]) {
+    const path = `/${service.typeName}/${method.name}`;
+    definition[method.localName] = {
+      path,
+      requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
+      responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
+      requestSerialize: (value: MessageShape<DescMessage>) =>
+        Buffer.from(toBinary(method.output === method.input ? method.input : method.input, value)),
+      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      responseSerialize: (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.output, value)),
+      responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
+      originalName: method.name,
+    };
+    const handler = (handlers as Record<string, unknown>)[method.localName];
+    if (typeof handler !== "function") throw new Error(`no handler for ${path}`);
+    implementation[method.localName] = adapt(method, handler, logger, path);
+  }
+  return { definition: definition as grpc.ServiceDefinition, implementation };
+}
+
+function adapt(method: DescMethod, handler: unknown, logger: Logger, path: string): grpc.UntypedHandleCall {
+  switch (method.methodKind) {
+    case "unary": {
+      const h = handler as (req: unknown, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<unknown>;
+      return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        h(call.request, call).then(
+          (response) => callback(null, response),
+          (thrown: unknown) => callback(toServiceError(thrown, logger, path)),
+        );
+      };
+    }
+    case "server_streaming": {
+      const h = handler as (req: unknown, call: grpc.ServerWritableStream<unknown, unknown>) => Promise<void>;
+      return (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        h(call.request, call).then(
+          () => {
+            if (!call.writableEnded) call.end();
+          },
+          (thrown: unknown) => {
+            if (!call.writableEnded) call.destroy(toServiceError(thrown, logger, path) as Error);
+          },
+        );
+      };
+    }
+    case "bidi_streaming":
+      return handler as grpc.UntypedHandleCall;
+    default:
+      throw new Error(`${path}: client streaming is not used by Partitura`);
+  }
+}

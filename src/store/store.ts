@@ -1,0 +1,147 @@
+import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
+
+/**
+ * The Store contract: high-level operations only. No ioredis, DynamoDB or SQLite type crosses
+ * it, each adapter owns its connections, and every adapter throws only PartituraError (mapped
+ * from its own failures) so callers see the same thing whatever the store. Times come in as
+ * arguments (`now`), never from the store's clock. Every batch operation answers per item, in
+ * the order of its input.
+ *
+ * The conformance suite in test/store-conformance runs the same cases against every adapter.
+ */
+export interface Store {
+  /** A short name for logs and metrics: "sqlite", "redis", "redis-cluster", "dynamodb". */
+  readonly kind: string;
+
+  /** Resolves once the store answers (tables created, scripts loaded); throws UNAVAILABLE. */
+  ready(): Promise<void>;
+  /** True while the store answers; cheap, for the health service. */
+  healthy(): boolean;
+  /** Closes every connection the adapter owns. Idempotent. */
+  close(): Promise<void>;
+
+  // --- tasks ---------------------------------------------------------------------------------
+
+  /** Creates or replaces a task definition (instances are not touched). */
+  putTask(task: TaskRecord): Promise<void>;
+  getTask(name: string): Promise<TaskRecord | undefined>;
+  /** Tasks in name order, `limit` at most, starting after `afterName`. */
+  listTasks(limit: number, afterName?: string): Promise<TaskRecord[]>;
+  /** Deletes a task and every instance of it; false when there was no such task. */
+  deleteTask(name: string): Promise<boolean>;
+  /** True when any instance of the task exists (guards partition_count changes). */
+  hasInstances(task: TaskRecord): Promise<boolean>;
+
+  // --- instances -----------------------------------------------------------------------------
+
+  /**
+   * Creates or updates instances, one atomic step per instance. SAFE keeps the sooner of the
+   * stored and the drafted due time and refuses a locked instance ("locked"); FORCE
+   * overwrites and unlocks. A new instance gets a fresh incarnation, version 0, attempt 0.
+   */
+  upsertInstances(
+    task: TaskRecord,
+    drafts: readonly InstanceDraft[],
+    mode: UpsertMode,
+    now: number,
+  ): Promise<UpsertResult[]>;
+  /** Removes instances at once, leased or not; returns how many existed. */
+  removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number>;
+  getInstance(task: string, partition: number, name: string): Promise<InstanceRecord | undefined>;
+  /** Instances of one partition in name order, `limit` at most, starting after `afterName`. */
+  listInstances(
+    task: string,
+    partition: number,
+    limit: number,
+    afterName?: string,
+  ): Promise<InstanceRecord[]>;
+
+  // --- execution -----------------------------------------------------------------------------
+
+  /**
+   * Atomically claims up to `limit` instances of one partition whose ready time
+   * (max(nextRunAt, lockedUntil)) is at or before `now`, earliest first: bumps each version,
+   * increments attempt, sets lockedUntil = now + leaseMs and the owner. Returns the records
+   * as they are after the claim. Two concurrent claims never return the same version.
+   */
+  claimDue(
+    task: string,
+    partition: number,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<InstanceRecord[]>;
+  /**
+   * Settles leases: moves each instance to `nextRunAt` (attempt 0, version bumped) or deletes
+   * it when `nextRunAt` is null. With `keepLease` (at-most-once) the lease stays held, under
+   * the returned new version, until released. Refused per item when the lease expired or the
+   * version moved on ("lease_lost") or the instance or incarnation is gone ("not_found").
+   */
+  commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]>;
+  /**
+   * Gives leases up: the instance becomes ready at `retryAt` (default: at once, or at its
+   * nextRunAt if later); version bumped so the old lease is dead. Same refusals as commit.
+   */
+  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]>;
+  /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
+  extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]>;
+  /** The earliest ready time in a partition (locked instances count at their lease end). */
+  nextDueAt(task: string, partition: number): Promise<number | undefined>;
+
+  /**
+   * Subscribes to wake-ups published by any replica when an upsert or commit makes a
+   * partition's earliest ready time sooner. Stores without a channel (SQLite: one process;
+   * DynamoDB) may omit it; the engine then relies on in-process wake-ups and its poll bound.
+   */
+  watch?(listener: WakeListener): () => void;
+}
+
+/** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */
+export type UpsertMode = "safe" | "force";
+
+/** Where an instance lives. */
+export interface InstanceRef {
+  readonly partition: number;
+  readonly name: string;
+}
+
+/** What an upsert did with one draft, and the instance as it was left. */
+export interface UpsertResult {
+  readonly outcome: "created" | "updated" | "locked";
+  readonly instance: InstanceRecord;
+}
+
+export interface CommitItem {
+  readonly lease: LeaseRef;
+  /** The next slot, or null to delete the instance (a one-off that ran). */
+  readonly nextRunAt: number | null;
+  /** At-most-once: advance the slot but keep the instance locked until released. */
+  readonly keepLease?: boolean;
+}
+
+export interface CommitResult {
+  readonly status: LeaseStatus;
+  /** With keepLease and status ok: the version the kept lease now carries. */
+  readonly version?: number;
+}
+
+export interface ReleaseItem {
+  readonly lease: LeaseRef;
+  /** Epoch ms before which the instance must not run again; absent means at once. */
+  readonly retryAt?: number;
+}
+
+export interface ExtendItem {
+  readonly lease: LeaseRef;
+  readonly durationMs: number;
+}
+
+export interface ExtendResult {
+  readonly status: LeaseStatus;
+  /** The new lease end when status is ok. */
+  readonly lockedUntil?: number;
+}
+
+/** Called when a partition's earliest ready time became `readyAt`. */
+export type WakeListener = (task: string, partition: number, readyAt: number) => void;
