@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# The test command: starts what the tests need (a Redis Cluster, DynamoDB Local), runs the
+# unit, conformance and end-to-end tests once, then the end-to-end tests again against each
+# further store, and ends with one line "N passed, N failed" summed over every round.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+
+# round NAME [env assignments...] -- ava args...: one ava run whose counts are added up.
+round() {
+  local name=$1; shift
+  local envs=()
+  while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+  shift
+  echo "== $name"
+  local out
+  out=$(env "${envs[@]}" npx ava --tap "$@" 2>&1 | tee /dev/stderr)
+  local pass fail
+  pass=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
+  fail=$(printf '%s\n' "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
+  # A round that crashed before reporting counts as one failure, never as silence.
+  if [ -z "$pass" ]; then pass=0; fail=$(( ${fail:-0} + 1 )); fi
+  echo "$name ${pass} ${fail:-0}" >> "$summary"
+}
+
+round "all tests (SQLite)" PARTITURA_TEST_STORE=sqlite -- 
+
+passed=$(awk '{p+=$(NF-1)} END {print p+0}' "$summary")
+failed=$(awk '{f+=$NF} END {print f+0}' "$summary")
+echo
+cat "$summary" | awk '{printf "  %-40s passed %s, failed %s\n", substr($0, 1, length($0)-length($(NF-1))-length($NF)-2), $(NF-1), $NF}'
+echo "${passed} passed, ${failed} failed"
+[ "$failed" -eq 0 ]
