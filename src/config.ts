@@ -1,0 +1,151 @@
+import { hostname } from "node:os";
+import { parseArgs } from "node:util";
+
+/*
+ * Configuration is read once, at start, from the environment and from flags that mirror it
+ * (a flag wins over its variable). Every value is checked here, so a typo stops the process
+ * with one clear line naming the variable and the rule, instead of surfacing later as a
+ * confusing failure deep inside the server.
+ */
+
+/** The pino levels LOG_LEVEL accepts. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+
+/** A pino level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The whole configuration of one server process, frozen. */
+export interface Config {
+  /** host:port the gRPC server binds (port 0 picks a free port). */
+  readonly listen: string;
+  /** Store URL: `sqlite:PATH`, `sqlite::memory:`, and later redis:, dynamodb: ... */
+  readonly store: string;
+  readonly logLevel: LogLevel;
+  /** How long a graceful shutdown may take before it forces. */
+  readonly shutdownGraceMs: number;
+  /** The address GetPartitionMap tells clients; undefined means the bound listen address. */
+  readonly advertise: string | undefined;
+  /** This replica's id: lease owner and (later) membership id. */
+  readonly replicaId: string;
+}
+
+/** A configuration value broke its rule; the message names the variable (or flag) and rule. */
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** One setting: its environment variable, its flag, and its default. */
+interface Setting {
+  readonly env: string;
+  readonly flag: string;
+  readonly fallback: (env: NodeJS.ProcessEnv) => string | undefined;
+}
+
+const SETTINGS = {
+  listen: { env: "PARTITURA_LISTEN", flag: "listen", fallback: () => "127.0.0.1:50051" },
+  store: { env: "PARTITURA_STORE", flag: "store", fallback: () => "sqlite:./data/partitura.db" },
+  logLevel: { env: "LOG_LEVEL", flag: "log-level", fallback: () => "info" },
+  shutdownGraceMs: {
+    env: "PARTITURA_SHUTDOWN_GRACE_MS",
+    flag: "shutdown-grace-ms",
+    fallback: () => "10000",
+  },
+  advertise: { env: "PARTITURA_ADVERTISE", flag: "advertise", fallback: () => undefined },
+  replicaId: {
+    env: "PARTITURA_REPLICA_ID",
+    flag: "replica-id",
+    fallback: (env) => env.HOSTNAME || hostname(),
+  },
+} satisfies Record<keyof Config, Setting>;
+
+/** `[bracketed IPv6]:port` or `host:port`. */
+const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$/;
+
+/** Usage text for `--help`. */
+export function usage(): string {
+  const lines = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(20)} ${s.env}`);
+  return ["Usage: partitura [flags]   (each flag mirrors an environment variable)", ...lines].join("\n");
+}
+
+/**
+ * Parses the environment and flags into a frozen Config. Throws ConfigError naming the
+ * variable (and flag) and the rule it broke.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): Config {
+  const flags = parseFlags(argv);
+  const raw = (key: keyof Config): { value: string | undefined; source: string } => {
+    const setting: Setting = SETTINGS[key];
+    const fromFlag = flags[setting.flag];
+    if (fromFlag !== undefined) return { value: fromFlag, source: `--${setting.flag}` };
+    const fromEnv = env[setting.env];
+    if (fromEnv !== undefined && fromEnv !== "") return { value: fromEnv, source: setting.env };
+    return { value: setting.fallback(env), source: setting.env };
+  };
+
+  const listen = raw("listen");
+  const store = raw("store");
+  const logLevel = raw("logLevel");
+  const grace = raw("shutdownGraceMs");
+  const advertise = raw("advertise");
+  const replicaId = raw("replicaId");
+
+  return Object.freeze({
+    listen: hostPort(listen.source, listen.value ?? ""),
+    store: storeUrl(store.source, store.value ?? ""),
+    logLevel: level(logLevel.source, logLevel.value ?? ""),
+    shutdownGraceMs: milliseconds(grace.source, grace.value ?? ""),
+    advertise: advertise.value === undefined ? undefined : hostPort(advertise.source, advertise.value),
+    replicaId: nonEmpty(replicaId.source, replicaId.value ?? ""),
+  });
+}
+
+function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
+  const options = Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }]),
+  );
+  try {
+    const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
+    return values as Record<string, string | undefined>;
+  } catch (thrown) {
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    throw new ConfigError(`flags: ${message}\n${usage()}`);
+  }
+}
+
+function hostPort(source: string, value: string): string {
+  const match = HOST_PORT.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) {
+    throw new ConfigError(`${source}: "${value}" must be host:port with a port from 0 to 65535`);
+  }
+  return value;
+}
+
+function storeUrl(source: string, value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:./i.test(value)) {
+    throw new ConfigError(`${source}: "${value}" must be a store URL such as sqlite:./data/partitura.db`);
+  }
+  return value;
+}
+
+function level(source: string, value: string): LogLevel {
+  const found = LOG_LEVELS.find((l) => l === value.toLowerCase());
+  if (!found) throw new ConfigError(`${source}: "${value}" must be one of ${LOG_LEVELS.join(", ")}`);
+  return found;
+}
+
+function milliseconds(source: string, value: string): number {
+  const ms = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms)) {
+    throw new ConfigError(`${source}: "${value}" must be a whole number of milliseconds`);
+  }
+  return ms;
+}
+
+function nonEmpty(source: string, value: string): string {
+  if (value.trim() === "") throw new ConfigError(`${source}: must not be empty`);
+  return value;
+}

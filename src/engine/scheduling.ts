@@ -1,0 +1,262 @@
+import type { Clock } from "../domain/clock.ts";
+import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
+import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
+import { readyAt } from "../domain/model.ts";
+import { checkName } from "../domain/names.ts";
+import { checkSchedule, firstSlot } from "../domain/schedule.ts";
+import { selectPartition } from "../domain/selector.ts";
+import type { Store, UpsertMode, UpsertResult } from "../store/store.ts";
+import { decodePageToken, encodePageToken, pageSize } from "./scheduling-paging.ts";
+import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput } from "./scheduling-task.ts";
+
+/** The most instances one Schedule (or Unschedule) call may carry. */
+export const MAX_BATCH = 10_000;
+
+/*
+ * Listing instances walks partitions in order; a task with many empty partitions would make
+ * one page read thousands of them. Past this many partitions a page ends early (possibly
+ * short, even empty) with a token, which paging clients handle anyway.
+ */
+const MAX_PARTITIONS_PER_PAGE = 256;
+
+/** One instance a client asks to schedule. */
+export interface InstanceInput {
+  readonly name: string;
+  /** Undefined means the task's default schedule. */
+  readonly schedule: ScheduleSpec | undefined;
+  readonly args: Uint8Array;
+  /** "" means: hash the name. */
+  readonly partitionKey: string;
+}
+
+/** What SchedulingService needs. */
+export interface SchedulingOptions {
+  readonly store: Store;
+  readonly clock: Clock;
+  /** Told when a partition's earliest ready time may have become sooner. */
+  readonly wake: (task: string, partition: number, readyAt: number) => void;
+  /** Told when a task was created, changed or deleted. */
+  readonly taskChanged: (name: string) => void;
+}
+
+/** A page of results and the token of the next one ("" on the last page). */
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextPageToken: string;
+}
+
+/**
+ * The application logic of SchedulerService over the Store: defaults, validation, partition
+ * selection, first slots, paging. Every method validates its whole request before it writes,
+ * so a refused request changes nothing. Errors are PartituraError naming the field and rule.
+ */
+export class SchedulingService {
+  constructor(private readonly options: SchedulingOptions) {}
+
+  /**
+   * Creates or replaces a task. A static task's one instance (named after the task, in
+   * partition 0) is created with it; a repeated PutTask with the same schedule keeps its due
+   * time, a changed schedule takes effect at once.
+   */
+  async putTask(input: TaskInput): Promise<TaskRecord> {
+    const { store, clock } = this.options;
+    const now = clock.now();
+    checkName("task.name", input.name);
+    const existing = await store.getTask(input.name);
+    const task = resolveTask(input, existing, now);
+    if (existing !== undefined) {
+      const changesLayout =
+        existing.dynamic !== task.dynamic || existing.partitionCount !== task.partitionCount;
+      if (changesLayout) checkReplaceable(existing, task, await store.hasInstances(existing));
+    }
+    await store.putTask(task);
+    if (!task.dynamic && task.schedule !== undefined) {
+      // SAFE keeps the stored due time when the schedule is unchanged (it is sooner than or
+      // equal to a fresh first slot); FORCE makes a changed schedule count from now.
+      const mode: UpsertMode = sameSchedule(existing?.schedule, task.schedule) ? "safe" : "force";
+      const draft: InstanceDraft = {
+        name: task.name,
+        partition: 0,
+        partitionKey: "",
+        schedule: task.schedule,
+        args: new Uint8Array(0),
+        nextRunAt: firstSlot(task.schedule, now),
+      };
+      const results = await store.upsertInstances(task, [draft], mode, now);
+      this.wakeFor(task.name, results);
+    }
+    this.options.taskChanged(task.name);
+    return task;
+  }
+
+  /** The task named `name`; NOT_FOUND when there is none. */
+  async getTask(name: string, field = "name"): Promise<TaskRecord> {
+    checkName(field, name);
+    const task = await this.options.store.getTask(name);
+    if (task === undefined) {
+      throw new PartituraError(ErrorCode.NotFound, `${field}: no task named "${name}"`);
+    }
+    return task;
+  }
+
+  /** Tasks in name order. */
+  async listTasks(requestedSize: number, pageToken: string): Promise<Page<TaskRecord>> {
+    const size = pageSize(requestedSize);
+    const start = decodePageToken("tasks", pageToken);
+    const tasks = await this.options.store.listTasks(size + 1, start.after);
+    if (tasks.length <= size) return { items: tasks, nextPageToken: "" };
+    const items = tasks.slice(0, size);
+    const last = items[items.length - 1]?.name;
+    return { items, nextPageToken: encodePageToken("tasks", { partition: 0, after: last }) };
+  }
+
+  /** Deletes a task and its instances; NOT_FOUND when there is no such task. */
+  async deleteTask(name: string): Promise<void> {
+    checkName("name", name);
+    const deleted = await this.options.store.deleteTask(name);
+    if (!deleted) throw new PartituraError(ErrorCode.NotFound, `name: no task named "${name}"`);
+    this.options.taskChanged(name);
+  }
+
+  /**
+   * Creates or updates instances of a dynamic task. The batch is validated whole first; what
+   * only the write can tell (SAFE on a locked instance) comes back per instance.
+   */
+  async schedule(
+    taskName: string,
+    inputs: readonly InstanceInput[],
+    mode: UpsertMode,
+  ): Promise<UpsertResult[]> {
+    const task = await this.getTask(taskName, "task");
+    if (!task.dynamic) {
+      throw new PartituraError(
+        ErrorCode.FailedPrecondition,
+        `task: "${task.name}" is static; its one instance is made by PutTask, Schedule is for dynamic tasks`,
+      );
+    }
+    if (inputs.length > MAX_BATCH) throw invalid("instances", `must be at most ${MAX_BATCH} a call`);
+    const now = this.options.clock.now();
+    const drafts = inputs.map((input, i) => this.draft(task, input, i, now));
+    checkUnique(drafts);
+    if (drafts.length === 0) return [];
+    const results = await this.options.store.upsertInstances(task, drafts, mode, now);
+    this.wakeFor(task.name, results);
+    return results;
+  }
+
+  /** Removes instances of a dynamic task at once; returns how many existed. */
+  async unschedule(taskName: string, names: readonly string[], partitionKey: string): Promise<number> {
+    const task = await this.getTask(taskName, "task");
+    if (!task.dynamic) {
+      throw new PartituraError(
+        ErrorCode.FailedPrecondition,
+        `task: "${task.name}" is static; delete the task to remove its instance`,
+      );
+    }
+    if (names.length > MAX_BATCH) throw invalid("names", `must be at most ${MAX_BATCH} a call`);
+    if (partitionKey !== "") checkName("partition_key", partitionKey);
+    const refs = names.map((name, i) => {
+      checkName(`names[${i}]`, name);
+      return { name, partition: selectPartition(partitionKey || name, task.partitionCount) };
+    });
+    if (refs.length === 0) return 0;
+    return this.options.store.removeInstances(task.name, refs);
+  }
+
+  /** One instance; NOT_FOUND when the task or the instance does not exist. */
+  async getInstance(taskName: string, name: string, partitionKey: string): Promise<InstanceRecord> {
+    const task = await this.getTask(taskName, "task");
+    checkName("name", name);
+    if (partitionKey !== "") checkName("partition_key", partitionKey);
+    const partition = task.dynamic ? selectPartition(partitionKey || name, task.partitionCount) : 0;
+    const instance = await this.options.store.getInstance(task.name, partition, name);
+    if (instance === undefined) {
+      throw new PartituraError(ErrorCode.NotFound, `name: task "${task.name}" has no instance "${name}"`);
+    }
+    return instance;
+  }
+
+  /**
+   * Instances of a task, partition by partition in name order (or of one partition). A page
+   * may be short before the end; only an empty token means the end.
+   */
+  async listInstances(
+    taskName: string,
+    partition: number | undefined,
+    requestedSize: number,
+    pageToken: string,
+  ): Promise<Page<InstanceRecord>> {
+    const task = await this.getTask(taskName, "task");
+    if (partition !== undefined && partition >= task.partitionCount) {
+      throw invalid("partition", `must be below the task's partition_count ${task.partitionCount}`);
+    }
+    const scope = `${task.name}\u0000${partition ?? ""}`;
+    const size = pageSize(requestedSize);
+    const start = decodePageToken(scope, pageToken);
+    let current = partition ?? start.partition;
+    let after = start.after;
+    const last = partition ?? task.partitionCount - 1;
+    if (current > last) throw invalid("page_token", "is not a token this server issued for this request");
+    const items: InstanceRecord[] = [];
+    for (let scanned = 0; scanned < MAX_PARTITIONS_PER_PAGE; scanned++) {
+      const need = size - items.length;
+      const found = await this.options.store.listInstances(task.name, current, need + 1, after);
+      if (found.length > need) {
+        items.push(...found.slice(0, need));
+        const position = { partition: current, after: items[items.length - 1]?.name };
+        return { items, nextPageToken: encodePageToken(scope, position) };
+      }
+      items.push(...found);
+      if (current >= last) return { items, nextPageToken: "" };
+      current++;
+      after = undefined;
+      if (items.length === size) break;
+    }
+    return { items, nextPageToken: encodePageToken(scope, { partition: current, after: undefined }) };
+  }
+
+  /** Validates one instance of a Schedule batch and turns it into a draft. */
+  private draft(task: TaskRecord, input: InstanceInput, i: number, now: number): InstanceDraft {
+    const field = `instances[${i}]`;
+    checkName(`${field}.name`, input.name);
+    if (input.partitionKey !== "") checkName(`${field}.partition_key`, input.partitionKey);
+    const schedule = input.schedule ?? task.schedule;
+    if (schedule === undefined) {
+      throw invalid(`${field}.schedule`, `is required: task "${task.name}" has no default schedule`);
+    }
+    checkSchedule(`${field}.schedule`, schedule, now);
+    checkArgs(`${field}.args`, input.args);
+    return {
+      name: input.name,
+      partition: selectPartition(input.partitionKey || input.name, task.partitionCount),
+      partitionKey: input.partitionKey,
+      schedule,
+      args: input.args,
+      nextRunAt: firstSlot(schedule, now),
+    };
+  }
+
+  /** Wakes each partition an upsert may have made due sooner, once, at its earliest time. */
+  private wakeFor(task: string, results: readonly UpsertResult[]): void {
+    const earliest = new Map<number, number>();
+    for (const { outcome, instance } of results) {
+      if (outcome === "locked") continue;
+      const at = readyAt(instance);
+      const known = earliest.get(instance.partition);
+      if (known === undefined || at < known) earliest.set(instance.partition, at);
+    }
+    for (const [partition, at] of earliest) this.options.wake(task, partition, at);
+  }
+}
+
+/** INVALID_ARGUMENT when a batch names one instance twice (its outcome would be ambiguous). */
+function checkUnique(drafts: readonly InstanceDraft[]): void {
+  const seen = new Map<string, number>();
+  drafts.forEach((draft, i) => {
+    const key = `${draft.partition}/${draft.name}`;
+    const first = seen.get(key);
+    if (first !== undefined)
+      throw invalid(`instances[${i}].name`, `duplicates instances[${first}] in one call`);
+    seen.set(key, i);
+  });
+}

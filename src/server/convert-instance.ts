@@ -1,0 +1,47 @@
+import { create } from "@bufbuild/protobuf";
+import { type Instance, InstanceSchema, type InstanceSpec } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import { ScheduleOutcome } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import type { InstanceRecord } from "../domain/model.ts";
+import type { InstanceInput } from "../engine/scheduling.ts";
+import type { UpsertResult } from "../store/store.ts";
+import { argsToBytes, bytesToArgs } from "./convert-args.ts";
+import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
+import { msToTimestamp, optionalTimestamp } from "./convert-time.ts";
+
+/** The i-th InstanceSpec of a Schedule request as an InstanceInput. */
+export function instanceInputFromProto(spec: InstanceSpec, i: number): InstanceInput {
+  const field = `instances[${i}]`;
+  return {
+    name: spec.name,
+    schedule: scheduleFromProto(`${field}.schedule`, spec.schedule),
+    args: argsToBytes(`${field}.args`, spec.args),
+    partitionKey: spec.partitionKey,
+  };
+}
+
+/** A stored instance as the wire Instance. */
+export function instanceToProto(instance: InstanceRecord): Instance {
+  return create(InstanceSchema, {
+    task: instance.task,
+    name: instance.name,
+    partition: instance.partition,
+    schedule: scheduleToProto(instance.schedule),
+    args: bytesToArgs(instance.args),
+    nextRunAt: msToTimestamp(instance.nextRunAt),
+    lockedUntil: optionalTimestamp(instance.lockedUntil),
+    attempt: instance.attempt,
+    createdAt: msToTimestamp(instance.createdAt),
+    partitionKey: instance.partitionKey,
+  });
+}
+
+const outcomes: Record<UpsertResult["outcome"], ScheduleOutcome> = {
+  created: ScheduleOutcome.CREATED,
+  updated: ScheduleOutcome.UPDATED,
+  locked: ScheduleOutcome.LOCKED,
+};
+
+/** What Schedule did with one instance, as the wire enum. */
+export function outcomeToProto(outcome: UpsertResult["outcome"]): ScheduleOutcome {
+  return outcomes[outcome];
+}

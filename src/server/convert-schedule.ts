@@ -1,0 +1,39 @@
+import { create } from "@bufbuild/protobuf";
+import { type Schedule, ScheduleSchema } from "../../gen/ts/partitura/v1/task_pb.ts";
+import { invalid } from "../domain/errors.ts";
+import type { ScheduleSpec } from "../domain/model.ts";
+import { durationToMs, msToDuration, msToTimestamp, timestampToMs } from "./convert-time.ts";
+
+/** The zone a cron is read in when the request leaves `timezone` empty. */
+export const DEFAULT_TIMEZONE = "UTC";
+
+/**
+ * A wire Schedule as a ScheduleSpec; undefined when the field is unset. A Schedule message
+ * with none of cron, interval or at set is refused naming `field`. Validity (cron syntax,
+ * zone, interval length) is checked by the domain, not here.
+ */
+export function scheduleFromProto(field: string, schedule: Schedule | undefined): ScheduleSpec | undefined {
+  if (schedule === undefined) return undefined;
+  switch (schedule.kind.case) {
+    case "cron":
+      return { kind: "cron", cron: schedule.kind.value, timezone: schedule.timezone || DEFAULT_TIMEZONE };
+    case "interval":
+      return { kind: "interval", intervalMs: durationToMs(`${field}.interval`, schedule.kind.value) };
+    case "at":
+      return { kind: "at", atMs: timestampToMs(`${field}.at`, schedule.kind.value) };
+    default:
+      throw invalid(field, "must set one of cron, interval or at");
+  }
+}
+
+/** A ScheduleSpec as a wire Schedule. */
+export function scheduleToProto(spec: ScheduleSpec): Schedule {
+  switch (spec.kind) {
+    case "cron":
+      return create(ScheduleSchema, { kind: { case: "cron", value: spec.cron }, timezone: spec.timezone });
+    case "interval":
+      return create(ScheduleSchema, { kind: { case: "interval", value: msToDuration(spec.intervalMs) } });
+    case "at":
+      return create(ScheduleSchema, { kind: { case: "at", value: msToTimestamp(spec.atMs) } });
+  }
+}

@@ -1,0 +1,103 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  type Health,
+  HealthCheckResponseSchema,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+} from "../../gen/ts/grpc/health/v1/health_pb.ts";
+import { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { ErrorCode, PartituraError } from "../domain/errors.ts";
+import type { Store } from "../store/store.ts";
+import type { ServiceHandlers } from "./bind.ts";
+
+/** The health service name that only says the process is up (for Kubernetes liveness). */
+export const LIVENESS_SERVICE = "liveness";
+
+/** Watchers learn of store health changes within this long. */
+const WATCH_POLL_MS = 1_000;
+
+/*
+ * Two kinds of answer. Readiness ("" and our service names) follows the store and goes
+ * NOT_SERVING as shutdown begins, so load balancers stop sending work. Liveness stays SERVING
+ * while the process runs: a store outage must not get every pod restarted.
+ */
+const READINESS_SERVICES = new Set(["", SchedulerService.typeName, ExecutionService.typeName]);
+
+/** The standard grpc.health.v1 service over the store's health and the shutdown state. */
+export class HealthService {
+  private shuttingDown = false;
+  private readonly watchers = new Set<() => void>();
+  private readonly closers = new Set<() => void>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly store: Store) {}
+
+  /** The status of `service`, or undefined when the name is not one we serve. */
+  status(service: string): ServingStatus | undefined {
+    if (service === LIVENESS_SERVICE) return ServingStatus.SERVING;
+    if (!READINESS_SERVICES.has(service)) return undefined;
+    return !this.shuttingDown && this.store.healthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+  }
+
+  /** Readiness goes NOT_SERVING for good; watchers hear it at once. */
+  setShuttingDown(): void {
+    this.shuttingDown = true;
+    for (const notify of this.watchers) notify();
+  }
+
+  /** Ends every Watch stream (after they heard the last status), so the server can stop. */
+  close(): void {
+    for (const end of this.closers) end();
+    this.stopPolling();
+  }
+
+  /** The grpc-js handlers. */
+  handlers(): ServiceHandlers<typeof Health.method> {
+    return {
+      check: async (request) => {
+        const status = this.status(request.service);
+        if (status === undefined) {
+          throw new PartituraError(ErrorCode.NotFound, `service: "${request.service}" is not known`);
+        }
+        return create(HealthCheckResponseSchema, { status });
+      },
+      watch: (request, call) =>
+        new Promise<void>((resolve) => {
+          let last: ServingStatus | undefined;
+          const notify = () => {
+            const status = this.status(request.service) ?? ServingStatus.SERVICE_UNKNOWN;
+            if (status === last) return;
+            last = status;
+            call.write(create(HealthCheckResponseSchema, { status }));
+          };
+          const end = () => {
+            this.watchers.delete(notify);
+            this.closers.delete(end);
+            if (this.watchers.size === 0) this.stopPolling();
+            resolve();
+          };
+          this.watchers.add(notify);
+          this.closers.add(end);
+          call.on("cancelled", end);
+          call.on("close", end);
+          notify();
+          this.startPolling();
+        }),
+    };
+  }
+
+  private startPolling(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      for (const notify of this.watchers) notify();
+    }, WATCH_POLL_MS);
+    // Watchers alone must not keep the process alive.
+    this.timer.unref();
+  }
+
+  private stopPolling(): void {
+    if (this.timer === undefined) return;
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

@@ -1,0 +1,100 @@
+import { create } from "@bufbuild/protobuf";
+import {
+  DeleteTaskResponseSchema,
+  GetInstanceResponseSchema,
+  GetPartitionMapResponseSchema,
+  GetTaskResponseSchema,
+  ListInstancesResponseSchema,
+  ListTasksResponseSchema,
+  PutTaskResponseSchema,
+  ScheduleMode,
+  ScheduleResponseSchema,
+  type SchedulerService,
+  UnscheduleResponseSchema,
+} from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { invalid } from "../domain/errors.ts";
+import type { SchedulingService } from "../engine/scheduling.ts";
+import type { UpsertMode } from "../store/store.ts";
+import type { ServiceHandlers } from "./bind.ts";
+import { instanceInputFromProto, instanceToProto, outcomeToProto } from "./convert-instance.ts";
+import { taskInputFromProto, taskToProto } from "./convert-task.ts";
+
+/** Where this replica is reached, for GetPartitionMap; read lazily (the port is known late). */
+export type AdvertisedAddress = () => string;
+
+/** The SchedulerService handlers: wire <-> domain conversion around SchedulingService. */
+export function schedulerHandlers(
+  scheduling: SchedulingService,
+  advertised: AdvertisedAddress,
+): ServiceHandlers<typeof SchedulerService.method> {
+  return {
+    async putTask(request) {
+      const task = await scheduling.putTask(taskInputFromProto(request.task));
+      return create(PutTaskResponseSchema, { task: taskToProto(task) });
+    },
+    async getTask(request) {
+      const task = await scheduling.getTask(request.name);
+      return create(GetTaskResponseSchema, { task: taskToProto(task) });
+    },
+    async listTasks(request) {
+      const page = await scheduling.listTasks(request.pageSize, request.pageToken);
+      return create(ListTasksResponseSchema, {
+        tasks: page.items.map(taskToProto),
+        nextPageToken: page.nextPageToken,
+      });
+    },
+    async deleteTask(request) {
+      await scheduling.deleteTask(request.name);
+      return create(DeleteTaskResponseSchema);
+    },
+    async schedule(request) {
+      const inputs = request.instances.map(instanceInputFromProto);
+      const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode));
+      return create(ScheduleResponseSchema, {
+        instances: results.map((r) => instanceToProto(r.instance)),
+        outcomes: results.map((r) => outcomeToProto(r.outcome)),
+      });
+    },
+    async unschedule(request) {
+      const removed = await scheduling.unschedule(request.task, request.names, request.partitionKey);
+      return create(UnscheduleResponseSchema, { removed });
+    },
+    async getInstance(request) {
+      const instance = await scheduling.getInstance(request.task, request.name, request.partitionKey);
+      return create(GetInstanceResponseSchema, { instance: instanceToProto(instance) });
+    },
+    async listInstances(request) {
+      const page = await scheduling.listInstances(
+        request.task,
+        request.partition,
+        request.pageSize,
+        request.pageToken,
+      );
+      return create(ListInstancesResponseSchema, {
+        instances: page.items.map(instanceToProto),
+        nextPageToken: page.nextPageToken,
+      });
+    },
+    async getPartitionMap(request) {
+      // Until replicas share work, this replica owns every partition; the map never changes.
+      const task = await scheduling.getTask(request.task, "task");
+      const partitions = Array.from({ length: task.partitionCount }, (_, i) => i);
+      return create(GetPartitionMapResponseSchema, {
+        replicas: [{ address: advertised(), partitions }],
+        version: 1n,
+      });
+    },
+  };
+}
+
+function upsertMode(mode: ScheduleMode): UpsertMode {
+  switch (mode) {
+    case ScheduleMode.UNSPECIFIED:
+    case ScheduleMode.SAFE:
+      return "safe";
+    case ScheduleMode.FORCE:
+      return "force";
+    default:
+      throw invalid("mode", `${mode} is not a known ScheduleMode`);
+  }
+}

@@ -1,0 +1,170 @@
+import * as grpc from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import { Health } from "../../gen/ts/grpc/health/v1/health_pb.ts";
+import { ServerReflection } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.ts";
+import { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import type { Config } from "../config.ts";
+import type { Clock } from "../domain/clock.ts";
+import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+import { Engine } from "../engine/engine.ts";
+import { SchedulingService } from "../engine/scheduling.ts";
+import type { Store } from "../store/store.ts";
+import { bindService } from "./bind.ts";
+import { executionHandlers } from "./execution-service.ts";
+import { HealthService } from "./health-service.ts";
+import { reflectionHandlers } from "./reflection-service.ts";
+import { schedulerHandlers } from "./scheduler-service.ts";
+
+/*
+ * Keepalive: the server pings an idle connection every 20 s and drops it when no answer
+ * comes within 10 s, so a worker that vanished without closing its TCP connection (a killed
+ * pod, a pulled cable) is noticed within a minute and its Execute stream's leases released.
+ */
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  "grpc.keepalive_time_ms": 20_000,
+  "grpc.keepalive_timeout_ms": 10_000,
+  "grpc.keepalive_permit_without_calls": 1,
+  // A full Schedule batch (10,000 instances) with modest args fits comfortably.
+  "grpc.max_receive_message_length": 16 * 1024 * 1024,
+};
+
+/** What startServer needs. The server owns the store from then on and closes it on stop. */
+export interface ServerOptions {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+/** A running server. */
+export interface PartituraServer extends AsyncDisposable {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** host:port the server is bound to. */
+  readonly address: string;
+  /** The engine serving executions. */
+  readonly engine: Engine;
+  /**
+   * Graceful stop: health NOT_SERVING, engine drained up to the grace period, server shut
+   * down (forced after the grace), store closed. Idempotent: the same promise every time.
+   */
+  stop(): Promise<void>;
+}
+
+/** Binds the gRPC server with every service and resolves once it accepts calls. */
+export async function startServer(options: ServerOptions): Promise<PartituraServer> {
+  const { config, store, clock, logger } = options;
+  const engine = new Engine({
+    store,
+    clock,
+    logger: logger.child({ component: "engine" }),
+    owner: config.replicaId,
+  });
+  const health = new HealthService(store);
+  let advertised = config.advertise ?? config.listen;
+  const scheduling = new SchedulingService({
+    store,
+    clock,
+    wake: (task, partition, readyAt) => engine.wake(task, partition, readyAt),
+    taskChanged: (name) => engine.taskChanged(name),
+  });
+
+  const server = new grpc.Server(SERVER_OPTIONS);
+  const grpcLogger = logger.child({ component: "grpc" });
+  const add = (binding: ReturnType<typeof bindService>) =>
+    server.addService(binding.definition, binding.implementation);
+  add(
+    bindService(
+      SchedulerService,
+      schedulerHandlers(scheduling, () => advertised),
+      grpcLogger,
+    ),
+  );
+  add(bindService(ExecutionService, executionHandlers(engine, grpcLogger), grpcLogger));
+  add(bindService(Health, health.handlers(), grpcLogger));
+  add(
+    bindService(
+      ServerReflection,
+      reflectionHandlers([SchedulerService, ExecutionService, Health], ServerReflection, grpcLogger),
+      grpcLogger,
+    ),
+  );
+
+  let port: number;
+  try {
+    port = await bind(server, config.listen);
+  } catch (thrown) {
+    await store.close();
+    throw thrown;
+  }
+  const address = `${config.listen.slice(0, config.listen.lastIndexOf(":"))}:${port}`;
+  advertised = config.advertise ?? address;
+  logger.info({ address, advertised, store: store.kind }, "serving");
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> => {
+    stopping ??= shutdown({ server, engine, health, store, logger, graceMs: config.shutdownGraceMs });
+    return stopping;
+  };
+  return { port, address, engine, stop, [Symbol.asyncDispose]: stop };
+}
+
+function bind(server: grpc.Server, listen: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
+      if (error) {
+        reject(
+          new PartituraError(ErrorCode.Unavailable, `cannot listen on ${listen}: ${error.message}`, {
+            cause: error,
+          }),
+        );
+      } else {
+        resolve(port);
+      }
+    });
+  });
+}
+
+interface Parts {
+  readonly server: grpc.Server;
+  readonly engine: Engine;
+  readonly health: HealthService;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly graceMs: number;
+}
+
+/** The ordered, guarded steps of a graceful stop: a failing step is logged, the next still runs. */
+async function shutdown({ server, engine, health, store, logger, graceMs }: Parts): Promise<void> {
+  const deadline = Date.now() + graceMs;
+  logger.info({ graceMs }, "shutting down");
+  const step = async (name: string, run: () => Promise<void> | void) => {
+    try {
+      await run();
+    } catch (thrown) {
+      logger.error({ err: toError(thrown), step: name }, "shutdown step failed");
+    }
+  };
+  await step("health", () => health.setShuttingDown());
+  await step("engine", () => engine.shutdown(graceMs));
+  await step("health watchers", () => health.close());
+  await step("server", () => closeServer(server, Math.max(1_000, deadline - Date.now()), logger));
+  await step("store", () => store.close());
+  logger.info("stopped");
+}
+
+/** Lets calls in flight finish up to `waitMs`, then cuts the rest. */
+function closeServer(server: grpc.Server, waitMs: number, logger: Logger): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => {
+      logger.warn({ waitMs }, "calls still open after the grace period; forcing");
+      server.forceShutdown();
+      resolve();
+    }, waitMs);
+    server.tryShutdown(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
