@@ -1,0 +1,100 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import type { Config, LogLevel } from "../../src/config.ts";
+import type { Clock } from "../../src/domain/clock.ts";
+import { systemClock } from "../../src/domain/clock.ts";
+import { type PartituraServer, startServer } from "../../src/server/server.ts";
+import { openStore } from "../../src/store/open.ts";
+import { type Clients, clientsFor } from "./clients.ts";
+
+/** A clock tests set and step by hand. */
+export class TestClock implements Clock {
+  constructor(private ms: number) {}
+  now(): number {
+    return this.ms;
+  }
+  /** Moves to an instant (epoch ms or ISO string). */
+  set(at: number | string): void {
+    this.ms = typeof at === "string" ? Date.parse(at) : at;
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+/**
+ * A store URL for one test, isolated from every other: PARTITURA_TEST_STORE picks the kind.
+ * Unset or "sqlite" gives a fresh temp file; a full URL (redis://..., dynamodb://...) gets a
+ * unique namespace (`ns=`) or table (`table=`) parameter per call.
+ */
+export function testStoreUrl(): string {
+  const kind = process.env.PARTITURA_TEST_STORE ?? "sqlite";
+  const unique = `t${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
+  if (kind === "sqlite") return `sqlite:${join(tempDir(), `${unique}.db`)}`;
+  if (kind === "sqlite::memory:") return kind;
+  const separator = kind.includes("?") ? "&" : "?";
+  if (kind.startsWith("dynamodb")) return `${kind}${separator}table=partitura_${unique}`;
+  return `${kind}${separator}ns=${unique}`;
+}
+
+let sharedTempDir: string | undefined;
+function tempDir(): string {
+  sharedTempDir ??= mkdtempSync(join(tmpdir(), "partitura-test-"));
+  return sharedTempDir;
+}
+
+/** A server started for one test, with clients of every service. */
+export interface TestServer extends Clients, AsyncDisposable {
+  readonly server: PartituraServer;
+  readonly address: string;
+  readonly storeUrl: string;
+  /** Stops the server and closes the clients; the store's data stays (for restart tests). */
+  stop(): Promise<void>;
+}
+
+/** Options of startTestServer. */
+export interface TestServerOptions {
+  /** Default: a fresh isolated store from testStoreUrl(). */
+  readonly storeUrl?: string;
+  readonly clock?: Clock;
+  /** Overrides of the test config (listen defaults to 127.0.0.1:0). */
+  readonly config?: Partial<Config>;
+}
+
+/**
+ * Starts the real server in-process on 127.0.0.1 port 0. Logs are silent unless
+ * PARTITURA_TEST_LOG names a level.
+ */
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const storeUrl = options.storeUrl ?? testStoreUrl();
+  const level = (process.env.PARTITURA_TEST_LOG ?? "silent") as LogLevel;
+  const logger = pino({ level });
+  const config: Config = Object.freeze({
+    listen: "127.0.0.1:0",
+    store: storeUrl,
+    logLevel: level,
+    shutdownGraceMs: 2_000,
+    advertise: undefined,
+    replicaId: "test-replica",
+    ...options.config,
+  });
+  const store = await openStore(storeUrl, logger);
+  const server = await startServer({ config, store, clock: options.clock ?? systemClock, logger });
+  const clients = clientsFor(server.address);
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      clients.close();
+      await server.stop();
+    })();
+    return stopping;
+  };
+  return { ...clients, server, address: server.address, storeUrl, stop, [Symbol.asyncDispose]: stop };
+}
+
+process.once("exit", () => {
+  if (sharedTempDir !== undefined) rmSync(sharedTempDir, { recursive: true, force: true });
+});
