@@ -2,6 +2,12 @@
 export interface Clock {
   /** Epoch milliseconds. */
   now(): number;
+  /**
+   * Calls `listener` whenever time jumps (a manual clock was advanced or set), so sleepers
+   * re-read `now()` at once instead of waiting for their timers. The wall clock never jumps and
+   * omits it. Returns the unsubscribe function.
+   */
+  subscribe?(listener: () => void): () => void;
 }
 
 /** The wall clock. */

@@ -1,6 +1,18 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.ts";
-import type { Store } from "../store/store.ts";
+import { ErrorCode, invalid, PartituraError, toError } from "../domain/errors.ts";
+import type { LeaseStatus } from "../domain/model.ts";
+import { checkName } from "../domain/names.ts";
+import type { ExtendResult, Store } from "../store/store.ts";
+import { settleAcks } from "./ack.ts";
+import type { EngineContext } from "./context.ts";
+import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
+import { extendLeases } from "./extend.ts";
+import { type HeldLease, LeaseTable } from "./lease-table.ts";
+import { PartitionPoller } from "./poller.ts";
+import { releaseLeases } from "./release.ts";
+import { TaskCache } from "./task-cache.ts";
+import { WorkerStream } from "./worker-stream.ts";
 
 /** What the engine needs to run. */
 export interface EngineOptions {
@@ -9,24 +21,269 @@ export interface EngineOptions {
   readonly logger: Logger;
   /** This replica's id, recorded as the lease owner. */
   readonly owner: string;
+  /**
+   * Longest real-time sleep of a poller between two looks at its partition. Default 1 s, or
+   * 10 s when the store publishes wake-ups (Store.watch), since then only a lost message or
+   * another replica's expired lease goes unannounced.
+   */
+  readonly maxPollMs?: number;
+  /** Most executions one claim takes (default 256); larger claims go out in several messages. */
+  readonly claimBatch?: number;
+  /** How long a task definition is cached (default 2 s); taskChanged drops it sooner. */
+  readonly taskCacheMs?: number;
 }
 
+/** max_in_flight 0 means this. */
+export const DEFAULT_MAX_IN_FLIGHT = 100;
+/** The most max_in_flight may be. */
+export const MAX_MAX_IN_FLIGHT = 10_000;
+/** How long shutdown waits for in-flight executions by default. */
+export const DEFAULT_SHUTDOWN_MS = 10_000;
+
+/** An open Execute stream, as the server holds it. */
+export interface StreamHandle {
+  /** The worker went away: its unacked leases are released at once. Idempotent. */
+  close(): void;
+}
+
+/** Sizes, for logs, metrics and tests. */
+export interface EngineStats {
+  readonly streams: number;
+  readonly pollers: number;
+  readonly leases: number;
+}
+
+const SWEEP_MAX_MS = 1000;
+const SWEEP_MIN_MS = 20;
+
 /**
- * The execution engine: pollers per served partition, credit-bounded claims, leases, acks.
- * (Skeleton: the execution issue implements it; the signatures are the contract with the server.)
+ * The execution engine: a poller per served (task, partition), credit-bounded claims, leases
+ * held in memory, acks settled in batches. Time comes only from the injected clock; real
+ * timers only bound how long a poller or the lease sweep sleeps.
  */
 export class Engine {
-  constructor(readonly options: EngineOptions) {}
+  private readonly ctx: EngineContext;
+  private readonly log: Logger;
+  /** task -> partition -> poller. */
+  private readonly pollers = new Map<string, Map<number, PartitionPoller>>();
+  private readonly streams = new Set<WorkerStream>();
+  private readonly unsubscribe: Array<() => void> = [];
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private nextStreamId = 1;
+  private stopping: Promise<void> | undefined;
+
+  constructor(readonly options: EngineOptions) {
+    const { store, clock, owner } = options;
+    this.log = options.logger.child({ component: "engine" });
+    this.ctx = {
+      store,
+      clock,
+      owner,
+      logger: this.log,
+      tasks: new TaskCache(store, options.taskCacheMs ?? 2000),
+      leases: new LeaseTable(),
+      maxPollMs: options.maxPollMs ?? (store.watch === undefined ? 1000 : 10_000),
+      claimBatch: options.claimBatch ?? 256,
+      wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
+    };
+    if (store.watch !== undefined) this.unsubscribe.push(store.watch((t, p, at) => this.wake(t, p, at)));
+    if (clock.subscribe !== undefined) this.unsubscribe.push(clock.subscribe(() => this.onClockJump()));
+    this.armSweep();
+  }
+
+  /**
+   * Opens an Execute stream: validates the request, then subscribes the stream to a poller per
+   * partition. Throws NOT_FOUND for an unknown task, INVALID_ARGUMENT for a partition out of
+   * range or a max_in_flight above the limit, UNAVAILABLE while shutting down.
+   */
+  async openStream(request: StreamRequest, sink: DeliverySink): Promise<StreamHandle> {
+    this.refuseWhenStopping();
+    checkName("task", request.task);
+    if (request.maxInFlight > MAX_MAX_IN_FLIGHT) {
+      throw invalid("max_in_flight", `must be at most ${MAX_MAX_IN_FLIGHT}`);
+    }
+    // Read afresh: a task just created through another replica must not be refused from cache.
+    this.ctx.tasks.drop(request.task);
+    const task = await this.ctx.tasks.get(request.task);
+    if (task === undefined)
+      throw new PartituraError(ErrorCode.NotFound, `task "${request.task}" does not exist`);
+    request.partitions.forEach((partition, i) => {
+      if (partition >= task.partitionCount) {
+        throw invalid(
+          `partitions[${i}]`,
+          `must be below the task's partition_count (${task.partitionCount})`,
+        );
+      }
+    });
+    this.refuseWhenStopping();
+    const partitions =
+      request.partitions.length > 0
+        ? [...new Set(request.partitions)]
+        : Array.from({ length: task.partitionCount }, (_, p) => p);
+    const stream = new WorkerStream(
+      this.nextStreamId++,
+      task.name,
+      request.workerId,
+      request.maxInFlight === 0 ? DEFAULT_MAX_IN_FLIGHT : request.maxInFlight,
+      sink,
+    );
+    this.streams.add(stream);
+    for (const partition of partitions) {
+      const poller = this.pollerFor(task.name, partition);
+      poller.streams.push(stream);
+      stream.pollers.push(poller);
+      poller.kick();
+    }
+    this.log.debug(
+      { stream: stream.id, task: task.name, worker: request.workerId, partitions: partitions.length },
+      "execute stream opened",
+    );
+    return { close: () => this.closeStream(stream) };
+  }
+
+  /** Settles acks; per item "ok", "lease_lost" or "not_found", in input order. */
+  ack(items: readonly AckInput[]): Promise<LeaseStatus[]> {
+    return settleAcks(this.ctx, items);
+  }
+
+  /** Heartbeats; per item a status and, when ok, the new lease end. */
+  extendLeases(items: readonly ExtendInput[]): Promise<ExtendResult[]> {
+    return extendLeases(this.ctx, items);
+  }
 
   /** In-process wake-up: a partition's earliest ready time became `readyAt`. */
-  wake(_task: string, _partition: number, _readyAt: number): void {}
+  wake(task: string, partition: number, readyAt: number): void {
+    this.pollers.get(task)?.get(partition)?.wake(readyAt);
+  }
 
-  /** A task was created, changed or deleted: drop cached definitions. */
-  taskChanged(_name: string): void {}
+  /** A task was created, changed or deleted: drop cached definitions and look again. */
+  taskChanged(name: string): void {
+    this.ctx.tasks.drop(name);
+    const pollers = this.pollers.get(name);
+    if (pollers !== undefined) for (const poller of pollers.values()) poller.reset();
+  }
+
+  /** Current sizes. */
+  stats(): EngineStats {
+    let pollers = 0;
+    for (const byPartition of this.pollers.values()) pollers += byPartition.size;
+    return { streams: this.streams.size, pollers, leases: this.ctx.leases.size };
+  }
 
   /**
    * Stops claiming, lets in-flight executions finish up to `deadlineMs`, releases the rest,
-   * ends the streams with a status that tells clients to reconnect. Idempotent.
+   * ends the streams with a status that tells clients to reconnect. Idempotent: a second call
+   * returns the same promise.
    */
-  async shutdown(_deadlineMs: number): Promise<void> {}
+  shutdown(deadlineMs: number = DEFAULT_SHUTDOWN_MS): Promise<void> {
+    this.stopping ??= this.drain(deadlineMs);
+    return this.stopping;
+  }
+
+  private async drain(deadlineMs: number): Promise<void> {
+    const pollers = [...this.pollers.values()].flatMap((byPartition) => [...byPartition.values()]);
+    this.pollers.clear();
+    await Promise.all(pollers.map((poller) => poller.stop()));
+    const inFlight = this.ctx.leases.size;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, deadlineMs);
+    });
+    await Promise.race([this.ctx.leases.whenEmpty(), deadline]);
+    clearTimeout(timer);
+    const rest = this.ctx.leases.takeAll();
+    await releaseLeases(this.ctx, rest);
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
+    if (this.sweepTimer !== undefined) clearTimeout(this.sweepTimer);
+    this.sweepTimer = undefined;
+    const reconnect = new PartituraError(
+      ErrorCode.Unavailable,
+      "the server is shutting down; reconnect to keep receiving executions",
+    );
+    for (const stream of this.streams) {
+      stream.closed = true;
+      stream.sink.end(reconnect);
+    }
+    this.streams.clear();
+    this.log.info({ inFlight, finished: inFlight - rest.length, released: rest.length }, "engine stopped");
+  }
+
+  private refuseWhenStopping(): void {
+    if (this.stopping !== undefined) {
+      throw new PartituraError(
+        ErrorCode.Unavailable,
+        "the server is shutting down; reconnect to another replica",
+      );
+    }
+  }
+
+  private pollerFor(task: string, partition: number): PartitionPoller {
+    let byPartition = this.pollers.get(task);
+    if (byPartition === undefined) {
+      byPartition = new Map();
+      this.pollers.set(task, byPartition);
+    }
+    let poller = byPartition.get(partition);
+    if (poller === undefined) {
+      poller = new PartitionPoller(this.ctx, task, partition);
+      byPartition.set(partition, poller);
+    }
+    return poller;
+  }
+
+  private closeStream(stream: WorkerStream): void {
+    if (stream.closed) return;
+    stream.closed = true;
+    this.streams.delete(stream);
+    for (const poller of stream.pollers) {
+      const at = poller.streams.indexOf(stream);
+      if (at >= 0) poller.streams.splice(at, 1);
+      if (poller.streams.length > 0) continue;
+      // The last subscriber left: stop polling the partition (a claim in progress releases
+      // what it can no longer deliver).
+      void poller.stop();
+      const byPartition = this.pollers.get(poller.task);
+      if (byPartition?.get(poller.partition) === poller) {
+        byPartition.delete(poller.partition);
+        if (byPartition.size === 0) this.pollers.delete(poller.task);
+      }
+    }
+    const leases = this.ctx.leases.takeStream(stream);
+    this.log.debug({ stream: stream.id, released: leases.length }, "execute stream closed");
+    void releaseLeases(this.ctx, leases);
+  }
+
+  /** A manual clock jumped: expire leases and let every poller look at the new time. */
+  private onClockJump(): void {
+    this.sweep();
+    for (const byPartition of this.pollers.values()) for (const poller of byPartition.values()) poller.kick();
+  }
+
+  private armSweep(): void {
+    const untilExpiry = this.ctx.leases.earliestExpiry - this.ctx.clock.now();
+    const delay = Math.min(SWEEP_MAX_MS, Math.max(SWEEP_MIN_MS, untilExpiry));
+    this.sweepTimer = setTimeout(() => {
+      this.sweep();
+      if (this.sweepTimer !== undefined) this.armSweep();
+    }, delay);
+    this.sweepTimer.unref();
+  }
+
+  /** Expired leases give their credit back; their instances are ready again at the lease end. */
+  private sweep(): void {
+    let expired: HeldLease[];
+    try {
+      expired = this.ctx.leases.takeExpired(this.ctx.clock.now());
+    } catch (thrown) {
+      this.log.error({ err: toError(thrown) }, "lease sweep failed");
+      return;
+    }
+    if (expired.length === 0) return;
+    const streams = new Set<WorkerStream>();
+    for (const lease of expired) {
+      streams.add(lease.stream);
+      this.wake(lease.ref.task, lease.ref.partition, lease.expiresAt);
+    }
+    for (const stream of streams) stream.creditReturned();
+  }
 }

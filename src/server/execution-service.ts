@@ -1,16 +1,138 @@
+import { create } from "@bufbuild/protobuf";
+import { durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import { ErrorCode, PartituraError } from "../domain/errors.ts";
-import type { Engine } from "../engine/engine.ts";
-import type { ServiceHandlers } from "./bind.ts";
+import {
+  AckResponseSchema,
+  type ExecuteRequest,
+  type ExecuteResponse,
+  ExecuteResponseSchema,
+  type ExecutionService,
+  ExtendLeasesResponseSchema,
+  Outcome,
+} from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { invalid, type PartituraError } from "../domain/errors.ts";
+import type { Engine, StreamHandle } from "../engine/engine.ts";
+import { type ServiceHandlers, toServiceError } from "./bind.ts";
+import { toExecution, toLeaseStatus } from "./execution-mapping.ts";
 
-/** The ExecutionService handlers (skeleton until the execution issue lands). */
+const EXECUTE_PATH = "/partitura.v1.ExecutionService/Execute";
+
+/** The most items one Ack or ExtendLeases request may carry. */
+export const MAX_BATCH_ITEMS = 10_000;
+
+/** The ExecutionService handlers: thin mapping between the wire and the engine. */
 export function executionHandlers(
-  _engine: Engine,
-  _logger: Logger,
+  engine: Engine,
+  logger: Logger,
 ): ServiceHandlers<typeof ExecutionService.method> {
-  const unimplemented = async (): Promise<never> => {
-    throw new PartituraError(ErrorCode.FailedPrecondition, "execution is not implemented yet");
+  const log = logger.child({ component: "execution-service" });
+  return {
+    execute: (request, call) => execute(engine, log, request, call),
+
+    async ack(request) {
+      checkBatch(request.items.length);
+      const statuses = await engine.ack(
+        request.items.map((item, i) => {
+          const failed = item.outcome === Outcome.FAILURE;
+          if (item.outcome !== Outcome.UNSPECIFIED && item.outcome !== Outcome.SUCCESS && !failed) {
+            throw invalid(`items[${i}].outcome`, "must be SUCCESS or FAILURE");
+          }
+          const retryAfterMs = item.retryAfter === undefined ? undefined : durationMs(item.retryAfter);
+          if (retryAfterMs !== undefined && retryAfterMs < 0) {
+            throw invalid(`items[${i}].retry_after`, "must not be negative");
+          }
+          return retryAfterMs === undefined
+            ? { leaseId: item.leaseId, failed }
+            : { leaseId: item.leaseId, failed, retryAfterMs };
+        }),
+      );
+      return create(AckResponseSchema, {
+        results: statuses.map((status, i) => ({
+          leaseId: request.items[i]?.leaseId ?? "",
+          status: toLeaseStatus(status),
+        })),
+      });
+    },
+
+    async extendLeases(request) {
+      checkBatch(request.items.length);
+      const results = await engine.extendLeases(
+        request.items.map((item) =>
+          item.duration === undefined
+            ? { leaseId: item.leaseId }
+            : { leaseId: item.leaseId, durationMs: durationMs(item.duration) },
+        ),
+      );
+      return create(ExtendLeasesResponseSchema, {
+        results: results.map((result, i) => ({
+          leaseId: request.items[i]?.leaseId ?? "",
+          status: toLeaseStatus(result.status),
+          ...(result.lockedUntil === undefined
+            ? {}
+            : { leaseExpiresAt: timestampFromMs(result.lockedUntil) }),
+        })),
+      });
+    },
   };
-  return { execute: unimplemented, ack: unimplemented, extendLeases: unimplemented };
+}
+
+function checkBatch(count: number): void {
+  if (count > MAX_BATCH_ITEMS) throw invalid("items", `must hold at most ${MAX_BATCH_ITEMS} items`);
+}
+
+/*
+ * The stream ends in one of three ways: the worker cancels (or vanishes: keepalive turns that
+ * into a cancel), and its leases are released; the engine ends it (shutdown: UNAVAILABLE, so
+ * clients reconnect); or the request is refused. Errors are sent with emit("error"), the way
+ * grpc-js turns a status into the trailers of a server stream.
+ */
+async function execute(
+  engine: Engine,
+  log: Logger,
+  request: ExecuteRequest,
+  call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse>,
+): Promise<void> {
+  let ended = false;
+  let finish: () => void = () => {};
+  const done = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const end = (error?: PartituraError): void => {
+    if (ended) return;
+    ended = true;
+    if (!call.cancelled && !call.writableEnded) {
+      if (error === undefined) call.end();
+      else call.emit("error", toServiceError(error, log, EXECUTE_PATH));
+    }
+    finish();
+  };
+  let handle: StreamHandle;
+  try {
+    handle = await engine.openStream(
+      {
+        task: request.task,
+        partitions: request.partitions,
+        workerId: request.workerId,
+        maxInFlight: request.maxInFlight,
+      },
+      {
+        send: (batch) => {
+          if (!ended) call.write(create(ExecuteResponseSchema, { executions: batch.map(toExecution) }));
+        },
+        end,
+      },
+    );
+  } catch (thrown) {
+    if (!call.cancelled) call.emit("error", toServiceError(thrown, log, EXECUTE_PATH));
+    return;
+  }
+  const cancel = (): void => {
+    handle.close();
+    ended = true;
+    finish();
+  };
+  if (call.cancelled) cancel();
+  else call.on("cancelled", cancel);
+  await done;
 }

@@ -1,0 +1,153 @@
+import { decodeLeaseId } from "../domain/lease-id.ts";
+import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
+import type { CommitItem, ReleaseItem } from "../store/store.ts";
+import type { EngineContext } from "./context.ts";
+import type { AckInput } from "./delivery.ts";
+import type { HeldLease } from "./lease-table.ts";
+import { nextAfterAck } from "./plan.ts";
+import type { WorkerStream } from "./worker-stream.ts";
+
+/** What one ack does to the store. */
+type Action =
+  | { readonly kind: "commit"; readonly item: CommitItem }
+  /** `wakeAt`: when the released instance is next ready, to wake its poller. */
+  | { readonly kind: "release"; readonly item: ReleaseItem; readonly wakeAt: number }
+  /** Failure mode NONE: touch nothing, only report whether the lease still holds. */
+  | { readonly kind: "check"; readonly lease: LeaseRef }
+  | { readonly kind: "done"; readonly status: LeaseStatus };
+
+/**
+ * Settles acknowledgements. Every lease id is decoded first (a malformed one refuses the whole
+ * request, naming `items[i].lease_id`, before anything changes); then all commits go to the
+ * store in one call and all releases in another. A lease this replica delivered is settled from
+ * memory, with no read; one it did not deliver (acked through another replica, or acked a second
+ * time) costs a read of its instance. A second ack of a settled lease finds the version moved on
+ * and gets LEASE_LOST, which is harmless.
+ */
+export async function settleAcks(ctx: EngineContext, items: readonly AckInput[]): Promise<LeaseStatus[]> {
+  const refs = items.map((item, i) => decodeLeaseId(item.leaseId, `items[${i}].lease_id`));
+  const now = ctx.clock.now();
+  const touched = new Set<WorkerStream>();
+  try {
+    const actions = await Promise.all(
+      items.map((item, i) => {
+        const held = ctx.leases.take(item.leaseId);
+        if (held === undefined) return unknownAction(ctx, refs[i] as LeaseRef, item, now);
+        touched.add(held.stream);
+        return heldAction(ctx, held, item, now);
+      }),
+    );
+    return await apply(ctx, actions, now);
+  } finally {
+    // The acked executions no longer count against their streams: let the pollers claim more.
+    for (const stream of touched) stream.creditReturned();
+  }
+}
+
+async function heldAction(ctx: EngineContext, held: HeldLease, item: AckInput, now: number): Promise<Action> {
+  if (held.mode === "at_most_once") {
+    // A one-off was deleted when it was delivered: its ack has nothing left to settle.
+    if (held.next === null) return { kind: "done", status: "ok" };
+    return { kind: "release", item: { lease: held.ref }, wakeAt: held.next };
+  }
+  if (!item.failed) return { kind: "commit", item: { lease: held.ref, nextRunAt: held.next } };
+  const task = await ctx.tasks.get(held.ref.task);
+  if (task === undefined) return { kind: "done", status: "not_found" };
+  switch (task.failureMode) {
+    case "none":
+      return { kind: "check", lease: held.ref };
+    case "unlock":
+      return unlock(held.ref, item, now);
+    case "commit":
+      return { kind: "commit", item: { lease: held.ref, nextRunAt: held.next } };
+  }
+}
+
+async function unknownAction(
+  ctx: EngineContext,
+  lease: LeaseRef,
+  item: AckInput,
+  now: number,
+): Promise<Action> {
+  const task = await ctx.tasks.get(lease.task);
+  if (task === undefined) return { kind: "done", status: "not_found" };
+  if (task.executionMode === "at_most_once") return { kind: "release", item: { lease }, wakeAt: now };
+  if (item.failed && task.failureMode === "unlock") return unlock(lease, item, now);
+  if (item.failed && task.failureMode === "none") return { kind: "check", lease };
+  // A success (or a failure under COMMIT): the next slot has to be read back from the instance.
+  const instance = await ctx.store.getInstance(lease.task, lease.partition, lease.name);
+  if (instance === undefined || instance.incarnation !== lease.incarnation) {
+    return { kind: "done", status: "not_found" };
+  }
+  if (instance.version !== lease.version || instance.lockedUntil <= now) {
+    return { kind: "done", status: "lease_lost" };
+  }
+  return { kind: "commit", item: { lease, nextRunAt: nextAfterAck(task, instance) } };
+}
+
+/** Failure mode UNLOCK: ready again at once, or after the ack's retry_after. */
+function unlock(lease: LeaseRef, item: AckInput, now: number): Action {
+  const wait = item.retryAfterMs;
+  if (wait === undefined || wait <= 0) return { kind: "release", item: { lease }, wakeAt: now };
+  return { kind: "release", item: { lease, retryAt: now + wait }, wakeAt: now + wait };
+}
+
+/** Whether a lease still holds, without changing it (failure mode NONE). */
+async function check(ctx: EngineContext, lease: LeaseRef, now: number): Promise<LeaseStatus> {
+  const instance = await ctx.store.getInstance(lease.task, lease.partition, lease.name);
+  if (instance === undefined || instance.incarnation !== lease.incarnation) return "not_found";
+  if (instance.version !== lease.version || instance.lockedUntil <= now) return "lease_lost";
+  return "ok";
+}
+
+async function apply(ctx: EngineContext, actions: readonly Action[], now: number): Promise<LeaseStatus[]> {
+  const statuses: LeaseStatus[] = new Array(actions.length);
+  const commits: CommitItem[] = [];
+  const commitAt: number[] = [];
+  const releases: ReleaseItem[] = [];
+  const releaseAt: number[] = [];
+  const wakeAt: number[] = [];
+  const checks: Promise<void>[] = [];
+  actions.forEach((action, i) => {
+    switch (action.kind) {
+      case "commit":
+        commits.push(action.item);
+        commitAt.push(i);
+        return;
+      case "release":
+        releases.push(action.item);
+        releaseAt.push(i);
+        wakeAt.push(action.wakeAt);
+        return;
+      case "check":
+        checks.push(
+          check(ctx, action.lease, now).then((status) => {
+            statuses[i] = status;
+          }),
+        );
+        return;
+      case "done":
+        statuses[i] = action.status;
+        return;
+    }
+  });
+  const [committed, released] = await Promise.all([
+    commits.length > 0 ? ctx.store.commit(commits, now) : [],
+    releases.length > 0 ? ctx.store.release(releases, now) : [],
+    Promise.all(checks),
+  ]);
+  committed.forEach((result, k) => {
+    const item = commits[k] as CommitItem;
+    statuses[commitAt[k] as number] = result.status;
+    // The next slot may be sooner than the poller's sleep (a catch-up slot already in the past).
+    if (result.status === "ok" && item.nextRunAt !== null) {
+      ctx.wake(item.lease.task, item.lease.partition, item.nextRunAt);
+    }
+  });
+  released.forEach((status, k) => {
+    const item = releases[k] as ReleaseItem;
+    statuses[releaseAt[k] as number] = status;
+    if (status === "ok") ctx.wake(item.lease.task, item.lease.partition, wakeAt[k] as number);
+  });
+  return statuses;
+}

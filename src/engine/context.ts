@@ -1,0 +1,21 @@
+import type { Logger } from "pino";
+import type { Clock } from "../domain/clock.ts";
+import type { Store } from "../store/store.ts";
+import type { LeaseTable } from "./lease-table.ts";
+import type { TaskCache } from "./task-cache.ts";
+
+/** What the engine's parts share: its dependencies, its tables, and its wake-up entry. */
+export interface EngineContext {
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly owner: string;
+  readonly tasks: TaskCache;
+  readonly leases: LeaseTable;
+  /** Longest real-time sleep of a poller between two looks at its partition. */
+  readonly maxPollMs: number;
+  /** Most executions one claim takes. */
+  readonly claimBatch: number;
+  /** A partition's earliest ready time became `readyAt`: wake its poller if it sleeps longer. */
+  wake(task: string, partition: number, readyAt: number): void;
+}

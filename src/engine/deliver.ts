@@ -1,0 +1,156 @@
+import { toError } from "../domain/errors.ts";
+import { encodeLeaseId } from "../domain/lease-id.ts";
+import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
+import type { CommitItem, ReleaseItem } from "../store/store.ts";
+import type { EngineContext } from "./context.ts";
+import { consume, type Grant, type Reservation } from "./credit.ts";
+import type { Delivery } from "./delivery.ts";
+import { planClaim } from "./plan.ts";
+import type { WorkerStream } from "./worker-stream.ts";
+
+/** A claimed slot ready to go out under the lease version it will carry. */
+interface Ready {
+  readonly record: InstanceRecord;
+  readonly slot: number;
+  readonly next: number | null;
+  readonly version: number;
+}
+
+/** The lease a claim left on `record`, at `version`. */
+export function leaseOf(record: InstanceRecord, version = record.version): LeaseRef {
+  return {
+    task: record.task,
+    partition: record.partition,
+    name: record.name,
+    version,
+    incarnation: record.incarnation,
+  };
+}
+
+/**
+ * Turns claimed records into executions on the reserved streams. At-least-once slots go out
+ * as claimed; their commit waits for the ack. At-most-once slots are committed first (the next
+ * slot stored, the lease kept under a new version) and only delivered if that commit held, so
+ * a crash after the commit loses the execution rather than running it twice. Slots the misfire
+ * policy skips are committed without delivery. One commit call covers the whole claim.
+ */
+export async function deliverClaimed(
+  ctx: EngineContext,
+  task: TaskRecord,
+  records: readonly InstanceRecord[],
+  reservation: Reservation,
+  now: number,
+): Promise<void> {
+  const ready: Ready[] = [];
+  const commits: CommitItem[] = [];
+  const planned: Ready[] = [];
+  for (const record of records) {
+    const plan = planClaim(task, record, now);
+    if (task.executionMode === "at_least_once" && plan.deliver !== null) {
+      ready.push({ record, slot: plan.deliver, next: plan.next, version: record.version });
+      continue;
+    }
+    commits.push({ lease: leaseOf(record), nextRunAt: plan.next, keepLease: plan.deliver !== null });
+    planned.push({
+      record,
+      slot: plan.deliver ?? record.nextRunAt,
+      next: plan.next,
+      version: record.version,
+    });
+  }
+  await handOut(ctx, task, ready, reservation);
+  if (commits.length === 0) return;
+
+  const results = await ctx.store.commit(commits, now);
+  const committed: Ready[] = [];
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i];
+    const item = planned[i] as Ready;
+    if (result?.status !== "ok") {
+      // Unscheduled or taken over between claim and commit: nothing of ours to deliver.
+      ctx.logger.debug({ instance: item.record.name, status: result?.status }, "claimed slot not committed");
+      continue;
+    }
+    if ((commits[i] as CommitItem).keepLease) {
+      committed.push({ ...item, version: result.version ?? item.version });
+    }
+  }
+  await handOut(ctx, task, committed, reservation);
+}
+
+/**
+ * Hands executions out round-robin over the streams that reserved credit, so a small claim is
+ * spread over workers instead of filling the first one. What no open stream can take any more
+ * (a stream closed during the claim) is released at once, to be claimed again.
+ */
+async function handOut(
+  ctx: EngineContext,
+  task: TaskRecord,
+  ready: readonly Ready[],
+  reservation: Reservation,
+): Promise<void> {
+  if (ready.length === 0) return;
+  const batches = new Map<WorkerStream, Delivery[]>();
+  const orphans: ReleaseItem[] = [];
+  const grants = reservation.grants;
+  let cursor = 0;
+  for (const item of ready) {
+    const grant = nextGrant(grants, cursor);
+    const lease = leaseOf(item.record, item.version);
+    if (grant === undefined) {
+      orphans.push({ lease });
+      continue;
+    }
+    cursor = grants.indexOf(grant) + 1;
+    consume(grant);
+    const id = encodeLeaseId(lease);
+    const record = item.record;
+    ctx.leases.add({
+      id,
+      ref: lease,
+      stream: grant.stream,
+      mode: task.executionMode,
+      next: item.next,
+      expiresAt: record.lockedUntil,
+    });
+    const delivery: Delivery = {
+      leaseId: id,
+      task: record.task,
+      instance: record.name,
+      partition: record.partition,
+      scheduledAt: item.slot,
+      leaseExpiresAt: record.lockedUntil,
+      defaultArgs: task.defaultArgs,
+      args: record.args,
+      attempt: record.attempt,
+    };
+    const batch = batches.get(grant.stream);
+    if (batch === undefined) batches.set(grant.stream, [delivery]);
+    else batch.push(delivery);
+  }
+  for (const [stream, batch] of batches) stream.send(batch);
+  if (orphans.length > 0) await releaseOrphans(ctx, orphans);
+}
+
+/** The first grant from `cursor` on (wrapping) with credit left on an open stream. */
+function nextGrant(grants: readonly Grant[], cursor: number): Grant | undefined {
+  const n = grants.length;
+  for (let k = 0; k < n; k++) {
+    const grant = grants[(cursor + k) % n] as Grant;
+    if (grant.remaining > 0 && !grant.stream.closed) return grant;
+  }
+  return undefined;
+}
+
+async function releaseOrphans(ctx: EngineContext, items: readonly ReleaseItem[]): Promise<void> {
+  const now = ctx.clock.now();
+  try {
+    await ctx.store.release(items, now);
+  } catch (thrown) {
+    // The leases then simply expire; say so, since redelivery is delayed by a lease duration.
+    ctx.logger.error({ err: toError(thrown), count: items.length }, "could not release undeliverable leases");
+    return;
+  }
+  const first = items[0] as ReleaseItem;
+  ctx.wake(first.lease.task, first.lease.partition, now);
+}

@@ -1,0 +1,57 @@
+import { invalid } from "../domain/errors.ts";
+import { decodeLeaseId } from "../domain/lease-id.ts";
+import type { LeaseRef } from "../domain/model.ts";
+import type { ExtendItem, ExtendResult } from "../store/store.ts";
+import type { EngineContext } from "./context.ts";
+import type { ExtendInput } from "./delivery.ts";
+
+/** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
+export const MAX_EXTEND_MS = 86_400_000;
+
+/**
+ * Heartbeats: every lease id is decoded and every duration checked before anything changes;
+ * then one store call extends them all (an unset duration means the task's lease duration).
+ * The in-memory lease follows, so a heartbeat also keeps the execution's credit taken.
+ */
+export async function extendLeases(
+  ctx: EngineContext,
+  items: readonly ExtendInput[],
+): Promise<ExtendResult[]> {
+  const refs: LeaseRef[] = items.map((item, i) => {
+    const ref = decodeLeaseId(item.leaseId, `items[${i}].lease_id`);
+    const ms = item.durationMs;
+    if (ms !== undefined && !(ms > 0 && ms <= MAX_EXTEND_MS)) {
+      throw invalid(`items[${i}].duration`, `must be positive and at most ${MAX_EXTEND_MS} ms`);
+    }
+    return ref;
+  });
+  const durations = await Promise.all(
+    items.map(async (item, i) => {
+      if (item.durationMs !== undefined) return item.durationMs;
+      const task = await ctx.tasks.get((refs[i] as LeaseRef).task);
+      return task?.leaseMs;
+    }),
+  );
+  const results: ExtendResult[] = new Array(items.length);
+  const batch: ExtendItem[] = [];
+  const batchAt: number[] = [];
+  durations.forEach((durationMs, i) => {
+    // No duration means no task: its instances went with it.
+    if (durationMs === undefined) results[i] = { status: "not_found" };
+    else {
+      batch.push({ lease: refs[i] as LeaseRef, durationMs });
+      batchAt.push(i);
+    }
+  });
+  const now = ctx.clock.now();
+  const extended = batch.length > 0 ? await ctx.store.extendLeases(batch, now) : [];
+  extended.forEach((result, k) => {
+    const i = batchAt[k] as number;
+    results[i] = result;
+    const held = ctx.leases.get((items[i] as ExtendInput).leaseId);
+    if (result.status === "ok" && held !== undefined && result.lockedUntil !== undefined) {
+      ctx.leases.setExpiry(held, result.lockedUntil);
+    }
+  });
+  return results;
+}

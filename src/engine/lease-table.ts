@@ -1,0 +1,109 @@
+import type { ExecutionMode, LeaseRef } from "../domain/model.ts";
+import type { WorkerStream } from "./worker-stream.ts";
+
+/** A lease this replica delivered, kept in memory so its ack needs no store read. */
+export interface HeldLease {
+  readonly id: string;
+  readonly ref: LeaseRef;
+  readonly stream: WorkerStream;
+  readonly mode: ExecutionMode;
+  /** At-least-once: the slot a successful ack commits (null deletes a one-off). */
+  readonly next: number | null;
+  /** When the lease ends (clock ms); heartbeats move it. */
+  expiresAt: number;
+}
+
+/**
+ * Every lease delivered by this replica and not yet settled, by lease id. Taking a lease out
+ * also takes it off its stream, which is what gives the stream its credit back; whoever takes
+ * leases tells the stream (WorkerStream.creditReturned) once its store work is done.
+ */
+export class LeaseTable {
+  private readonly leases = new Map<string, HeldLease>();
+  /** A lower bound of every expiresAt, so a sweep scans only when something may have expired. */
+  private earliest = Number.POSITIVE_INFINITY;
+  private emptyWaiters: Array<() => void> = [];
+
+  get size(): number {
+    return this.leases.size;
+  }
+
+  /** The earliest lease end (a lower bound), or Infinity when none is held. */
+  get earliestExpiry(): number {
+    return this.leases.size === 0 ? Number.POSITIVE_INFINITY : this.earliest;
+  }
+
+  add(lease: HeldLease): void {
+    this.leases.set(lease.id, lease);
+    lease.stream.leases.add(lease.id);
+    if (lease.expiresAt < this.earliest) this.earliest = lease.expiresAt;
+  }
+
+  get(id: string): HeldLease | undefined {
+    return this.leases.get(id);
+  }
+
+  /** Moves a lease's end (a heartbeat). */
+  setExpiry(lease: HeldLease, expiresAt: number): void {
+    lease.expiresAt = expiresAt;
+    if (expiresAt < this.earliest) this.earliest = expiresAt;
+  }
+
+  /** Removes and returns a lease, or undefined when this replica does not hold it. */
+  take(id: string): HeldLease | undefined {
+    const lease = this.leases.get(id);
+    if (lease === undefined) return undefined;
+    this.remove(lease);
+    return lease;
+  }
+
+  /** Removes and returns every lease whose end is at or before `now`. */
+  takeExpired(now: number): HeldLease[] {
+    if (now < this.earliest) return [];
+    const expired: HeldLease[] = [];
+    let earliest = Number.POSITIVE_INFINITY;
+    for (const lease of this.leases.values()) {
+      if (lease.expiresAt <= now) expired.push(lease);
+      else if (lease.expiresAt < earliest) earliest = lease.expiresAt;
+    }
+    for (const lease of expired) this.remove(lease);
+    this.earliest = earliest;
+    return expired;
+  }
+
+  /** Removes and returns every lease delivered on `stream`. */
+  takeStream(stream: WorkerStream): HeldLease[] {
+    const taken: HeldLease[] = [];
+    for (const id of stream.leases) {
+      const lease = this.leases.get(id);
+      if (lease !== undefined) taken.push(lease);
+    }
+    for (const lease of taken) this.remove(lease);
+    stream.leases.clear();
+    return taken;
+  }
+
+  /** Removes and returns every lease. */
+  takeAll(): HeldLease[] {
+    const taken = [...this.leases.values()];
+    for (const lease of taken) this.remove(lease);
+    return taken;
+  }
+
+  /** Resolves when no lease is held (at once when none is). */
+  whenEmpty(): Promise<void> {
+    if (this.leases.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.emptyWaiters.push(resolve));
+  }
+
+  private remove(lease: HeldLease): void {
+    this.leases.delete(lease.id);
+    lease.stream.leases.delete(lease.id);
+    if (this.leases.size === 0) {
+      this.earliest = Number.POSITIVE_INFINITY;
+      const waiters = this.emptyWaiters;
+      this.emptyWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+}

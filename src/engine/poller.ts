@@ -1,0 +1,144 @@
+import { toError } from "../domain/errors.ts";
+import type { EngineContext } from "./context.ts";
+import { hasCredit, reserve, unreserve } from "./credit.ts";
+import { deliverClaimed } from "./deliver.ts";
+import type { WorkerStream } from "./worker-stream.ts";
+
+/**
+ * Claims the due instances of one (task, partition) for the streams subscribed to it.
+ *
+ * It keeps `dueHint`, the earliest time anything in the partition may be ready, learnt from
+ * the store after each claim and lowered by wake-ups (a Schedule, a commit, a release, an
+ * expired lease). It runs a claim only when something may be due and a stream has credit, and
+ * claims at most that credit; otherwise it sleeps until the hint, bounded by `maxPollMs`
+ * because other replicas change the store too. At most one claim of a partition runs at a time
+ * in a replica, so cycles never race each other for the same credit.
+ */
+export class PartitionPoller {
+  readonly streams: WorkerStream[] = [];
+  private dueHint = Number.NEGATIVE_INFINITY;
+  /** Wake-ups that arrived during a cycle, applied after the store's answer. */
+  private pendingWake = Number.POSITIVE_INFINITY;
+  private running = false;
+  private scheduled = false;
+  /** A bound timer fired: look even when the hint says nothing is due. */
+  private forced = false;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private cycle: Promise<void> = Promise.resolve();
+  private rotation = 0;
+
+  constructor(
+    private readonly ctx: EngineContext,
+    readonly task: string,
+    readonly partition: number,
+  ) {}
+
+  /** Something in the partition is ready at `readyAt`. */
+  wake(readyAt: number): void {
+    if (this.running) {
+      if (readyAt < this.pendingWake) this.pendingWake = readyAt;
+      return;
+    }
+    if (readyAt < this.dueHint) {
+      this.dueHint = readyAt;
+      this.kick();
+    }
+  }
+
+  /** The task definition changed: look again at once. */
+  reset(): void {
+    this.wake(Number.NEGATIVE_INFINITY);
+  }
+
+  /** Re-evaluates: runs a claim if something may be due and credit exists, else sleeps. */
+  kick(): void {
+    if (this.stopped || this.running || this.scheduled) return;
+    const credit = hasCredit(this.streams);
+    const now = this.ctx.clock.now();
+    if (credit && (this.forced || this.dueHint <= now)) {
+      // Deferred a turn so a burst of acks returning credit starts one claim, not many.
+      this.scheduled = true;
+      setImmediate(() => this.start());
+      return;
+    }
+    // Without credit only the bound timer runs: the next ack kicks this poller anyway.
+    const delay = credit ? Math.min(Math.max(0, this.dueHint - now), this.ctx.maxPollMs) : this.ctx.maxPollMs;
+    this.arm(delay);
+  }
+
+  /** Stops claiming; resolves when a claim in progress has delivered. Idempotent. */
+  stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.cycle;
+  }
+
+  private arm(delay: number): void {
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.forced = true;
+      this.kick();
+    }, delay);
+    // Pollers never keep a process alive on their own: the server (or a test) does.
+    this.timer.unref();
+  }
+
+  private start(): void {
+    this.scheduled = false;
+    if (this.stopped || this.running) return;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.running = true;
+    this.forced = false;
+    this.cycle = this.run().finally(() => {
+      this.running = false;
+      if (this.pendingWake < this.dueHint) this.dueHint = this.pendingWake;
+      this.pendingWake = Number.POSITIVE_INFINITY;
+      this.kick();
+    });
+  }
+
+  private async run(): Promise<void> {
+    const { ctx } = this;
+    try {
+      const task = await ctx.tasks.get(this.task);
+      if (task === undefined || !task.enabled) {
+        // Disabled or deleted: deliver nothing until taskChanged (or the cache TTL) says otherwise.
+        this.dueHint = Number.POSITIVE_INFINITY;
+        return;
+      }
+      const reservation = reserve(this.streams, ctx.claimBatch, this.rotation++);
+      if (reservation.total === 0) return;
+      try {
+        const now = ctx.clock.now();
+        const claimed = await ctx.store.claimDue(
+          this.task,
+          this.partition,
+          now,
+          reservation.total,
+          task.leaseMs,
+          ctx.owner,
+        );
+        await deliverClaimed(ctx, task, claimed, reservation, now);
+        if (claimed.length >= reservation.total) {
+          // A full claim: more may be due right now.
+          this.dueHint = now;
+          return;
+        }
+      } finally {
+        unreserve(reservation);
+      }
+      this.dueHint = (await ctx.store.nextDueAt(this.task, this.partition)) ?? Number.POSITIVE_INFINITY;
+    } catch (thrown) {
+      // A store outage: log it and try again after the poll bound rather than spinning.
+      ctx.logger.error(
+        { err: toError(thrown), task: this.task, partition: this.partition },
+        "poll cycle failed; retrying after the poll bound",
+      );
+      this.dueHint = Number.POSITIVE_INFINITY;
+    }
+  }
+}
