@@ -1,0 +1,254 @@
+import { randomInt } from "node:crypto";
+import type { Database } from "better-sqlite3";
+import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type {
+  CommitItem,
+  CommitResult,
+  ExtendItem,
+  ExtendResult,
+  InstanceRef,
+  ReleaseItem,
+  Store,
+  UpsertMode,
+  UpsertResult,
+} from "../store.ts";
+import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
+import { mapSqliteError } from "./errors.ts";
+import { prepareStatements, type Statements } from "./statements.ts";
+import { claimed, committed, leaseStatus, released, upserted } from "./transitions.ts";
+
+/** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
+function newIncarnation(): number {
+  return randomInt(1, 2 ** 48);
+}
+
+/**
+ * The Store on one SQLite file through better-sqlite3 (open it with openSqliteStore). Every
+ * multi-item operation is one transaction, and every read-modify-write runs BEGIN IMMEDIATE, so
+ * two processes on one file serialise their claims and never take the same slot (a deferred
+ * transaction would read first and then fail to upgrade its lock with SQLITE_BUSY).
+ */
+export class SqliteStore implements Store {
+  readonly kind = "sqlite";
+  #closed = false;
+  readonly #sql: Statements;
+
+  constructor(readonly db: Database) {
+    this.#sql = prepareStatements(db);
+  }
+
+  #get(task: string, partition: number, name: string): InstanceRecord | undefined {
+    const row = this.#sql.getInstance.get(task, partition, name);
+    return row === undefined ? undefined : rowToInstance(row);
+  }
+
+  #put(record: InstanceRecord): void {
+    this.#sql.putInstance.run(instanceToRow(record));
+  }
+
+  /*
+   * One write transaction, BEGIN IMMEDIATE: the write lock is taken before anything is read,
+   * so the rows a body reads cannot change under it, in this process or another.
+   */
+  #write<T>(body: () => T): T {
+    return this.db.transaction(body).immediate();
+  }
+
+  /** Checks each item's lease, then applies `apply` to the live ones; answers in input order. */
+  #settle<I extends { readonly lease: LeaseRef }, R>(
+    items: readonly I[],
+    now: number,
+    apply: (record: InstanceRecord, item: I) => R,
+    refused: (status: LeaseStatus) => R,
+  ): R[] {
+    return this.#write(() =>
+      items.map((item) => {
+        const { task, partition, name } = item.lease;
+        const record = this.#get(task, partition, name);
+        const status = leaseStatus(record, item.lease, now);
+        return status === "ok" && record !== undefined ? apply(record, item) : refused(status);
+      }),
+    );
+  }
+
+  /** Runs one operation, refusing on a closed store and mapping driver errors. */
+  async #run<T>(operation: string, body: () => T): Promise<T> {
+    if (this.#closed) {
+      throw new PartituraError(ErrorCode.Unavailable, `sqlite ${operation}: the store is closed`);
+    }
+    try {
+      return body();
+    } catch (thrown) {
+      throw mapSqliteError(thrown, operation);
+    }
+  }
+
+  ready(): Promise<void> {
+    return this.#run("ready", () => {
+      this.db.prepare("SELECT 1").get();
+    });
+  }
+
+  healthy(): boolean {
+    return !this.#closed && this.db.open;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.db.close();
+    } catch (thrown) {
+      throw mapSqliteError(thrown, "close");
+    }
+  }
+
+  putTask(task: TaskRecord): Promise<void> {
+    return this.#run("putTask", () => {
+      this.#sql.putTask.run(taskToRow(task));
+    });
+  }
+
+  getTask(name: string): Promise<TaskRecord | undefined> {
+    return this.#run("getTask", () => {
+      const row = this.#sql.getTask.get(name);
+      return row === undefined ? undefined : rowToTask(row);
+    });
+  }
+
+  listTasks(limit: number, afterName?: string): Promise<TaskRecord[]> {
+    return this.#run("listTasks", () => this.#sql.listTasks.all(afterName ?? "", limit).map(rowToTask));
+  }
+
+  deleteTask(name: string): Promise<boolean> {
+    return this.#run("deleteTask", () =>
+      this.#write(() => {
+        this.#sql.deleteTaskInstances.run(name);
+        return this.#sql.deleteTask.run(name).changes > 0;
+      }),
+    );
+  }
+
+  hasInstances(task: TaskRecord): Promise<boolean> {
+    return this.#run("hasInstances", () => this.#sql.anyInstance.get(task.name) !== undefined);
+  }
+
+  upsertInstances(
+    task: TaskRecord,
+    drafts: readonly InstanceDraft[],
+    mode: UpsertMode,
+    now: number,
+  ): Promise<UpsertResult[]> {
+    return this.#run("upsertInstances", () =>
+      this.#write(() =>
+        drafts.map((draft) => {
+          const existing = this.#get(task.name, draft.partition, draft.name);
+          const result = upserted(task, existing, draft, mode, now, newIncarnation);
+          if (result.outcome !== "locked") this.#put(result.instance);
+          return result;
+        }),
+      ),
+    );
+  }
+
+  removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number> {
+    return this.#run("removeInstances", () =>
+      this.#write(() => {
+        let removed = 0;
+        for (const ref of refs)
+          removed += this.#sql.deleteInstance.run(task, ref.partition, ref.name).changes;
+        return removed;
+      }),
+    );
+  }
+
+  getInstance(task: string, partition: number, name: string): Promise<InstanceRecord | undefined> {
+    return this.#run("getInstance", () => {
+      const row = this.#sql.getInstance.get(task, partition, name);
+      return row === undefined ? undefined : rowToInstance(row);
+    });
+  }
+
+  listInstances(
+    task: string,
+    partition: number,
+    limit: number,
+    afterName?: string,
+  ): Promise<InstanceRecord[]> {
+    return this.#run("listInstances", () =>
+      this.#sql.listInstances.all(task, partition, afterName ?? "", limit).map(rowToInstance),
+    );
+  }
+
+  claimDue(
+    task: string,
+    partition: number,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<InstanceRecord[]> {
+    return this.#run("claimDue", () =>
+      this.#write(() =>
+        this.#sql.due.all(task, partition, now, limit).map((row) => {
+          const record = claimed(rowToInstance(row), now, leaseMs, owner);
+          this.#put(record);
+          return record;
+        }),
+      ),
+    );
+  }
+
+  commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {
+    return this.#run("commit", () =>
+      this.#settle(
+        items,
+        now,
+        (record, item: CommitItem): CommitResult => {
+          if (item.nextRunAt === null) {
+            this.#sql.deleteInstance.run(record.task, record.partition, record.name);
+            return { status: "ok" };
+          }
+          const next = committed(record, item.nextRunAt, item.keepLease === true);
+          this.#put(next);
+          return item.keepLease === true ? { status: "ok", version: next.version } : { status: "ok" };
+        },
+        (status): CommitResult => ({ status }),
+      ),
+    );
+  }
+
+  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]> {
+    return this.#run("release", () =>
+      this.#settle(
+        items,
+        now,
+        (record, item: ReleaseItem): LeaseStatus => {
+          this.#put(released(record, item.retryAt));
+          return "ok";
+        },
+        (status) => status,
+      ),
+    );
+  }
+
+  extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]> {
+    return this.#run("extendLeases", () =>
+      this.#settle(
+        items,
+        now,
+        (record, item: ExtendItem): ExtendResult => {
+          const lockedUntil = now + item.durationMs;
+          this.#put({ ...record, lockedUntil });
+          return { status: "ok", lockedUntil };
+        },
+        (status): ExtendResult => ({ status }),
+      ),
+    );
+  }
+
+  nextDueAt(task: string, partition: number): Promise<number | undefined> {
+    return this.#run("nextDueAt", () => this.#sql.nextDueAt.get(task, partition)?.ready ?? undefined);
+  }
+}

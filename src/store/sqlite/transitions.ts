@@ -1,0 +1,101 @@
+import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type { UpsertMode, UpsertResult } from "../store.ts";
+
+/*
+ * The state changes of one instance, as pure functions of the stored record. The SQLite
+ * adapter reads a row, applies one of these and writes the row back inside one transaction,
+ * so each function is the whole rule for its operation.
+ */
+
+/** Whether `lease` may still settle or extend `record` at `now`. */
+export function leaseStatus(record: InstanceRecord | undefined, lease: LeaseRef, now: number): LeaseStatus {
+  if (record === undefined || record.incarnation !== lease.incarnation) return "not_found";
+  // A lease is live up to and including its last millisecond: expired means now > lockedUntil.
+  if (record.version !== lease.version || now > record.lockedUntil) return "lease_lost";
+  return "ok";
+}
+
+/** True when a worker holds a live lease on the instance (a retry delay alone is no lease). */
+export function isLeased(record: InstanceRecord, now: number): boolean {
+  return record.leaseOwner !== "" && record.lockedUntil > now;
+}
+
+/** The outcome of upserting `draft` over `existing` (absent when new). */
+export function upserted(
+  task: TaskRecord,
+  existing: InstanceRecord | undefined,
+  draft: InstanceDraft,
+  mode: UpsertMode,
+  now: number,
+  newIncarnation: () => number,
+): UpsertResult {
+  const spec = {
+    task: task.name,
+    name: draft.name,
+    partition: draft.partition,
+    partitionKey: draft.partitionKey,
+    schedule: draft.schedule,
+    args: draft.args,
+    partitionCount: task.partitionCount,
+  };
+  if (existing === undefined) {
+    const instance: InstanceRecord = {
+      ...spec,
+      nextRunAt: draft.nextRunAt,
+      lockedUntil: 0,
+      version: 0,
+      incarnation: newIncarnation(),
+      attempt: 0,
+      createdAt: now,
+      leaseOwner: "",
+    };
+    return { outcome: "created", instance };
+  }
+  if (mode === "force") {
+    // Overwrite and unlock; the version bump kills whatever lease was out.
+    const instance: InstanceRecord = {
+      ...existing,
+      ...spec,
+      nextRunAt: draft.nextRunAt,
+      lockedUntil: 0,
+      version: existing.version + 1,
+      attempt: 0,
+      leaseOwner: "",
+    };
+    return { outcome: "updated", instance };
+  }
+  if (isLeased(existing, now)) return { outcome: "locked", instance: existing };
+  const nextRunAt = Math.min(existing.nextRunAt, draft.nextRunAt);
+  return { outcome: "updated", instance: { ...existing, ...spec, nextRunAt } };
+}
+
+/** The instance as a claim at `now` leaves it. */
+export function claimed(record: InstanceRecord, now: number, leaseMs: number, owner: string): InstanceRecord {
+  return {
+    ...record,
+    lockedUntil: now + leaseMs,
+    version: record.version + 1,
+    attempt: record.attempt + 1,
+    leaseOwner: owner,
+  };
+}
+
+/** The instance moved to its next slot; with `keepLease` it stays locked under the new version. */
+export function committed(record: InstanceRecord, nextRunAt: number, keepLease: boolean): InstanceRecord {
+  return {
+    ...record,
+    nextRunAt,
+    version: record.version + 1,
+    attempt: 0,
+    lockedUntil: keepLease ? record.lockedUntil : 0,
+    leaseOwner: keepLease ? record.leaseOwner : "",
+  };
+}
+
+/**
+ * The instance with its lease given up. A retry delay is kept in lockedUntil (not nextRunAt),
+ * so the scheduled slot, from which the next one is computed, is never disturbed.
+ */
+export function released(record: InstanceRecord, retryAt: number | undefined): InstanceRecord {
+  return { ...record, lockedUntil: retryAt ?? 0, version: record.version + 1, leaseOwner: "" };
+}

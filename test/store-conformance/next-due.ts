@@ -1,0 +1,44 @@
+import {
+  draft,
+  LEASE_MS,
+  leaseOf,
+  MINUTE,
+  OWNER,
+  type StoreCases,
+  seed,
+  T0,
+  taskRecord,
+} from "./fixtures.ts";
+
+/** nextDueAt: the earliest ready time of a partition. */
+export const nextDueCases: StoreCases = {
+  "nextDueAt is undefined for an empty partition": async (t, store) => {
+    await seed(t, store, taskRecord("reports"), [draft("a", T0, { partition: 1 })]);
+    t.is(await store.nextDueAt("reports", 0), undefined);
+    t.is(await store.nextDueAt("unknown", 0), undefined);
+  },
+
+  "nextDueAt counts locked instances at their lease end": async (t, store) => {
+    await seed(t, store, taskRecord("reports"), [draft("a", T0 + 1_000), draft("b", T0 + 5_000)]);
+    t.is(await store.nextDueAt("reports", 0), T0 + 1_000);
+    await store.claimDue("reports", 0, T0 + 1_000, 1, LEASE_MS, OWNER); // a, locked to T0+31s
+    t.is(await store.nextDueAt("reports", 0), T0 + 5_000);
+    await store.claimDue("reports", 0, T0 + 5_000, 1, LEASE_MS, OWNER); // b, locked to T0+35s
+    t.is(await store.nextDueAt("reports", 0), T0 + 1_000 + LEASE_MS);
+  },
+
+  "nextDueAt follows upserts, commits and removals": async (t, store) => {
+    const task = taskRecord("reports");
+    await seed(t, store, task, [draft("a", T0 + 10 * MINUTE)]);
+    await store.upsertInstances(task, [draft("b", T0 + 2 * MINUTE)], "safe", T0);
+    t.is(await store.nextDueAt("reports", 0), T0 + 2 * MINUTE);
+    const [b] = await store.claimDue("reports", 0, T0 + 2 * MINUTE, 1, LEASE_MS, OWNER);
+    if (b === undefined) return t.fail("b is claimed");
+    await store.commit([{ lease: leaseOf(b), nextRunAt: T0 + 20 * MINUTE }], T0 + 2 * MINUTE + 1);
+    t.is(await store.nextDueAt("reports", 0), T0 + 10 * MINUTE);
+    await store.removeInstances("reports", [{ partition: 0, name: "a" }]);
+    t.is(await store.nextDueAt("reports", 0), T0 + 20 * MINUTE);
+    await store.removeInstances("reports", [{ partition: 0, name: "b" }]);
+    t.is(await store.nextDueAt("reports", 0), undefined);
+  },
+};

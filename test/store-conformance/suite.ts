@@ -1,0 +1,56 @@
+import test from "ava";
+import { claimCases } from "./claim.ts";
+import { commitCases } from "./commit.ts";
+import { dataCases } from "./data.ts";
+import { extendCases } from "./extend.ts";
+import { fencingCases } from "./fencing.ts";
+import type { OpenStore, StoreCases } from "./fixtures.ts";
+import { lifecycleCases } from "./lifecycle.ts";
+import { nextDueCases } from "./next-due.ts";
+import { pagingCases } from "./paging.ts";
+import { releaseCases } from "./release.ts";
+import { taskCases } from "./tasks.ts";
+import { upsertCases } from "./upsert.ts";
+import { watchCases } from "./watch.ts";
+
+export type { OpenStore } from "./fixtures.ts";
+
+/** Every case of the Store contract, by concern. */
+export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
+  tasks: taskCases,
+  upsert: upsertCases,
+  paging: pagingCases,
+  claim: claimCases,
+  commit: commitCases,
+  release: releaseCases,
+  extend: extendCases,
+  fencing: fencingCases,
+  "next due": nextDueCases,
+  data: dataCases,
+  lifecycle: lifecycleCases,
+  watch: watchCases,
+};
+
+/**
+ * Registers the Store conformance suite as ava tests titled `label › concern › case`. Each
+ * test calls `open()` for a fresh, empty store (its own file, key namespace or table), awaits
+ * `ready()`, runs, and closes the store even when the case fails. Call it once per adapter
+ * configuration from a test file, at module level:
+ *
+ *   registerConformance("redis", () => openRedisStore({ url, namespace: uniqueNamespace() }));
+ */
+export function registerConformance(label: string, open: OpenStore): void {
+  for (const [concern, cases] of Object.entries(CONFORMANCE_CASES)) {
+    for (const [title, body] of Object.entries(cases)) {
+      test(`${label} › ${concern} › ${title}`, async (t) => {
+        const store = await open();
+        try {
+          await store.ready();
+          await body(t, store);
+        } finally {
+          await store.close();
+        }
+      });
+    }
+  }
+}

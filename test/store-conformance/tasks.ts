@@ -1,0 +1,88 @@
+import {
+  draft,
+  MINUTE,
+  names,
+  plainTask,
+  type StoreCases,
+  seed,
+  structArgs,
+  T0,
+  taskRecord,
+} from "./fixtures.ts";
+
+/** Task definitions: put, get, replace, delete, hasInstances. */
+export const taskCases: StoreCases = {
+  "putTask then getTask returns the definition field for field": async (t, store) => {
+    const cron = taskRecord("nightly", {
+      dynamic: false,
+      schedule: { kind: "cron", cron: "0 3 * * *", timezone: "Europe/Ljubljana" },
+      partitionCount: 1,
+      executionMode: "at_most_once",
+      failureMode: "commit",
+      leaseMs: 5_000,
+      misfirePolicy: "fast_forward",
+      misfireGraceMs: 2_500,
+      defaultArgs: structArgs({ region: "eu", retries: 3 }),
+      enabled: false,
+    });
+    const dynamic = taskRecord("reports", { failureMode: "unlock", misfirePolicy: "skip" });
+    await store.putTask(cron);
+    await store.putTask(dynamic);
+    const gotCron = await store.getTask("nightly");
+    const gotDynamic = await store.getTask("reports");
+    t.truthy(gotCron);
+    t.truthy(gotDynamic);
+    if (gotCron !== undefined) t.deepEqual(plainTask(gotCron), plainTask(cron));
+    if (gotDynamic !== undefined) t.deepEqual(plainTask(gotDynamic), plainTask(dynamic));
+  },
+
+  "getTask of an unknown name is undefined": async (t, store) => {
+    await store.putTask(taskRecord("known"));
+    t.is(await store.getTask("unknown"), undefined);
+  },
+
+  "putTask replaces a definition and leaves its instances alone": async (t, store) => {
+    const task = taskRecord("reports");
+    await seed(t, store, task, [draft("a", T0 + MINUTE)]);
+    const changed = taskRecord("reports", { leaseMs: 5_000, enabled: false, failureMode: "unlock" });
+    await store.putTask(changed);
+    const got = await store.getTask("reports");
+    t.truthy(got);
+    if (got !== undefined) t.deepEqual(plainTask(got), plainTask(changed));
+    const instance = await store.getInstance("reports", 0, "a");
+    t.is(instance?.nextRunAt, T0 + MINUTE, "the instance is untouched");
+  },
+
+  "deleteTask removes the task and its instances in every partition, and only those": async (t, store) => {
+    const task = taskRecord("doomed");
+    const other = taskRecord("kept");
+    await seed(t, store, task, [draft("a", T0), draft("b", T0, { partition: 3 })]);
+    await seed(t, store, other, [draft("a", T0)]);
+    t.true(await store.deleteTask("doomed"));
+    t.is(await store.getTask("doomed"), undefined);
+    t.false(await store.hasInstances(task));
+    t.deepEqual(await store.listInstances("doomed", 0, 10), []);
+    t.deepEqual(await store.listInstances("doomed", 3, 10), []);
+    t.is(await store.nextDueAt("doomed", 0), undefined);
+    t.deepEqual(await store.claimDue("doomed", 3, T0 + MINUTE, 10, MINUTE, "w"), []);
+    t.truthy(await store.getTask("kept"), "another task survives");
+    t.deepEqual(names(await store.listInstances("kept", 0, 10)), ["a"], "another task keeps its instances");
+  },
+
+  "deleteTask of an unknown task is false": async (t, store) => {
+    await store.putTask(taskRecord("known"));
+    t.false(await store.deleteTask("unknown"));
+    t.truthy(await store.getTask("known"));
+  },
+
+  "hasInstances is true while any partition holds an instance": async (t, store) => {
+    const task = taskRecord("reports");
+    await store.putTask(task);
+    t.false(await store.hasInstances(task));
+    await store.upsertInstances(task, [draft("x", T0, { partition: 2 })], "safe", T0);
+    t.true(await store.hasInstances(task));
+    t.false(await store.hasInstances(taskRecord("other")), "another task has none");
+    t.is(await store.removeInstances("reports", [{ partition: 2, name: "x" }]), 1);
+    t.false(await store.hasInstances(task));
+  },
+};
