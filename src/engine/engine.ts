@@ -74,7 +74,7 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {
     const { store, clock, owner } = options;
-    this.log = options.logger.child({ component: "engine" });
+    this.log = options.logger;
     this.ctx = {
       store,
       clock,
