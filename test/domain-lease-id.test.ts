@@ -1,0 +1,21 @@
+import test from "ava";
+import { ErrorCode, PartituraError } from "../src/domain/errors.ts";
+import { decodeLeaseId, encodeLeaseId } from "../src/domain/lease-id.ts";
+import type { LeaseRef } from "../src/domain/model.ts";
+
+test("lease ids round-trip, whatever the names contain", (t) => {
+  const leases: LeaseRef[] = [
+    { task: "emails", partition: 0, name: "user-1", version: 1, incarnation: 1 },
+    { task: "a.b.c", partition: 65_535, name: "1.2.3.", version: 9_007_199_254_740_991, incarnation: 42 },
+    { task: "größe 🎵", partition: 7, name: "名前", version: 3, incarnation: 2 },
+  ];
+  for (const lease of leases) t.deepEqual(decodeLeaseId(encodeLeaseId(lease)), lease);
+});
+
+test("foreign lease ids are refused as INVALID_ARGUMENT naming the field", (t) => {
+  for (const bad of ["", "abc", "1.2.3", "1.2.3.99.short", "-1.0.0.1.tn", "1.2.3.1.t"]) {
+    const error = t.throws(() => decodeLeaseId(bad, "items[0].lease_id"));
+    t.true(error instanceof PartituraError && error.code === ErrorCode.InvalidArgument, bad);
+    t.regex(error?.message ?? "", /^items\[0\]\.lease_id: /);
+  }
+});

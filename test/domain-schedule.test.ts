@@ -1,0 +1,107 @@
+import test from "ava";
+import { ErrorCode, PartituraError } from "../src/domain/errors.ts";
+import type { ScheduleSpec } from "../src/domain/model.ts";
+import { checkSchedule, firstSlot, lastSlotAtOrBefore, nextSlot } from "../src/domain/schedule.ts";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const cron = (expression: string, timezone = "UTC"): ScheduleSpec => ({
+  kind: "cron",
+  cron: expression,
+  timezone,
+});
+
+/** The `count` slots after `from`, as ISO strings. */
+function slots(spec: ScheduleSpec, from: string, count: number): (string | null)[] {
+  const out: (string | null)[] = [];
+  let at: number | null = firstSlot(spec, Date.parse(from));
+  for (let i = 0; i < count && at !== null; i++) {
+    out.push(iso(at));
+    at = nextSlot(spec, at);
+  }
+  return out;
+}
+
+test("RFC 5545 spring forward: 02:30 Berlin is read with the offset before the gap", (t) => {
+  t.deepEqual(slots(cron("30 2 * * *", "Europe/Berlin"), "2027-03-26T12:00:00Z", 4), [
+    "2027-03-27T01:30:00.000Z",
+    "2027-03-28T01:30:00.000Z",
+    "2027-03-29T00:30:00.000Z",
+    "2027-03-30T00:30:00.000Z",
+  ]);
+});
+
+test("RFC 5545 fall back: 02:30 Berlin runs at its first occurrence only", (t) => {
+  t.deepEqual(slots(cron("30 2 * * *", "Europe/Berlin"), "2027-10-29T12:00:00Z", 4), [
+    "2027-10-30T00:30:00.000Z",
+    "2027-10-31T00:30:00.000Z",
+    "2027-11-01T01:30:00.000Z",
+    "2027-11-02T01:30:00.000Z",
+  ]);
+});
+
+test("wildcard and stepped hours fire in every real hour", (t) => {
+  t.deepEqual(slots(cron("0 * * * *", "Europe/Berlin"), "2027-10-30T23:30:00Z", 4), [
+    "2027-10-31T00:00:00.000Z",
+    "2027-10-31T01:00:00.000Z",
+    "2027-10-31T02:00:00.000Z",
+    "2027-10-31T03:00:00.000Z",
+  ]);
+  t.deepEqual(slots(cron("15 */1 * * *", "Europe/Berlin"), "2027-03-27T23:30:00Z", 4), [
+    "2027-03-28T00:15:00.000Z",
+    "2027-03-28T01:15:00.000Z",
+    "2027-03-28T02:15:00.000Z",
+    "2027-03-28T03:15:00.000Z",
+  ]);
+});
+
+test("US zone: 02:30 New York on the spring-forward day, 01:30 (the repeated hour) on the fall-back day", (t) => {
+  t.deepEqual(slots(cron("30 2 * * *", "America/New_York"), "2027-03-13T12:00:00Z", 2), [
+    "2027-03-14T07:30:00.000Z",
+    "2027-03-15T06:30:00.000Z",
+  ]);
+  t.deepEqual(slots(cron("30 1 * * *", "America/New_York"), "2027-11-06T12:00:00Z", 2), [
+    "2027-11-07T05:30:00.000Z",
+    "2027-11-08T06:30:00.000Z",
+  ]);
+});
+
+test("six fields put seconds first", (t) => {
+  t.deepEqual(slots(cron("30 * * * * *"), "2030-01-01T00:00:00Z", 2), [
+    "2030-01-01T00:00:30.000Z",
+    "2030-01-01T00:01:30.000Z",
+  ]);
+});
+
+test("intervals count from the slot, one-offs have no next slot", (t) => {
+  const t0 = Date.parse("2030-01-01T00:00:00Z");
+  t.is(firstSlot({ kind: "interval", intervalMs: 5_000 }, t0), t0 + 5_000);
+  t.is(nextSlot({ kind: "interval", intervalMs: 5_000 }, t0 + 5_000), t0 + 10_000);
+  t.is(firstSlot({ kind: "at", atMs: t0 - 1 }, t0), t0 - 1);
+  t.is(nextSlot({ kind: "at", atMs: t0 }, t0), null);
+});
+
+test("lastSlotAtOrBefore finds the latest missed slot and the one after now", (t) => {
+  const t0 = Date.parse("2030-01-01T00:00:00Z");
+  t.deepEqual(lastSlotAtOrBefore({ kind: "interval", intervalMs: 1_000 }, t0, t0 + 5_500), {
+    latest: t0 + 5_000,
+    following: t0 + 6_000,
+  });
+  const minutely = lastSlotAtOrBefore(cron("* * * * *"), t0, t0 + 365 * 86_400_000 + 30_000);
+  t.is(iso(minutely.latest), "2031-01-01T00:00:00.000Z");
+  t.is(iso(minutely.following), "2031-01-01T00:01:00.000Z");
+});
+
+test("checkSchedule refuses bad crons, zones and intervals naming the field", (t) => {
+  const now = Date.parse("2030-01-01T00:00:00Z");
+  const refused = (spec: ScheduleSpec) => {
+    const error = t.throws(() => checkSchedule("s", spec, now));
+    t.true(error instanceof PartituraError && error.code === ErrorCode.InvalidArgument);
+    return error?.message ?? "";
+  };
+  t.regex(refused(cron("* * *")), /^s\.cron: .*5 fields/);
+  t.regex(refused(cron("0 0 0 * * * *")), /^s\.cron: .*5 fields/);
+  t.regex(refused(cron("61 * * * *")), /^s\.cron: "61 \* \* \* \*" is not a valid cron/);
+  t.regex(refused(cron("* * * * *", "Europe/Atlantis")), /^s\.timezone: /);
+  t.regex(refused({ kind: "interval", intervalMs: 0 }), /^s\.interval: must be at least 1 ms/);
+  t.notThrows(() => checkSchedule("s", cron("0 9 * * 1-5", "Asia/Kolkata"), now));
+});
