@@ -1,0 +1,173 @@
+import { DeleteItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import type { InstanceRecord, LeaseRef, LeaseStatus } from "../../domain/model.ts";
+import { leaseStatus } from "../sqlite/transitions.ts";
+import type { CommitItem, CommitResult, ExtendItem, ExtendResult, ReleaseItem } from "../store.ts";
+import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
+import { type DynamoContext, namesOf } from "./context.ts";
+import { isConditionFailed } from "./errors.ts";
+
+/*
+ * Commit, release and heartbeat are each one conditional write on the instance item, fenced by
+ * the lease: the incarnation and version must be the lease's and the lease must not have
+ * expired (`locked >= now`, the same rule as leaseStatus). A refused write returns the item as
+ * it was (ReturnValuesOnConditionCheckFailure ALL_OLD), which tells NOT_FOUND from LEASE_LOST
+ * without a second read.
+ *
+ * DynamoDB's update expressions have no max(), yet `ready` must be max(next, locked). Where the
+ * stored operand is unknown, the write guesses the likely branch under a guard (say
+ * `next <= :locked`); when only the guard failed, the returned item says which branch holds
+ * and the write is sent again. At one version `next` never changes, so the second try settles
+ * it; `locked` can move by a heartbeat, hence a small bound rather than two.
+ */
+
+const LEASE = "#inc = :inc AND #ver = :ver AND #locked >= :now";
+const MAX_TRIES = 4;
+
+/** One conditional write: an update with its guard (and the values both use), or a delete. */
+type Write =
+  | { readonly kind: "update"; readonly update: string; readonly guard?: string; readonly values: Item }
+  | { readonly kind: "delete" };
+
+/** Sends the write `choose` picks (given the item a refused try returned) until settled. */
+async function fenced(
+  context: DynamoContext,
+  lease: LeaseRef,
+  now: number,
+  choose: (stored: InstanceRecord | undefined) => Write,
+): Promise<{ status: LeaseStatus; attributes?: Item }> {
+  const itemKey = key(partitionKey(context.namespace, lease.task, lease.partition), lease.name);
+  const fence: Item = { ":inc": num(lease.incarnation), ":ver": num(lease.version), ":now": num(now) };
+  let stored: InstanceRecord | undefined;
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    const write = choose(stored);
+    try {
+      if (write.kind === "delete") {
+        await context.client.send(
+          new DeleteItemCommand({
+            TableName: context.table,
+            Key: itemKey,
+            ConditionExpression: LEASE,
+            ExpressionAttributeNames: namesOf(LEASE),
+            ExpressionAttributeValues: fence,
+            ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+          }),
+        );
+        return { status: "ok" };
+      }
+      const condition = write.guard === undefined ? LEASE : `${LEASE} AND ${write.guard}`;
+      const answer = await context.client.send(
+        new UpdateItemCommand({
+          TableName: context.table,
+          Key: itemKey,
+          UpdateExpression: write.update,
+          ConditionExpression: condition,
+          ExpressionAttributeNames: namesOf(write.update, condition),
+          ExpressionAttributeValues: { ...fence, ...write.values },
+          ReturnValues: "UPDATED_NEW",
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return answer.Attributes === undefined
+        ? { status: "ok" }
+        : { status: "ok", attributes: answer.Attributes };
+    } catch (thrown) {
+      if (!isConditionFailed(thrown)) throw thrown;
+      stored = thrown.Item === undefined ? undefined : itemToInstance(thrown.Item);
+      const status = leaseStatus(stored, lease, now);
+      if (status !== "ok") return { status };
+      // Only the guard failed: choose again knowing the stored item.
+    }
+  }
+  throw new PartituraError(
+    ErrorCode.Unavailable,
+    `dynamodb: instance "${lease.name}" of task "${lease.task}" kept changing under ${MAX_TRIES} fenced writes`,
+  );
+}
+
+/**
+ * `ready` = max(`:value`, the stored attribute `other`): the guard picks the branch, guessing
+ * that `:value` is the larger until a refused write returned the stored one.
+ */
+function readyMax(value: number, other: "next" | "locked", stored: number | undefined) {
+  return stored === undefined || stored <= value
+    ? { set: "#ready = :value", guard: `#${other} <= :value` }
+    : { set: `#ready = #${other}`, guard: `#${other} > :value` };
+}
+
+/** Settles one lease: next slot (optionally keeping the lease) or delete. */
+export async function commitOne(
+  context: DynamoContext,
+  item: CommitItem,
+  now: number,
+): Promise<CommitResult> {
+  const { lease, nextRunAt } = item;
+  if (nextRunAt === null) return fenced(context, lease, now, () => ({ kind: "delete" }));
+  const values: Item = { ":next": num(nextRunAt), ":zero": num(0), ":one": num(1) };
+  if (item.keepLease !== true) {
+    const settled = await fenced(context, lease, now, () => ({
+      kind: "update",
+      update:
+        "SET #next = :next, #ready = :next, #locked = :zero, #owner = :empty, #att = :zero ADD #ver :one",
+      values: { ...values, ":empty": { S: "" } },
+    }));
+    return { status: settled.status };
+  }
+  // At-most-once: the slot advances but the lease stays, so ready = max(next, locked).
+  const settled = await fenced(context, lease, now, (stored) => {
+    const ready = readyMax(nextRunAt, "locked", stored?.lockedUntil);
+    return {
+      kind: "update",
+      update: `SET #next = :next, ${ready.set}, #att = :zero ADD #ver :one`,
+      guard: ready.guard,
+      values: { ...values, ":value": num(nextRunAt) },
+    };
+  });
+  const version = settled.attributes?.ver?.N;
+  return version === undefined
+    ? { status: settled.status }
+    : { status: settled.status, version: Number(version) };
+}
+
+/** Gives one lease up; the instance is ready at max(next, retryAt ?? 0). */
+export async function releaseOne(
+  context: DynamoContext,
+  item: ReleaseItem,
+  now: number,
+): Promise<LeaseStatus> {
+  const retryAt = item.retryAt ?? 0;
+  const settled = await fenced(context, item.lease, now, (stored) => {
+    const base = { ":retry": num(retryAt), ":empty": { S: "" }, ":one": num(1) };
+    const common = "#locked = :retry, #owner = :empty";
+    if (item.retryAt === undefined) {
+      return { kind: "update", update: `SET ${common}, #ready = #next ADD #ver :one`, values: base };
+    }
+    const ready = readyMax(retryAt, "next", stored?.nextRunAt);
+    return {
+      kind: "update",
+      update: `SET ${common}, ${ready.set} ADD #ver :one`,
+      guard: ready.guard,
+      values: { ...base, ":value": num(retryAt) },
+    };
+  });
+  return settled.status;
+}
+
+/** Extends one live lease to now + durationMs; the version stays. */
+export async function extendOne(
+  context: DynamoContext,
+  item: ExtendItem,
+  now: number,
+): Promise<ExtendResult> {
+  const lockedUntil = now + item.durationMs;
+  const settled = await fenced(context, item.lease, now, (stored) => {
+    const ready = readyMax(lockedUntil, "next", stored?.nextRunAt);
+    return {
+      kind: "update",
+      update: `SET #locked = :value, ${ready.set}`,
+      guard: ready.guard,
+      values: { ":value": num(lockedUntil) },
+    };
+  });
+  return settled.status === "ok" ? { status: "ok", lockedUntil } : { status: settled.status };
+}
