@@ -10,7 +10,11 @@ import type { Store } from "./store.ts";
  */
 
 /** The URL schemes openStore understands, for the error message of an unknown one. */
-export const SUPPORTED_SCHEMES = ["sqlite:PATH", "sqlite::memory:"] as const;
+export const SUPPORTED_SCHEMES = [
+  "sqlite:PATH",
+  "sqlite::memory:",
+  "dynamodb://TABLE?region=REGION&endpoint=URL&create=false&ns=NAME",
+] as const;
 
 /**
  * Opens the store named by `url` and waits until it answers (`ready()`). Throws
@@ -27,6 +31,11 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
       if (path !== ":memory:") await mkdir(dirname(path), { recursive: true });
       const { openSqliteStore } = await import("./sqlite/sqlite-store.ts");
       store = await openSqliteStore(path);
+      break;
+    }
+    case "dynamodb:": {
+      const { openDynamoStore } = await import("./dynamodb/dynamodb-store.ts");
+      store = await openDynamoStore(url);
       break;
     }
     default:
