@@ -1,4 +1,5 @@
 import {
+  byName,
   draft,
   LEASE_MS,
   leaseOf,
@@ -89,7 +90,7 @@ export const commitCases: StoreCases = {
       draft("c", T0),
       draft("d", T0),
     ]);
-    const claimed = await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER);
+    const claimed = byName(await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER));
     const [a, b, c, d] = claimed.map(leaseOf);
     if (a === undefined || b === undefined || c === undefined || d === undefined) {
       return t.fail("all four are claimed");

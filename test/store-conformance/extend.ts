@@ -1,4 +1,5 @@
 import {
+  byName,
   draft,
   LEASE_MS,
   leaseOf,
@@ -42,7 +43,7 @@ export const extendCases: StoreCases = {
 
   "extendLeases refuses expired, moved and unknown leases, answering in input order": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0), draft("b", T0 + 10), draft("c", T0)]);
-    const [a, c] = (await store.claimDue("reports", 0, T0, 2, LEASE_MS, OWNER)).map(leaseOf);
+    const [a, c] = byName(await store.claimDue("reports", 0, T0, 2, LEASE_MS, OWNER)).map(leaseOf);
     const [b] = (await store.claimDue("reports", 0, T0 + 10, 1, LEASE_MS, OWNER)).map(leaseOf);
     if (a === undefined || b === undefined || c === undefined) return t.fail("all three are claimed");
     const now = T0 + LEASE_MS + 1; // a's and c's leases have ended, b's has not

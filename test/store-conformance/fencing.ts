@@ -1,4 +1,5 @@
 import {
+  byName,
   draft,
   LEASE_MS,
   leaseOf,
@@ -66,7 +67,7 @@ export const fencingCases: StoreCases = {
       draft("c", T0),
       draft("d", T0),
     ]);
-    const leases = (await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER)).map(leaseOf);
+    const leases = byName(await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER)).map(leaseOf);
     const [a, b, c, d] = leases;
     if (a === undefined || b === undefined || c === undefined || d === undefined) {
       return t.fail("all four are claimed");

@@ -100,6 +100,14 @@ export function plainTask(task: TaskRecord): Omit<TaskRecord, "defaultArgs"> & {
   return { ...task, defaultArgs: hex(task.defaultArgs) };
 }
 
+/**
+ * Records sorted by name. Instances due at the same time may be claimed in any order (the
+ * contract orders by ready time only), so cases that claim ties sort before naming them.
+ */
+export function byName<R extends { readonly name: string }>(records: readonly R[]): R[] {
+  return [...records].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0));
+}
+
 /** The names of records, in the order given. */
 export function names(records: readonly { readonly name: string }[]): string[] {
   return records.map((r) => r.name);
