@@ -24,7 +24,15 @@ round() {
   echo "$name ${pass} ${fail:-0}" >> "$summary"
 }
 
+# DynamoDB Local, one emulator for every round (scripts/dynamodb-local.sh fetches it once into
+# .cache/); its watchdog stops it when this script exits. If it cannot start (no java), the
+# DynamoDB tests fail with the reason instead of being skipped.
+if dynamodb_local=$(bash scripts/dynamodb-local.sh start $$); then
+  export PARTITURA_TEST_DYNAMODB="dynamodb://partitura?region=local&endpoint=http://127.0.0.1:${dynamodb_local#* }"
+fi
+
 round "all tests (SQLite)" PARTITURA_TEST_STORE=sqlite -- 
+round "end-to-end (DynamoDB Local)" PARTITURA_TEST_STORE="${PARTITURA_TEST_DYNAMODB:-dynamodb-local-did-not-start}" -- 'test/e2e/**/*.test.ts'
 
 passed=$(awk '{p+=$(NF-1)} END {print p+0}' "$summary")
 failed=$(awk '{f+=$NF} END {print f+0}' "$summary")

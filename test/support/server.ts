@@ -28,7 +28,7 @@ export class TestClock implements Clock {
 /**
  * A store URL for one test, isolated from every other: PARTITURA_TEST_STORE picks the kind.
  * Unset or "sqlite" gives a fresh temp file; a full URL (redis://..., dynamodb://...) gets a
- * unique namespace (`ns=`) or table (`table=`) parameter per call.
+ * unique namespace (`ns=`) parameter per call (for DynamoDB: a key space in the shared table).
  */
 export function testStoreUrl(): string {
   const kind = process.env.PARTITURA_TEST_STORE ?? "sqlite";
@@ -36,7 +36,6 @@ export function testStoreUrl(): string {
   if (kind === "sqlite") return `sqlite:${join(tempDir(), `${unique}.db`)}`;
   if (kind === "sqlite::memory:") return kind;
   const separator = kind.includes("?") ? "&" : "?";
-  if (kind.startsWith("dynamodb")) return `${kind}${separator}table=partitura_${unique}`;
   return `${kind}${separator}ns=${unique}`;
 }
 
