@@ -1,0 +1,51 @@
+--[[
+  claim: takes up to N ready instances of one partition, earliest first, under a lease.
+
+  KEYS[1]  the partition's `due` sorted set
+  KEYS[2]  the partition's `inst` hash
+  ARGV[1]  now, epoch ms: instances whose ready time is at or before it are taken
+  ARGV[2]  limit, the most instances to take
+  ARGV[3]  lease duration, ms
+  ARGV[4]  lease owner (UTF-8, at most 255 bytes)
+
+  Each taken instance gets version + 1, attempt + 1, lockedUntil = now + lease and the owner,
+  and is re-scored to its lease end, so it comes back by itself if the lease runs out.
+  Returns, per taken instance in ready order, 2 values: the name, the record after the claim.
+]]
+local due, inst = KEYS[1], KEYS[2]
+local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+local lease_end = now + tonumber(ARGV[3])
+local owner = ARGV[4]
+
+local names = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit)
+if #names == 0 then return {} end
+local records = load_records(inst, names)
+
+local out, fields, scores, strays = {}, {}, {}, {}
+for _, name in ipairs(names) do
+  local r = records[name]
+  if r then
+    r.version = bump(r.version)
+    if r.attempt < MAX_ATTEMPT then r.attempt = r.attempt + 1 end
+    r.locked = lease_end
+    r.owner = owner
+    local encoded = write_record(r)
+    out[#out + 1] = name
+    out[#out + 1] = encoded
+    fields[#fields + 1] = name
+    fields[#fields + 1] = encoded
+    scores[#scores + 1] = lease_end
+    scores[#scores + 1] = name
+  else
+    -- A due entry without a record cannot come from these scripts; drop it rather than
+    -- return it on every claim.
+    strays[#strays + 1] = name
+  end
+end
+
+if #fields > 0 then
+  call_chunked('HSET', inst, fields)
+  call_chunked('ZADD', due, scores)
+end
+if #strays > 0 then call_chunked('ZREM', due, strays) end
+return out

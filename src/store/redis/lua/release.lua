@@ -1,0 +1,44 @@
+--[[
+  release: gives leases of one partition up, so the instances run again (at-least-once).
+
+  KEYS[1]  the partition's `due` sorted set
+  KEYS[2]  the partition's `inst` hash
+  ARGV[1]  wake channel
+  ARGV[2]  wake tag, "partition:task"
+  ARGV[3]  now, epoch ms
+  then per item, 4 values:
+           name, lease version, lease incarnation,
+           retryAt (epoch ms before which the instance must not run again; empty: at once)
+
+  The retry delay is kept in lockedUntil, never in nextRunAt, so the scheduled slot (from
+  which the next one is computed) is not disturbed. The version is bumped: the old lease is dead.
+  Returns, per item in order: status 0 ok, 1 lease lost, 2 not found.
+  Publishes a wake-up when the partition's earliest ready time became sooner.
+]]
+local due, inst = KEYS[1], KEYS[2]
+local channel, tag = ARGV[1], ARGV[2]
+local now = tonumber(ARGV[3])
+
+local names = {}
+for i = 4, #ARGV, 4 do names[#names + 1] = ARGV[i] end
+local before = earliest(due)
+local records = load_records(inst, names)
+local changes = new_changes()
+local out = {}
+
+for i = 4, #ARGV, 4 do
+  local name = ARGV[i]
+  local r = records[name]
+  local status = lease_status(r, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  if status == STATUS_OK then
+    r.locked = ARGV[i + 3] == '' and 0 or tonumber(ARGV[i + 3])
+    r.version = bump(r.version)
+    r.owner = ''
+    record_change(changes, name, r)
+  end
+  out[#out + 1] = status
+end
+
+flush(due, inst, changes)
+wake_if_sooner(due, before, channel, tag)
+return out

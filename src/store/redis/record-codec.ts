@@ -1,0 +1,166 @@
+import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import type { InstanceDraft, InstanceRecord, ScheduleSpec } from "../../domain/model.ts";
+import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
+
+/*
+ * The binary instance record, the value of one field of a partition's `inst` hash. The fields
+ * the Lua scripts read and rewrite come first at fixed offsets, in the layout
+ * `struct.pack('<Bi6i6I4I2I6i6', ...)` of lua/common.lua, then the lease owner, then the spec
+ * the scripts never look into ("tail", written only by TypeScript):
+ *
+ *   offset  size  field
+ *   0       1     format (RECORD_FORMAT)
+ *   1       6     nextRunAt    signed little-endian ms
+ *   7       6     lockedUntil  signed little-endian ms
+ *   13      4     version      unsigned
+ *   17      2     attempt      unsigned, saturating at 65535
+ *   19      6     incarnation  unsigned, below 2^48
+ *   25      6     createdAt    signed little-endian ms
+ *   31      1     owner length L (bytes of UTF-8, at most 255)
+ *   32      L     lease owner
+ *   tail:         varint partitionCount, u8 schedule kind, schedule payload,
+ *                 varint partition key length, partition key, then args to the end
+ *
+ * Schedule payloads: interval = varint ms; at = zig-zag varint ms; cron = varint length +
+ * expression, varint length + time zone. An interval instance with a few bytes of args and no
+ * partition key takes about 40 + args bytes.
+ */
+
+/** The format byte of records this build writes and reads. */
+export const RECORD_FORMAT = 1;
+/** Where the lease owner's length byte sits. */
+export const OWNER_OFFSET = 31;
+/** The longest lease owner kept (it is for logs; longer ones are cut). */
+export const MAX_OWNER_BYTES = 255;
+
+const KIND_INTERVAL = 1;
+const KIND_AT = 2;
+const KIND_CRON = 3;
+
+/** What an upsert sends to the script for one draft: everything but the mutable header. */
+export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer {
+  const schedule = draft.schedule;
+  const key = Buffer.from(draft.partitionKey, "utf8");
+  let cron: Buffer | undefined;
+  let zone: Buffer | undefined;
+  let scheduleSize: number;
+  switch (schedule.kind) {
+    case "interval":
+      scheduleSize = varintSize(schedule.intervalMs);
+      break;
+    case "at":
+      scheduleSize = varintSize(zigzag(schedule.atMs));
+      break;
+    case "cron":
+      cron = Buffer.from(schedule.cron, "utf8");
+      zone = Buffer.from(schedule.timezone, "utf8");
+      scheduleSize = varintSize(cron.length) + cron.length + varintSize(zone.length) + zone.length;
+      break;
+  }
+  const size =
+    varintSize(partitionCount) + 1 + scheduleSize + varintSize(key.length) + key.length + draft.args.length;
+  const out = Buffer.allocUnsafe(size);
+  let at = writeVarint(out, 0, partitionCount);
+  switch (schedule.kind) {
+    case "interval":
+      out[at++] = KIND_INTERVAL;
+      at = writeVarint(out, at, schedule.intervalMs);
+      break;
+    case "at":
+      out[at++] = KIND_AT;
+      at = writeVarint(out, at, zigzag(schedule.atMs));
+      break;
+    case "cron":
+      if (cron === undefined || zone === undefined)
+        throw new Error("unreachable: cron bytes were encoded above");
+      out[at++] = KIND_CRON;
+      at = writeVarint(out, at, cron.length);
+      at += cron.copy(out, at);
+      at = writeVarint(out, at, zone.length);
+      at += zone.copy(out, at);
+      break;
+  }
+  at = writeVarint(out, at, key.length);
+  at += key.copy(out, at);
+  out.set(draft.args, at);
+  return out;
+}
+
+/** The lease owner as the scripts store it: UTF-8, cut to MAX_OWNER_BYTES on a character boundary. */
+export function encodeOwner(owner: string): Buffer {
+  const bytes = Buffer.from(owner, "utf8");
+  if (bytes.length <= MAX_OWNER_BYTES) return bytes;
+  let end = MAX_OWNER_BYTES;
+  // Step back over continuation bytes (10xxxxxx) so no character is split.
+  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
+
+/**
+ * Decodes one stored record of instance `name` in `task`/`partition`. A record this build
+ * cannot read (a newer format, or damage) is INTERNAL: never a guess.
+ */
+export function decodeRecord(task: string, partition: number, name: string, bytes: Buffer): InstanceRecord {
+  if (bytes.length < OWNER_OFFSET + 1 || bytes[0] !== RECORD_FORMAT) {
+    throw unreadable(task, partition, name, `unknown format ${bytes[0]}`);
+  }
+  try {
+    const ownerLength = bytes.readUInt8(OWNER_OFFSET);
+    const ownerEnd = OWNER_OFFSET + 1 + ownerLength;
+    const reader = new Reader(bytes, ownerEnd);
+    const partitionCount = reader.varint();
+    const schedule = readSchedule(reader);
+    const partitionKey = reader.text(reader.varint());
+    return {
+      task,
+      name,
+      partition,
+      partitionKey,
+      schedule,
+      // A copy: the reply buffer may be a slice of a larger pool the driver reuses.
+      args: new Uint8Array(bytes.subarray(reader.offset)),
+      nextRunAt: bytes.readIntLE(1, 6),
+      lockedUntil: bytes.readIntLE(7, 6),
+      version: bytes.readUInt32LE(13),
+      attempt: bytes.readUInt16LE(17),
+      incarnation: bytes.readUIntLE(19, 6),
+      createdAt: bytes.readIntLE(25, 6),
+      partitionCount,
+      leaseOwner: ownerLength === 0 ? "" : bytes.toString("utf8", OWNER_OFFSET + 1, ownerEnd),
+    };
+  } catch (thrown) {
+    if (thrown instanceof RangeError) throw unreadable(task, partition, name, thrown.message, thrown);
+    throw thrown;
+  }
+}
+
+function readSchedule(reader: Reader): ScheduleSpec {
+  const kind = reader.byte();
+  switch (kind) {
+    case KIND_INTERVAL:
+      return { kind: "interval", intervalMs: reader.varint() };
+    case KIND_AT:
+      return { kind: "at", atMs: unzigzag(reader.varint()) };
+    case KIND_CRON: {
+      const cron = reader.text(reader.varint());
+      const timezone = reader.text(reader.varint());
+      return { kind: "cron", cron, timezone };
+    }
+    default:
+      throw new RangeError(`unknown schedule kind ${kind}`);
+  }
+}
+
+function unreadable(
+  task: string,
+  partition: number,
+  name: string,
+  why: string,
+  cause?: unknown,
+): PartituraError {
+  return new PartituraError(
+    ErrorCode.Internal,
+    `redis record of instance "${name}" (task "${task}", partition ${partition}) is unreadable: ${why}`,
+    { cause },
+  );
+}

@@ -1,0 +1,369 @@
+import { randomInt } from "node:crypto";
+import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type {
+  CommitItem,
+  CommitResult,
+  ExtendItem,
+  ExtendResult,
+  InstanceRef,
+  ReleaseItem,
+  Store,
+  UpsertMode,
+  UpsertResult,
+  WakeListener,
+} from "../store.ts";
+import { closedError, mapRedisError } from "./errors.ts";
+import type { KeyLayout } from "./keys.ts";
+import { perPartition } from "./partition-groups.ts";
+import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
+import { type RedisClient, Scripts } from "./scripts.ts";
+import { decodeTask, encodeTask } from "./task-codec.ts";
+import { WakeSubscriber, wakeTarget } from "./wake.ts";
+
+/** How long ready() waits for the first connection before it reports UNAVAILABLE. */
+const READY_TIMEOUT_MS = 10_000;
+
+/** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
+function newIncarnation(): number {
+  return randomInt(1, 2 ** 48);
+}
+
+/** Where an item of a lease batch lives. */
+const leasePartition = (item: { readonly lease: { task: string; partition: number } }) => item.lease;
+
+/**
+ * The Store on Redis or Redis Cluster (open it with openRedisStore). Instances live per
+ * partition in a `due` sorted set and an `inst` hash of binary records (keys.ts,
+ * record-codec.ts); every change of instances is one Lua script per partition (lua/), so each
+ * is atomic and a batch costs one round trip per node, however many partitions it spans.
+ */
+export class RedisStore implements Store {
+  readonly kind: string;
+  readonly #scripts: Scripts;
+  readonly #wakes: WakeSubscriber;
+  #closing: Promise<void> | undefined;
+  #ownerText = "";
+  #ownerBytes: Buffer = Buffer.alloc(0);
+
+  constructor(
+    readonly client: RedisClient,
+    readonly keys: KeyLayout,
+    cluster: boolean,
+    onError: (error: Error) => void,
+  ) {
+    this.kind = cluster ? "redis-cluster" : "redis";
+    this.#scripts = new Scripts(client);
+    this.#wakes = new WakeSubscriber(client, keys.wakeChannel, onError);
+    // ioredis emits "error" for every failed reconnect; without a listener Node would crash.
+    client.on("error", onError);
+  }
+
+  /** Runs one operation, refusing on a closed store and mapping driver errors. */
+  async #run<T>(operation: string, body: () => Promise<T>): Promise<T> {
+    if (this.#closing !== undefined) throw closedError(operation);
+    try {
+      return await body();
+    } catch (thrown) {
+      throw mapRedisError(thrown, operation);
+    }
+  }
+
+  async ready(): Promise<void> {
+    if (this.#closing !== undefined) throw closedError("ready");
+    if (this.client.status === "wait") {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new PartituraError(ErrorCode.Unavailable, "redis ready: no connection after 10 s")),
+          READY_TIMEOUT_MS,
+        );
+      });
+      try {
+        await Promise.race([this.client.connect(), deadline]);
+      } catch (thrown) {
+        throw mapRedisError(thrown, "ready");
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    await this.#run("ready", () => this.client.ping());
+  }
+
+  healthy(): boolean {
+    return this.#closing === undefined && this.client.status === "ready";
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      await this.#wakes.close();
+      await this.client.quit().catch(() => this.client.disconnect());
+    })();
+    return this.#closing;
+  }
+
+  // --- tasks -----------------------------------------------------------------------------------
+
+  putTask(task: TaskRecord): Promise<void> {
+    return this.#run("putTask", async () => {
+      // Both keys carry the namespace's hash tag, so this MULTI stays in one slot.
+      const results = await this.client
+        .multi()
+        .hset(this.keys.tasks, task.name, encodeTask(task))
+        .zadd(this.keys.taskNames, 0, task.name)
+        .exec();
+      // EXEC reports a failed command in its results rather than by rejecting.
+      for (const [error] of results ?? []) if (error !== null) throw error;
+    });
+  }
+
+  getTask(name: string): Promise<TaskRecord | undefined> {
+    return this.#run("getTask", async () => {
+      const text = await this.client.hget(this.keys.tasks, name);
+      return text === null ? undefined : decodeTask(name, text);
+    });
+  }
+
+  listTasks(limit: number, afterName?: string): Promise<TaskRecord[]> {
+    return this.#run("listTasks", async () => {
+      if (limit <= 0) return [];
+      const from = afterName === undefined ? "-" : `(${afterName}`;
+      const names = await this.client.zrangebylex(this.keys.taskNames, from, "+", "LIMIT", 0, limit);
+      if (names.length === 0) return [];
+      const texts = await this.client.hmget(this.keys.tasks, ...names);
+      const tasks: TaskRecord[] = [];
+      names.forEach((name, i) => {
+        const text = texts[i];
+        // A task deleted between the two reads is simply gone.
+        if (text !== null && text !== undefined) tasks.push(decodeTask(name, text));
+      });
+      return tasks;
+    });
+  }
+
+  deleteTask(name: string): Promise<boolean> {
+    return this.#run("deleteTask", async () => {
+      const text = await this.client.hget(this.keys.tasks, name);
+      if (text === null) return false;
+      const task = decodeTask(name, text);
+      // Instances first, the definition last: a failure half-way leaves a task that a retry
+      // deletes, never instances without a task.
+      await Promise.all(
+        partitions(task).map((partition) => {
+          const keys = this.keys.partition(name, partition);
+          return this.client.del(keys.due, keys.inst);
+        }),
+      );
+      const [deleted] = await Promise.all([
+        this.client.hdel(this.keys.tasks, name),
+        this.client.zrem(this.keys.taskNames, name),
+      ]);
+      return deleted > 0;
+    });
+  }
+
+  hasInstances(task: TaskRecord): Promise<boolean> {
+    // One EXISTS per partition, sent together: exact, and no per-task bookkeeping on the hot
+    // path (a counter would live in another slot than the partitions it counts).
+    return this.#run("hasInstances", async () => {
+      const counts = await Promise.all(
+        partitions(task).map((partition) =>
+          this.client.exists(this.keys.partition(task.name, partition).inst),
+        ),
+      );
+      return counts.some((count) => count > 0);
+    });
+  }
+
+  // --- instances -------------------------------------------------------------------------------
+
+  upsertInstances(
+    task: TaskRecord,
+    drafts: readonly InstanceDraft[],
+    mode: UpsertMode,
+    now: number,
+  ): Promise<UpsertResult[]> {
+    return this.#run("upsertInstances", () =>
+      perPartition(
+        drafts,
+        (draft) => ({ task: task.name, partition: draft.partition }),
+        async ({ partition, items }) => {
+          const args = items.map((draft) => ({
+            name: draft.name,
+            nextRunAt: draft.nextRunAt,
+            incarnation: newIncarnation(),
+            tail: encodeTail(draft, task.partitionCount),
+          }));
+          const keys = this.keys.partition(task.name, partition);
+          const wake = wakeTarget(this.keys.wakeChannel, task.name, partition);
+          const answers = await this.#scripts.upsert(keys, wake, now, mode, args);
+          return answers.map(({ outcome, record }, i) => ({
+            outcome,
+            instance: decodeRecord(task.name, partition, items[i]?.name ?? "", record),
+          }));
+        },
+      ),
+    );
+  }
+
+  removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number> {
+    return this.#run("removeInstances", async () => {
+      const counts = await perPartition(
+        refs,
+        (ref) => ({ task, partition: ref.partition }),
+        async ({ partition, items }) => {
+          const removed = await this.#scripts.remove(
+            this.keys.partition(task, partition),
+            items.map((ref) => ref.name),
+          );
+          // One count per group, reported on its first item; the others count 0.
+          return items.map((_, i) => (i === 0 ? removed : 0));
+        },
+      );
+      return counts.reduce((sum, count) => sum + count, 0);
+    });
+  }
+
+  getInstance(task: string, partition: number, name: string): Promise<InstanceRecord | undefined> {
+    return this.#run("getInstance", async () => {
+      const bytes = await this.client.hgetBuffer(this.keys.partition(task, partition).inst, name);
+      return bytes === null ? undefined : decodeRecord(task, partition, name, bytes);
+    });
+  }
+
+  listInstances(
+    task: string,
+    partition: number,
+    limit: number,
+    afterName?: string,
+  ): Promise<InstanceRecord[]> {
+    /*
+     * A hash has no order, and an index of names would cost memory on every instance for an
+     * admin listing; so the names are read and sorted here, by UTF-8 bytes like the other
+     * stores, and only the page's records are fetched. Fine for partitions of up to a few
+     * hundred thousand instances.
+     */
+    return this.#run("listInstances", async () => {
+      if (limit <= 0) return [];
+      const inst = this.keys.partition(task, partition).inst;
+      let names = await this.client.hkeysBuffer(inst);
+      if (afterName !== undefined) {
+        const after = Buffer.from(afterName, "utf8");
+        names = names.filter((name) => Buffer.compare(name, after) > 0);
+      }
+      names.sort(Buffer.compare);
+      const page = names.slice(0, limit);
+      if (page.length === 0) return [];
+      const values = await this.client.hmgetBuffer(inst, ...page);
+      const records: InstanceRecord[] = [];
+      page.forEach((name, i) => {
+        const bytes = values[i];
+        if (bytes !== null && bytes !== undefined) {
+          records.push(decodeRecord(task, partition, name.toString("utf8"), bytes));
+        }
+      });
+      return records;
+    });
+  }
+
+  // --- execution -------------------------------------------------------------------------------
+
+  claimDue(
+    task: string,
+    partition: number,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<InstanceRecord[]> {
+    return this.#run("claimDue", async () => {
+      if (limit <= 0) return [];
+      if (owner !== this.#ownerText) {
+        this.#ownerText = owner;
+        this.#ownerBytes = encodeOwner(owner);
+      }
+      const keys = this.keys.partition(task, partition);
+      const claimed = await this.#scripts.claim(keys, now, limit, leaseMs, this.#ownerBytes);
+      return claimed.map(({ name, record }) => decodeRecord(task, partition, name, record));
+    });
+  }
+
+  commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {
+    return this.#run("commit", () =>
+      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
+        const answers = await this.#scripts.commit(
+          this.keys.partition(task, partition),
+          wakeTarget(this.keys.wakeChannel, task, partition),
+          now,
+          group.map(({ lease, nextRunAt, keepLease }) => ({
+            name: lease.name,
+            version: lease.version,
+            incarnation: lease.incarnation,
+            nextRunAt,
+            keepLease: keepLease === true,
+          })),
+        );
+        return answers.map(({ status, version }, i): CommitResult => {
+          const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;
+          return kept ? { status, version } : { status };
+        });
+      }),
+    );
+  }
+
+  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]> {
+    return this.#run("release", () =>
+      perPartition(items, leasePartition, ({ task, partition, items: group }) =>
+        this.#scripts.release(
+          this.keys.partition(task, partition),
+          wakeTarget(this.keys.wakeChannel, task, partition),
+          now,
+          group.map(({ lease, retryAt }) => ({
+            name: lease.name,
+            version: lease.version,
+            incarnation: lease.incarnation,
+            retryAt,
+          })),
+        ),
+      ),
+    );
+  }
+
+  extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]> {
+    return this.#run("extendLeases", () =>
+      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
+        const statuses = await this.#scripts.extend(
+          this.keys.partition(task, partition),
+          now,
+          group.map(({ lease, durationMs }) => ({
+            name: lease.name,
+            version: lease.version,
+            incarnation: lease.incarnation,
+            durationMs,
+          })),
+        );
+        return statuses.map((status, i): ExtendResult => {
+          const durationMs = group[i]?.durationMs ?? 0;
+          return status === "ok" ? { status, lockedUntil: now + durationMs } : { status };
+        });
+      }),
+    );
+  }
+
+  nextDueAt(task: string, partition: number): Promise<number | undefined> {
+    return this.#run("nextDueAt", async () => {
+      const first = await this.client.zrange(this.keys.partition(task, partition).due, 0, 0, "WITHSCORES");
+      return first[1] === undefined ? undefined : Number(first[1]);
+    });
+  }
+
+  watch(listener: WakeListener): () => void {
+    if (this.#closing !== undefined) throw closedError("watch");
+    return this.#wakes.watch(listener);
+  }
+}
+
+/** 0 .. partitionCount - 1. */
+function partitions(task: TaskRecord): number[] {
+  return Array.from({ length: task.partitionCount }, (_, partition) => partition);
+}

@@ -1,0 +1,193 @@
+import { readFileSync } from "node:fs";
+import type { Cluster, Redis } from "ioredis";
+import type { LeaseStatus } from "../../domain/model.ts";
+import type { PartitionKeys } from "./keys.ts";
+
+/** A connected ioredis client, single or cluster. */
+export type RedisClient = Redis | Cluster;
+
+/*
+ * The Lua scripts, loaded with ioredis defineCommand: it sends EVALSHA and falls back to EVAL
+ * on NOSCRIPT, so a restarted Redis or a new cluster node is handled without our help. The
+ * command names carry SCRIPTS_VERSION; bump it whenever a script's arguments or replies change,
+ * so two builds side by side in a rolling deploy never call each other's scripts by one name.
+ */
+
+/** The version in every script's command name. */
+export const SCRIPTS_VERSION = 1;
+
+const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend"] as const;
+type ScriptName = (typeof SCRIPT_NAMES)[number];
+
+type Arg = string | Buffer | number;
+type ScriptCall = (...args: Arg[]) => Promise<unknown>;
+
+function readLua(name: string): string {
+  return readFileSync(new URL(`./lua/${name}.lua`, import.meta.url), "utf8");
+}
+
+/** Each script's source, with lua/common.lua prepended (read once per process). */
+const SOURCES: ReadonlyMap<ScriptName, string> = (() => {
+  const common = readLua("common");
+  return new Map(SCRIPT_NAMES.map((name) => [name, `${common}\n${readLua(name)}`]));
+})();
+
+/** One draft as the upsert script takes it. */
+export interface UpsertArgs {
+  readonly name: string;
+  readonly nextRunAt: number;
+  readonly incarnation: number;
+  readonly tail: Buffer;
+}
+
+/** One lease as commit, release and extend take it. */
+export interface LeaseArgs {
+  readonly name: string;
+  readonly version: number;
+  readonly incarnation: number;
+}
+
+/** Where upsert, commit and release publish wake-ups, and what they tag them with. */
+export interface WakeTarget {
+  readonly channel: string;
+  readonly tag: string;
+}
+
+const UPSERT_OUTCOMES = ["created", "updated", "locked"] as const;
+const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
+
+/** Typed calls of the Lua scripts of one client; replies are checked, never cast blindly. */
+export class Scripts {
+  readonly #calls: ReadonlyMap<ScriptName, ScriptCall>;
+
+  constructor(client: RedisClient) {
+    const calls = new Map<ScriptName, ScriptCall>();
+    for (const name of SCRIPT_NAMES) {
+      const command = `partitura_${name}_v${SCRIPTS_VERSION}`;
+      client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys: 2 });
+      // defineCommand adds `command` (string replies) and `commandBuffer` (binary replies).
+      const method: unknown = Reflect.get(client, `${command}Buffer`);
+      if (typeof method !== "function") throw new Error(`ioredis did not define ${command}Buffer`);
+      calls.set(name, (...args) => method.apply(client, args) as Promise<unknown>);
+    }
+    this.#calls = calls;
+  }
+
+  #call(name: ScriptName, keys: PartitionKeys, args: Arg[]): Promise<unknown> {
+    const call = this.#calls.get(name);
+    if (call === undefined) throw new Error(`script ${name} was not defined`);
+    return call(keys.due, keys.inst, ...args);
+  }
+
+  /** Creates or updates drafts of one partition; per draft its outcome and stored record. */
+  async upsert(
+    keys: PartitionKeys,
+    wake: WakeTarget,
+    now: number,
+    mode: "safe" | "force",
+    drafts: readonly UpsertArgs[],
+  ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[]> {
+    const args: Arg[] = [wake.channel, wake.tag, now, mode];
+    for (const d of drafts) args.push(d.name, d.nextRunAt, d.incarnation, d.tail);
+    const reply = flat(await this.#call("upsert", keys, args), "upsert", drafts.length * 2);
+    return drafts.map((_, i) => ({
+      outcome: pick(UPSERT_OUTCOMES, reply[2 * i], "upsert", 1),
+      record: bytes(reply[2 * i + 1], "upsert"),
+    }));
+  }
+
+  /** Deletes instances of one partition; how many existed. */
+  async remove(keys: PartitionKeys, names: readonly string[]): Promise<number> {
+    return integer(await this.#call("remove", keys, [...names]), "remove");
+  }
+
+  /** Claims up to `limit` ready instances of one partition; their names and new records. */
+  async claim(
+    keys: PartitionKeys,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: Buffer,
+  ): Promise<{ name: string; record: Buffer }[]> {
+    const reply = flat(await this.#call("claim", keys, [now, limit, leaseMs, owner]), "claim");
+    const claimed: { name: string; record: Buffer }[] = [];
+    for (let i = 0; i + 1 < reply.length; i += 2) {
+      claimed.push({ name: bytes(reply[i], "claim").toString("utf8"), record: bytes(reply[i + 1], "claim") });
+    }
+    return claimed;
+  }
+
+  /** Settles leases of one partition (nextRunAt null deletes); per item status and version. */
+  async commit(
+    keys: PartitionKeys,
+    wake: WakeTarget,
+    now: number,
+    items: readonly (LeaseArgs & { nextRunAt: number | null; keepLease: boolean })[],
+  ): Promise<{ status: LeaseStatus; version: number }[]> {
+    const args: Arg[] = [wake.channel, wake.tag, now];
+    for (const it of items) {
+      args.push(it.name, it.version, it.incarnation, it.nextRunAt ?? "", it.keepLease ? "1" : "0");
+    }
+    const reply = flat(await this.#call("commit", keys, args), "commit", items.length * 2);
+    return items.map((_, i) => ({
+      status: pick(LEASE_STATUSES, reply[2 * i], "commit", 0),
+      version: integer(reply[2 * i + 1], "commit"),
+    }));
+  }
+
+  /** Gives leases of one partition up; per item status. */
+  async release(
+    keys: PartitionKeys,
+    wake: WakeTarget,
+    now: number,
+    items: readonly (LeaseArgs & { retryAt: number | undefined })[],
+  ): Promise<LeaseStatus[]> {
+    const args: Arg[] = [wake.channel, wake.tag, now];
+    for (const it of items) args.push(it.name, it.version, it.incarnation, it.retryAt ?? "");
+    const reply = flat(await this.#call("release", keys, args), "release", items.length);
+    return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
+  }
+
+  /** Moves the end of live leases of one partition to now + duration; per item status. */
+  async extend(
+    keys: PartitionKeys,
+    now: number,
+    items: readonly (LeaseArgs & { durationMs: number })[],
+  ): Promise<LeaseStatus[]> {
+    const args: Arg[] = [now];
+    for (const it of items) args.push(it.name, it.version, it.incarnation, it.durationMs);
+    const reply = flat(await this.#call("extend", keys, args), "extend", items.length);
+    return reply.map((value) => pick(LEASE_STATUSES, value, "extend", 0));
+  }
+}
+
+// --- reply checks: a reply of the wrong shape is a bug (or a foreign script), never data -----
+
+function malformed(script: string, what: string): Error {
+  return new Error(`redis script ${script} replied ${what}`);
+}
+
+function flat(reply: unknown, script: string, length?: number): unknown[] {
+  if (!Array.isArray(reply)) throw malformed(script, "something other than an array");
+  if (length !== undefined && reply.length !== length) {
+    throw malformed(script, `${reply.length} values where ${length} were expected`);
+  }
+  return reply;
+}
+
+function integer(value: unknown, script: string): number {
+  if (typeof value !== "number") throw malformed(script, "a non-integer where an integer was expected");
+  return value;
+}
+
+function bytes(value: unknown, script: string): Buffer {
+  if (!Buffer.isBuffer(value)) throw malformed(script, "a non-string where a record was expected");
+  return value;
+}
+
+/** Maps a code to one of `values`, the first of which has code `base`. */
+function pick<T>(values: readonly T[], code: unknown, script: string, base: number): T {
+  const value = values[integer(code, script) - base];
+  if (value === undefined) throw malformed(script, `unknown code ${String(code)}`);
+  return value;
+}
