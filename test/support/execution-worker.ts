@@ -75,6 +75,18 @@ export class TestWorker {
     return batch;
   }
 
+  /** Takes everything new, waiting up to `timeoutMs` for at least one; [] when none came. */
+  async poll(timeoutMs = 500): Promise<Execution[]> {
+    try {
+      await this.next(1, timeoutMs);
+    } catch {
+      // A timeout is the answer here: nothing arrived.
+      return [];
+    }
+    this.cursor--;
+    return this.next(this.received.length - this.cursor);
+  }
+
   /** Asserts quietness: resolves with whatever arrived beyond the cursor within `ms`. */
   async idle(ms = 400): Promise<Execution[]> {
     await new Promise((resolve) => setTimeout(resolve, ms));
