@@ -5,7 +5,12 @@ import type { Scenario } from "./lib/scenario.ts";
 import { checkWire } from "./lib/wire-check.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
+import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
+import { memoryScenario } from "./scenarios/memory.ts";
+import { scaleScenario } from "./scenarios/scale.ts";
+import { scheduleScenario } from "./scenarios/schedule.ts";
+import { wakeScenario } from "./scenarios/wake.ts";
 
 /*
  * `npm run bench -- NAME [NAME...] [--scale=small] [--duration=S] [--sizes=N,N]`: runs the
@@ -15,11 +20,18 @@ import { lagScenario } from "./scenarios/lag.ts";
  */
 
 const SCENARIOS: readonly Scenario[] = [
+  scheduleScenario("redis"),
   fireScenario("redis"),
   lagScenario("redis"),
   cronScenario,
+  wakeScenario,
+  memoryScenario,
+  idleScenario,
+  scaleScenario,
+  scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),
+  scheduleScenario("dynamodb"),
   fireScenario("dynamodb"),
   lagScenario("dynamodb"),
 ];

@@ -50,11 +50,13 @@ export interface InstancePlan {
   readonly schedule: (i: number) => ScheduleSpec;
   readonly nextRunAt: (i: number) => number;
   readonly name?: (i: number) => string;
+  /** The instances exist already and are overwritten (FORCE), so "updated" is expected. */
+  readonly replace?: boolean;
 }
 
 /**
  * Upserts `plan.count` instances of `task` in batches, several batches in flight; returns the
- * seconds it took. Throws unless every instance was created.
+ * seconds it took. Throws unless every instance was created (or, with `replace`, updated).
  */
 export async function loadInstances(
   store: Store,
@@ -66,7 +68,8 @@ export async function loadInstances(
   const started = performance.now();
   const nameOf = plan.name ?? ((i: number) => `i${i}`);
   let next = 0;
-  let created = 0;
+  let done = 0;
+  const expected = plan.replace ? "updated" : "created";
   const lane = async (): Promise<void> => {
     while (next < plan.count) {
       const from = next;
@@ -85,10 +88,10 @@ export async function loadInstances(
         });
       }
       const results = await store.upsertInstances(task, drafts, "force", Date.now());
-      for (const r of results) if (r.outcome === "created") created++;
+      for (const r of results) if (r.outcome === expected) done++;
     }
   };
   await Promise.all(Array.from({ length: concurrency }, lane));
-  if (created !== plan.count) throw new Error(`loaded ${created} of ${plan.count} instances`);
+  if (done !== plan.count) throw new Error(`${expected} ${done} of ${plan.count} instances`);
   return (performance.now() - started) / 1000;
 }
