@@ -1,7 +1,229 @@
+import { CreateTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
 import test from "ava";
+import { ErrorCode, PartituraError } from "../src/domain/errors.ts";
+import { selectPartition } from "../src/domain/selector.ts";
+import { DynamoStore, openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
+import { parseDynamoUrl } from "../src/store/dynamodb/url.ts";
+import {
+  draft,
+  LEASE_MS,
+  leaseOf,
+  MINUTE,
+  OWNER,
+  SECOND,
+  seed,
+  T0,
+  taskRecord,
+} from "./store-conformance/fixtures.ts";
 import { registerConformance } from "./store-conformance/suite.ts";
-import { dropTestTables, openFreshDynamo } from "./support/dynamodb-local.ts";
+import {
+  dropTestTables,
+  freshDynamoUrl,
+  openFreshDynamo,
+  rawDynamoClient,
+} from "./support/dynamodb-local.ts";
 
 test.after.always(dropTestTables);
 
 registerConformance("dynamodb", () => openFreshDynamo());
+
+// --- adapter-only cases ------------------------------------------------------------------------
+
+function codeOf(error: unknown): ErrorCode | undefined {
+  return error instanceof PartituraError ? error.code : undefined;
+}
+
+test("dynamodb: the items of a 32-partition task sit under 32 distinct partition keys", async (t) => {
+  const url = await freshDynamoUrl({ ns: "layout" });
+  const store = await openDynamoStore(url);
+  t.teardown(() => store.close());
+  const task = taskRecord("fanout", { partitionCount: 32 });
+  const drafts = Array.from({ length: 320 }, (_, i) => {
+    const name = `job-${i}`;
+    return draft(name, T0, { partition: selectPartition(name, 32) });
+  });
+  await seed(t, store, task, drafts);
+
+  const client = await rawDynamoClient();
+  t.teardown(() => client.destroy());
+  const items = await client.send(new ScanCommand({ TableName: parseDynamoUrl(url).table }));
+  const instanceKeys = (items.Items ?? [])
+    .filter((item) => item.sk?.S?.startsWith("job-"))
+    .map((item) => item.pk?.S);
+  t.is(instanceKeys.length, 320);
+  t.deepEqual(
+    [...new Set(instanceKeys)].sort(),
+    Array.from({ length: 32 }, (_, p) => `layout#fanout#${p}`).sort(),
+    "one partition key per task partition, named ns#task#partition",
+  );
+  const partitionOf = new Map(drafts.map((d) => [d.name, d.partition]));
+  for (const item of items.Items ?? []) {
+    const name = item.sk?.S ?? "";
+    if (partitionOf.has(name)) t.is(item.pk?.S, `layout#fanout#${partitionOf.get(name)}`, name);
+  }
+});
+
+test("dynamodb: ready stays max(next, locked) through every fenced write", async (t) => {
+  const store = await openFreshDynamo();
+  t.teardown(() => store.close());
+  const task = taskRecord("mixed", { partitionCount: 1 });
+  await seed(t, store, task, [draft("a", T0)]);
+  const due = async () => store.nextDueAt("mixed", 0);
+
+  // At-most-once: the next slot comes before the lease end, so the lease end rules.
+  let [held] = await store.claimDue("mixed", 0, T0, 1, LEASE_MS, OWNER);
+  if (held === undefined) return t.fail("a is due");
+  const [kept] = await store.commit([{ lease: leaseOf(held), nextRunAt: T0 + SECOND, keepLease: true }], T0);
+  t.is(kept?.status, "ok");
+  t.is(await due(), T0 + LEASE_MS, "ready at the kept lease's end");
+  t.deepEqual(await store.claimDue("mixed", 0, T0 + SECOND, 1, LEASE_MS, OWNER), [], "still locked");
+
+  // A heartbeat past the next slot moves ready with it.
+  const keptLease = { ...leaseOf(held), version: kept?.version ?? -1 };
+  const [extended] = await store.extendLeases([{ lease: keptLease, durationMs: LEASE_MS }], T0 + 10 * SECOND);
+  t.is(extended?.lockedUntil, T0 + 40 * SECOND);
+  t.is(await due(), T0 + 40 * SECOND);
+
+  // Released without a retry delay: ready falls back to the scheduled slot.
+  t.deepEqual(await store.release([{ lease: keptLease }], T0 + 11 * SECOND), ["ok"]);
+  t.is(await due(), T0 + SECOND);
+
+  // Claimed again, then committed with the lease kept past a slot later than the lease end.
+  [held] = await store.claimDue("mixed", 0, T0 + 12 * SECOND, 1, LEASE_MS, OWNER);
+  if (held === undefined) return t.fail("a is due again");
+  const [later] = await store.commit(
+    [{ lease: leaseOf(held), nextRunAt: T0 + 5 * MINUTE, keepLease: true }],
+    T0 + 12 * SECOND,
+  );
+  t.is(await due(), T0 + 5 * MINUTE, "ready at the slot after the lease end");
+  // A heartbeat that ends before that slot leaves ready at the slot.
+  const laterLease = { ...leaseOf(held), version: later?.version ?? -1 };
+  t.like(await store.extendLeases([{ lease: laterLease, durationMs: SECOND }], T0 + 13 * SECOND), [
+    { status: "ok", lockedUntil: T0 + 14 * SECOND },
+  ]);
+  t.is(await due(), T0 + 5 * MINUTE);
+  // A retry delay before the slot does not pull it forward.
+  t.deepEqual(await store.release([{ lease: laterLease, retryAt: T0 + MINUTE }], T0 + 13 * SECOND), ["ok"]);
+  t.is(await due(), T0 + 5 * MINUTE);
+  t.like(await store.getInstance("mixed", 0, "a"), { nextRunAt: T0 + 5 * MINUTE, lockedUntil: T0 + MINUTE });
+});
+
+test("dynamodb: create=false refuses a missing table at start, naming it and the shape", async (t) => {
+  const url = await freshDynamoUrl({ create: "false" });
+  const error = await t.throwsAsync(openDynamoStore(url));
+  t.is(codeOf(error), ErrorCode.FailedPrecondition);
+  t.regex(
+    error?.message ?? "",
+    /table "t[^"]+" does not exist .*create=false.*local secondary index "ready"/,
+  );
+});
+
+test("dynamodb: a table of another shape is refused at start, with or without create", async (t) => {
+  const url = await freshDynamoUrl();
+  const client = await rawDynamoClient();
+  t.teardown(() => client.destroy());
+  await client.send(
+    new CreateTableCommand({
+      TableName: parseDynamoUrl(url).table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+    }),
+  );
+  for (const create of ["true", "false"]) {
+    const error = await t.throwsAsync(openDynamoStore(`${url}&create=${create}`));
+    t.is(codeOf(error), ErrorCode.FailedPrecondition);
+    t.regex(error?.message ?? "", /has no local secondary index "ready" on pk \+ ready \(N\)/);
+  }
+});
+
+test("dynamodb: create=false accepts a table made elsewhere with the documented shape", async (t) => {
+  const url = await freshDynamoUrl();
+  const client = await rawDynamoClient();
+  t.teardown(() => client.destroy());
+  await client.send(
+    new CreateTableCommand({
+      TableName: parseDynamoUrl(url).table,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: [
+        { AttributeName: "pk", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+        { AttributeName: "ready", AttributeType: "N" },
+      ],
+      KeySchema: [
+        { AttributeName: "pk", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      LocalSecondaryIndexes: [
+        {
+          IndexName: "ready",
+          KeySchema: [
+            { AttributeName: "pk", KeyType: "HASH" },
+            { AttributeName: "ready", KeyType: "RANGE" },
+          ],
+          Projection: { ProjectionType: "ALL" },
+        },
+      ],
+    }),
+  );
+  const store = await openDynamoStore(`${url}&create=false`);
+  t.teardown(() => store.close());
+  await seed(t, store, taskRecord("infra"), [draft("a", T0)]);
+  t.like(await store.claimDue("infra", 0, T0, 1, LEASE_MS, OWNER), [{ name: "a", version: 1 }]);
+});
+
+test("dynamodb: an unreachable endpoint is UNAVAILABLE once retries are spent, and unhealthy", async (t) => {
+  const url = "dynamodb://nowhere?region=local&endpoint=http://127.0.0.1:1&maxAttempts=2";
+  const opened = await t.throwsAsync(openDynamoStore(url));
+  t.is(codeOf(opened), ErrorCode.Unavailable);
+  const store = new DynamoStore(parseDynamoUrl(url));
+  t.teardown(() => store.close());
+  t.true(store.healthy());
+  const error = await t.throwsAsync(store.getTask("x"));
+  t.is(codeOf(error), ErrorCode.Unavailable);
+  t.regex(error?.message ?? "", /dynamodb getTask/);
+  t.false(store.healthy());
+});
+
+test("dynamodb: store URLs are checked, naming the parameter and its rule", (t) => {
+  const refusals: [string, RegExp][] = [
+    ["dynamodb://ab", /table name must be 3 to 255/],
+    ["dynamodb://table?ns=a%23b", /ns must be 1 to 64/],
+    ["dynamodb://table?create=no", /create must be true or false/],
+    ["dynamodb://table?maxAttempts=0", /maxAttempts must be an integer from 1 to 20/],
+    ["dynamodb://table?endpoint=nope", /endpoint must be a URL/],
+    ["dynamodb://table?tabel=x", /unknown parameter "tabel"/],
+  ];
+  for (const [url, rule] of refusals) {
+    const error = t.throws(() => parseDynamoUrl(url));
+    t.is(codeOf(error), ErrorCode.InvalidArgument, url);
+    t.regex(error?.message ?? "", rule, url);
+  }
+  t.like(parseDynamoUrl("dynamodb://partitura?region=eu-west-1&ns=prod"), {
+    table: "partitura",
+    region: "eu-west-1",
+    endpoint: undefined,
+    create: true,
+    namespace: "prod",
+  });
+});
+
+test("dynamodb: tasks and instances of two namespaces in one table never meet", async (t) => {
+  const url = await freshDynamoUrl();
+  const [blue, green] = await Promise.all([
+    openDynamoStore(`${url}&ns=blue`),
+    openDynamoStore(`${url}&ns=green`),
+  ]);
+  t.teardown(() => Promise.all([blue.close(), green.close()]));
+  await seed(t, blue, taskRecord("reports"), [draft("a", T0)]);
+  t.deepEqual(await green.listTasks(10), []);
+  t.deepEqual(await green.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), []);
+  t.is(await green.nextDueAt("reports", 0), undefined);
+  t.like(await blue.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), [{ name: "a" }]);
+});
