@@ -1,0 +1,90 @@
+import test from "ava";
+import { ErrorCode, hasCode } from "../src/domain/errors.ts";
+import { openRedisStore } from "../src/store/redis/open.ts";
+import { draft, LEASE_MS, leaseOf, SECOND, T0, taskRecord } from "./store-conformance/fixtures.ts";
+import { startRedisServer } from "./support/redis-server.ts";
+
+/*
+ * A Redis with AOF (appendfsync always), killed with SIGKILL while a store writes to it, then
+ * restarted on the same directory: every schedule it acknowledged is still there and still
+ * fires, and a lease in flight holds until it expires, then the instance is redelivered.
+ * Time is passed to the store as arguments, so expiry needs no sleeping.
+ */
+
+const PARTITIONS = 8;
+
+async function until(condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in flight expires and is redelivered", async (t) => {
+  const server = await startRedisServer({ appendOnly: true });
+  t.teardown(() => server.kill());
+  const store = await openRedisStore(`${server.url}?ns=fault`, { onError: () => {} });
+  t.teardown(() => store.close());
+  const task = taskRecord("faulty", { partitionCount: PARTITIONS });
+  await store.putTask(task);
+
+  // One instance leased before the crash.
+  await store.upsertInstances(task, [draft("leased", T0)], "safe", T0);
+  const [claimed] = await store.claimDue("faulty", 0, T0, 1, LEASE_MS, "replica-a");
+  if (claimed === undefined) return t.fail("the due instance is claimed");
+
+  // A writer that keeps scheduling batches until Redis goes away.
+  const acknowledged = new Set<string>(["leased"]);
+  let batches = 0;
+  const writer = (async () => {
+    for (;;) {
+      const names = Array.from({ length: 20 }, (_, i) => `s${batches}-${i}`);
+      const drafts = names.map((name, i) => draft(name, T0 + SECOND, { partition: i % PARTITIONS }));
+      try {
+        await store.upsertInstances(task, drafts, "safe", T0);
+      } catch (thrown) {
+        if (hasCode(thrown, ErrorCode.Unavailable)) return;
+        throw thrown;
+      }
+      for (const name of names) acknowledged.add(name);
+      batches++;
+    }
+  })();
+  await until(() => acknowledged.size > 400, 30_000);
+  await server.kill("SIGKILL");
+  await writer;
+  t.log(`${acknowledged.size} schedules acknowledged before the kill`);
+
+  const restarted = await startRedisServer({ dir: server.dir, port: server.port, appendOnly: true });
+  t.teardown(() => restarted.kill());
+  await until(() => store.healthy(), 15_000);
+  t.true(store.healthy(), "the store reconnected by itself");
+
+  const stored = new Set<string>();
+  for (let p = 0; p < PARTITIONS; p++) {
+    for (const record of await store.listInstances("faulty", p, 100_000)) stored.add(record.name);
+  }
+  const lost = [...acknowledged].filter((name) => !stored.has(name));
+  t.deepEqual(lost, [], "every acknowledged schedule survived");
+  t.truthy(await store.getTask("faulty"), "the task survived");
+
+  // The lease in flight still holds...
+  t.like(await store.getInstance("faulty", 0, "leased"), {
+    lockedUntil: T0 + LEASE_MS,
+    leaseOwner: "replica-a",
+    version: claimed.version,
+  });
+  const early = await store.claimDue("faulty", 0, T0 + 2 * SECOND, 1_000, LEASE_MS, "replica-b");
+  t.false(
+    early.some((r) => r.name === "leased"),
+    "not redelivered while its lease holds",
+  );
+  t.true(early.length > 0, "the other schedules keep firing");
+
+  // ...and once it has expired the instance is delivered again (at-least-once).
+  const after = T0 + LEASE_MS + 1;
+  const again = await store.claimDue("faulty", 0, after, 1_000, LEASE_MS, "replica-b");
+  const redelivered = again.find((r) => r.name === "leased");
+  t.like(redelivered, { attempt: 2, version: claimed.version + 1, leaseOwner: "replica-b" });
+  t.deepEqual(await store.commit([{ lease: leaseOf(claimed), nextRunAt: T0 + 60 * SECOND }], after), [
+    { status: "lease_lost" },
+  ]);
+});
