@@ -14,6 +14,9 @@ export const SUPPORTED_SCHEMES = [
   "sqlite:PATH",
   "sqlite::memory:",
   "dynamodb://TABLE?region=REGION&endpoint=URL&create=false&ns=NAME",
+  "redis://[USER:PASSWORD@]HOST:PORT/DB?ns=NAME",
+  "rediss://...",
+  "redis+cluster://HOST1:PORT1,HOST2:PORT2?ns=NAME",
 ] as const;
 
 /**
@@ -36,6 +39,16 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
     case "dynamodb:": {
       const { openDynamoStore } = await import("./dynamodb/dynamodb-store.ts");
       store = await openDynamoStore(url);
+      break;
+    }
+    case "redis:":
+    case "rediss:":
+    case "redis+cluster:":
+    case "rediss+cluster:": {
+      const { openRedisStore } = await import("./redis/open.ts");
+      store = await openRedisStore(url, {
+        onError: (error) => logger.warn({ err: error, store: "redis" }, "redis connection error"),
+      });
       break;
     }
     default:
