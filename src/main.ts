@@ -32,7 +32,7 @@ try {
     config,
     store,
     clock: systemClock,
-    logger: logger.child({ component: "server" }),
+    logger,
   });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {

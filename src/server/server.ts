@@ -34,6 +34,7 @@ export interface ServerOptions {
   readonly config: Config;
   readonly store: Store;
   readonly clock: Clock;
+  /** The root logger; each component logs through its own child (`component`). */
   readonly logger: Logger;
 }
 
@@ -54,11 +55,12 @@ export interface PartituraServer extends AsyncDisposable {
 
 /** Binds the gRPC server with every service and resolves once it accepts calls. */
 export async function startServer(options: ServerOptions): Promise<PartituraServer> {
-  const { config, store, clock, logger } = options;
+  const { config, store, clock } = options;
+  const logger = options.logger.child({ component: "server" });
   const engine = new Engine({
     store,
     clock,
-    logger: logger.child({ component: "engine" }),
+    logger: options.logger.child({ component: "engine" }),
     owner: config.replicaId,
   });
   const health = new HealthService(store);
@@ -71,7 +73,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   });
 
   const server = new grpc.Server(SERVER_OPTIONS);
-  const grpcLogger = logger.child({ component: "grpc" });
+  const grpcLogger = options.logger.child({ component: "grpc" });
   const add = (binding: ReturnType<typeof bindService>) =>
     server.addService(binding.definition, binding.implementation);
   add(
