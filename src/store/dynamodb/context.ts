@@ -34,6 +34,7 @@ export async function queryUpTo(
   limit: number,
 ): Promise<Item[]> {
   const items: Item[] = [];
+  if (limit <= 0) return items; // DynamoDB refuses Limit 0
   let start: Item | undefined;
   do {
     const page = await context.client.send(
