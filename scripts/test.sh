@@ -24,6 +24,22 @@ round() {
   echo "$name ${pass} ${fail:-0}" >> "$summary"
 }
 
+# Redis: a 3-master Redis Cluster started once for every round, stopped when this script exits
+# (test/support/redis-cluster.ts); the machine's Redis on 6379 when it answers, else one started
+# here. Without redis-server the Redis tests fail saying `apt-get install redis-server`.
+redis_dir=$(mktemp -d)
+trap 'node --import=tsx test/support/redis-cluster.ts stop "$redis_dir/cluster" 2>/dev/null;
+  node --import=tsx test/support/redis-cluster.ts stop "$redis_dir/single" 2>/dev/null;
+  rm -rf "$summary" "$redis_dir"' EXIT
+if cluster_url=$(node --import=tsx test/support/redis-cluster.ts start "$redis_dir/cluster"); then
+  export PARTITURA_TEST_REDIS_CLUSTER=$cluster_url
+fi
+if [ "$(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null)" = "PONG" ]; then
+  export PARTITURA_TEST_REDIS=redis://127.0.0.1:6379
+elif single_url=$(node --import=tsx test/support/redis-cluster.ts start-single "$redis_dir/single"); then
+  export PARTITURA_TEST_REDIS=$single_url
+fi
+
 # DynamoDB Local, one emulator for every round (scripts/dynamodb-local.sh fetches it once into
 # .cache/); its watchdog stops it when this script exits. If it cannot start (no java), the
 # DynamoDB tests fail with the reason instead of being skipped.
@@ -32,6 +48,8 @@ if dynamodb_local=$(bash scripts/dynamodb-local.sh start $$); then
 fi
 
 round "all tests (SQLite)" PARTITURA_TEST_STORE=sqlite -- 
+round "end-to-end (Redis)" PARTITURA_TEST_STORE="${PARTITURA_TEST_REDIS:-redis-did-not-start}" -- 'test/e2e/**/*.test.ts'
+round "end-to-end (Redis Cluster)" PARTITURA_TEST_STORE="${PARTITURA_TEST_REDIS_CLUSTER:-redis-cluster-did-not-start}" -- 'test/e2e/**/*.test.ts'
 round "end-to-end (DynamoDB Local)" PARTITURA_TEST_STORE="${PARTITURA_TEST_DYNAMODB:-dynamodb-local-did-not-start}" -- 'test/e2e/**/*.test.ts'
 
 passed=$(awk '{p+=$(NF-1)} END {print p+0}' "$summary")

@@ -13,7 +13,8 @@ import { type RedisServer, shutdownRedis, startRedisServer } from "./redis-serve
  * `redis-cli --cluster create`. Tests start one in-process; scripts/test.sh starts one for the
  * whole run with the command line below and passes its URL in PARTITURA_TEST_REDIS_CLUSTER:
  *
- *   node --import=tsx test/support/redis-cluster.ts start DIR   # prints redis+cluster://...
+ *   node --import=tsx test/support/redis-cluster.ts start DIR          # prints redis+cluster://...
+ *   node --import=tsx test/support/redis-cluster.ts start-single DIR   # one server: redis://...
  *   node --import=tsx test/support/redis-cluster.ts stop DIR
  */
 
@@ -75,8 +76,8 @@ async function waitForClusterOk(port: number, timeoutMs = 20_000): Promise<void>
 }
 
 async function main(command: string | undefined, dir: string | undefined): Promise<void> {
-  if (dir === undefined || (command !== "start" && command !== "stop")) {
-    throw new Error("usage: redis-cluster.ts start|stop DIR");
+  if (dir === undefined || (command !== "start" && command !== "start-single" && command !== "stop")) {
+    throw new Error("usage: redis-cluster.ts start|start-single|stop DIR");
   }
   const portsFile = join(dir, "ports");
   if (command === "start") {
@@ -84,6 +85,13 @@ async function main(command: string | undefined, dir: string | undefined): Promi
     const cluster = await startRedisCluster(dir, true);
     writeFileSync(portsFile, cluster.ports.join(" "));
     process.stdout.write(`${cluster.url}\n`);
+    return;
+  }
+  if (command === "start-single") {
+    mkdirSync(dir, { recursive: true });
+    const server = await startRedisServer({ dir, daemonize: true });
+    writeFileSync(portsFile, String(server.port));
+    process.stdout.write(`${server.url}\n`);
     return;
   }
   const ports = readFileSync(portsFile, "utf8").trim().split(/\s+/).map(Number);
