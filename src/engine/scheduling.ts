@@ -73,7 +73,17 @@ export class SchedulingService {
     if (!task.dynamic && task.schedule !== undefined) {
       // SAFE keeps the stored due time when the schedule is unchanged (it is sooner than or
       // equal to a fresh first slot); FORCE makes a changed schedule count from now.
-      const mode: UpsertMode = sameSchedule(existing?.schedule, task.schedule) ? "safe" : "force";
+      const unchanged = sameSchedule(existing?.schedule, task.schedule);
+      // A static one-off whose instance is gone has run: a redeploy must not run it again.
+      const ranOnce =
+        unchanged &&
+        task.schedule.kind === "at" &&
+        (await store.getInstance(task.name, 0, task.name)) === undefined;
+      if (ranOnce) {
+        this.options.taskChanged(task.name);
+        return task;
+      }
+      const mode: UpsertMode = unchanged ? "safe" : "force";
       const draft: InstanceDraft = {
         name: task.name,
         partition: 0,

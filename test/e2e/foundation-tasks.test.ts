@@ -1,7 +1,9 @@
 import { durationMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { status } from "@grpc/grpc-js";
 import test from "ava";
+import { pino } from "pino";
 import { ExecutionMode, FailureMode, MisfirePolicy } from "../../gen/ts/partitura/v1/task_pb.ts";
+import { openStore } from "../../src/store/open.ts";
 import { callError } from "../support/clients.ts";
 import { startTestServer, TestClock } from "../support/server.ts";
 
@@ -129,4 +131,31 @@ test("DeleteTask removes the task and its instances; NOT_FOUND afterwards", asyn
   // Recreating it starts empty: the old instances went with the task.
   await s.scheduler.putTask({ task: { name: "gone", dynamic: true, partitionCount: 3 } });
   t.deepEqual((await s.scheduler.listInstances({ task: "gone" })).instances, []);
+});
+
+test("a static one-off that has run is not run again by a repeated PutTask", async (t) => {
+  const clock = new TestClock(T0);
+  await using s = await startTestServer({ clock });
+  const task = {
+    name: "migrate",
+    schedule: { kind: { case: "at" as const, value: { seconds: BigInt(T0 / 1000), nanos: 0 } } },
+  };
+  await s.scheduler.putTask({ task });
+  // It runs: a worker claims it and commits with no next slot, which deletes the instance.
+  const store = await openStore(s.storeUrl, pino({ level: "silent" }));
+  const [claimed] = await store.claimDue("migrate", 0, T0, 1, 60_000, "test-worker");
+  t.truthy(claimed);
+  if (claimed) {
+    const lease = {
+      task: "migrate",
+      partition: 0,
+      name: "migrate",
+      version: claimed.version,
+      incarnation: claimed.incarnation,
+    };
+    await store.commit([{ lease, nextRunAt: null }], T0);
+  }
+  await store.close();
+  await s.scheduler.putTask({ task });
+  t.deepEqual((await s.scheduler.listInstances({ task: "migrate" })).instances, []);
 });
