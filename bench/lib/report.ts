@@ -73,7 +73,10 @@ export function machine(redisVersion: string): string {
 
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 
-/** Writes bench/results/latest.md and latest.json; returns the Markdown. */
+/**
+ * Writes bench/results/latest.md and latest.json (latest-small.* for a small run, which git
+ * ignores); returns the Markdown.
+ */
 export async function writeResults(
   results: readonly BenchResult[],
   meta: { readonly command: string; readonly machine: string; readonly scale: string },
@@ -87,9 +90,10 @@ export async function writeResults(
     ...rows,
     "",
   ].join("\n");
+  const base = join(RESULTS_DIR, meta.scale === "full" ? "latest" : `latest-${meta.scale}`);
   await mkdir(RESULTS_DIR, { recursive: true });
-  await writeFile(join(RESULTS_DIR, "latest.md"), markdown);
-  await writeFile(join(RESULTS_DIR, "latest.json"), `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
+  await writeFile(`${base}.md`, markdown);
+  await writeFile(`${base}.json`, `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
   return markdown;
 }
 
