@@ -163,13 +163,14 @@ test("redis: with Redis down, calls fail fast with UNAVAILABLE and healthy() is 
   // The driver notices the closed socket a moment after the first failed write.
   await until(() => !store.healthy(), 5_000);
   t.false(store.healthy());
+  await until(() => errors.length > 0, 5_000);
+  t.true(errors.length > 0, "the failed reconnects are reported");
 
   const restarted = await startRedisServer({ port: server.port });
   t.teardown(() => restarted.kill());
   await until(() => store.healthy(), 10_000);
   t.true(store.healthy(), "reconnected");
   t.is(await store.getTask("reports"), undefined, "a fresh server without persistence is empty");
-  t.true(errors.length > 0, "the failed reconnects were reported");
 });
 
 test("redis: opening a Redis that is not there is UNAVAILABLE", async (t) => {

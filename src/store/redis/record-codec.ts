@@ -5,7 +5,7 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
 /*
  * The binary instance record, the value of one field of a partition's `inst` hash. The fields
  * the Lua scripts read and rewrite come first at fixed offsets, in the layout
- * `struct.pack('<Bi6i6I4I2I6i6', ...)` of lua/common.lua, then the lease owner, then the spec
+ * `struct.pack('<Bi6i6I4I2I6i6B', ...)` of lua/common.lua, then the lease owner, then the spec
  * the scripts never look into ("tail", written only by TypeScript):
  *
  *   offset  size  field

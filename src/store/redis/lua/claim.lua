@@ -23,17 +23,15 @@ local records = load_records(inst, names)
 
 local out, fields, scores, strays = {}, {}, {}, {}
 for _, name in ipairs(names) do
-  local r = records[name]
-  if r then
-    r.version = bump(r.version)
-    if r.attempt < MAX_ATTEMPT then r.attempt = r.attempt + 1 end
-    r.locked = lease_end
-    r.owner = owner
-    local encoded = write_record(r)
+  local record = records[name]
+  if record then
+    local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
+    if attempt < MAX_ATTEMPT then attempt = attempt + 1 end
+    record = rebuild(record, owner_length, next_run, lease_end, bump(version), attempt, incarnation, created, owner)
     out[#out + 1] = name
-    out[#out + 1] = encoded
+    out[#out + 1] = record
     fields[#fields + 1] = name
-    fields[#fields + 1] = encoded
+    fields[#fields + 1] = record
     scores[#scores + 1] = lease_end
     scores[#scores + 1] = name
   else

@@ -29,27 +29,29 @@ local out = {}
 
 for i = 4, #ARGV, 5 do
   local name = ARGV[i]
-  local r = records[name]
-  local status = lease_status(r, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
-  local version = 0
+  local record = records[name]
+  local status = lease_status(record, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  local new_version = 0
   if status == STATUS_OK then
     if ARGV[i + 3] == '' then
       records[name] = false
-      record_change(changes, name, false)
+      record_change(changes, name, false, 0)
     else
-      r.next = tonumber(ARGV[i + 3])
-      r.version = bump(r.version)
-      r.attempt = 0
-      if ARGV[i + 4] ~= '1' then
-        r.locked = 0
-        r.owner = ''
+      local next_run = tonumber(ARGV[i + 3])
+      local _, locked, version, _, incarnation, created, owner_length = header(record)
+      new_version = bump(version)
+      if ARGV[i + 4] == '1' then
+        record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, nil)
+      else
+        locked = 0
+        record = rebuild(record, owner_length, next_run, 0, new_version, 0, incarnation, created, '')
       end
-      version = r.version
-      record_change(changes, name, r)
+      records[name] = record
+      record_change(changes, name, record, ready_at(next_run, locked))
     end
   end
   out[#out + 1] = status
-  out[#out + 1] = version
+  out[#out + 1] = new_version
 end
 
 flush(due, inst, changes)

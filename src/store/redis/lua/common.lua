@@ -4,15 +4,16 @@
 
   The instance record (documented field by field in record-codec.ts) starts with the fields
   the scripts read and rewrite, at fixed offsets, in the struct layout HEADER:
-    format, nextRunAt, lockedUntil, version, attempt, incarnation, createdAt
-  then one length byte and the lease owner, then the tail the scripts never look into.
+    format, nextRunAt, lockedUntil, version, attempt, incarnation, createdAt, owner length
+  then the lease owner, then the tail the scripts never look into.
 
   Lease status codes, shared by commit, release and extend:
     0 ok, 1 lease lost (version moved on or the lease expired), 2 not found (instance or
     incarnation gone)
 ]]
 local RECORD_FORMAT = 1
-local HEADER = '<Bi6i6I4I2I6i6'
+-- The fixed header, up to and including the owner length byte.
+local HEADER = '<Bi6i6I4I2I6i6B'
 local OWNER_AT = 32 -- 1-based position of the owner length byte
 local MAX_ATTEMPT = 65535
 local VERSION_MODULUS = 4294967296 -- version is 4 bytes; it wraps rather than overflows
@@ -21,23 +22,30 @@ local CHUNK = 1000
 
 local STATUS_OK, STATUS_LEASE_LOST, STATUS_NOT_FOUND = 0, 1, 2
 
-local function read_record(bytes)
-  local format, next_run, locked, version, attempt, incarnation, created = struct.unpack(HEADER, bytes)
-  if format ~= RECORD_FORMAT then
-    error('partitura: unknown record format ' .. tostring(format))
-  end
-  local owner_length = string.byte(bytes, OWNER_AT)
-  return {
-    next = next_run, locked = locked, version = version, attempt = attempt,
-    incarnation = incarnation, created = created,
-    owner = string.sub(bytes, OWNER_AT + 1, OWNER_AT + owner_length),
-    tail = string.sub(bytes, OWNER_AT + 1 + owner_length),
-  }
+--[[
+  Records stay encoded strings: a script unpacks the header fields it needs and packs a new
+  header in front of the untouched rest, with no table per record (this is the hot path of
+  every claim and commit).
+]]
+
+-- The header of a record: next, locked, version, attempt, incarnation, created, owner length.
+local function header(record)
+  local format, next_run, locked, version, attempt, incarnation, created, owner_length =
+    struct.unpack(HEADER, record)
+  if format ~= RECORD_FORMAT then error('partitura: unknown record format ' .. tostring(format)) end
+  return next_run, locked, version, attempt, incarnation, created, owner_length
 end
 
-local function write_record(r)
-  return struct.pack(HEADER, RECORD_FORMAT, r.next, r.locked, r.version, r.attempt, r.incarnation, r.created)
-    .. string.char(#r.owner) .. r.owner .. r.tail
+-- `record` with a new header; `owner` nil keeps the stored owner, '' clears it.
+local function rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, owner)
+  if owner == nil then owner = string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length) end
+  return struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created, #owner)
+    .. owner .. string.sub(record, OWNER_AT + 1 + owner_length)
+end
+
+-- A new record around `tail` (the spec bytes written by record-codec.ts).
+local function new_record(next_run, incarnation, created, tail)
+  return struct.pack(HEADER, RECORD_FORMAT, next_run, 0, 0, 0, incarnation, created, 0) .. tail
 end
 
 local function bump(version)
@@ -45,16 +53,18 @@ local function bump(version)
 end
 
 -- The ready time, the score in `due`: a claim may take the instance at or after it.
-local function ready_at(r)
-  if r.locked > r.next then return r.locked end
-  return r.next
+local function ready_at(next_run, locked)
+  if locked > next_run then return locked end
+  return next_run
 end
 
--- Whether the lease (version, incarnation) may still settle or extend `r` at `now`.
+-- Whether the lease (version, incarnation) may still settle or extend the record at `now`.
 -- A lease is live up to and including its last millisecond.
-local function lease_status(r, version, incarnation, now)
-  if not r or r.incarnation ~= incarnation then return STATUS_NOT_FOUND end
-  if r.version ~= version or now > r.locked then return STATUS_LEASE_LOST end
+local function lease_status(record, version, incarnation, now)
+  if not record then return STATUS_NOT_FOUND end
+  local _, locked, stored_version, _, stored_incarnation = header(record)
+  if stored_incarnation ~= incarnation then return STATUS_NOT_FOUND end
+  if stored_version ~= version or now > locked then return STATUS_LEASE_LOST end
   return STATUS_OK
 end
 
@@ -69,7 +79,7 @@ local function call_chunked(command, key, list)
   return total
 end
 
--- HMGET over `names` in chunks; returns name -> decoded record (absent names map to false).
+-- HMGET over `names` in chunks; returns name -> record (absent names map to false).
 local function load_records(inst, names)
   local records = {}
   for first = 1, #names, CHUNK do
@@ -77,7 +87,7 @@ local function load_records(inst, names)
     local values = redis.call('HMGET', inst, unpack(names, first, last))
     for i = first, last do
       local value = values[i - first + 1]
-      records[names[i]] = value and read_record(value) or false
+      records[names[i]] = value or false
     end
   end
   return records
@@ -103,23 +113,25 @@ end
 -- Tracks the records a script changed, so a batch naming one instance twice sees its own
 -- writes, and writes every change once at the end (flush).
 local function new_changes()
-  return { order = {}, value = {} }
+  return { order = {}, record = {}, score = {} }
 end
 
-local function record_change(changes, name, r)
-  if changes.value[name] == nil then changes.order[#changes.order + 1] = name end
-  changes.value[name] = r
+-- Notes the new `record` of `name` (false: deleted) and its ready time.
+local function record_change(changes, name, record, score)
+  if changes.record[name] == nil then changes.order[#changes.order + 1] = name end
+  changes.record[name] = record
+  changes.score[name] = score
 end
 
--- Writes the changes: HSET and ZADD the kept records, HDEL and ZREM the deleted ones (false).
+-- Writes the changes: HSET and ZADD the kept records, HDEL and ZREM the deleted ones.
 local function flush(due, inst, changes)
   local fields, scores, gone = {}, {}, {}
   for _, name in ipairs(changes.order) do
-    local r = changes.value[name]
-    if r then
+    local record = changes.record[name]
+    if record then
       fields[#fields + 1] = name
-      fields[#fields + 1] = r.encoded or write_record(r)
-      scores[#scores + 1] = ready_at(r)
+      fields[#fields + 1] = record
+      scores[#scores + 1] = changes.score[name]
       scores[#scores + 1] = name
     else
       gone[#gone + 1] = name
@@ -134,4 +146,3 @@ local function flush(due, inst, changes)
     call_chunked('ZREM', due, gone)
   end
 end
-

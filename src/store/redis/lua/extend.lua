@@ -20,11 +20,14 @@ local out = {}
 
 for i = 2, #ARGV, 4 do
   local name = ARGV[i]
-  local r = records[name]
-  local status = lease_status(r, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  local record = records[name]
+  local status = lease_status(record, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
   if status == STATUS_OK then
-    r.locked = now + tonumber(ARGV[i + 3])
-    record_change(changes, name, r)
+    local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
+    local locked = now + tonumber(ARGV[i + 3])
+    record = rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, nil)
+    records[name] = record
+    record_change(changes, name, record, ready_at(next_run, locked))
   end
   out[#out + 1] = status
 end

@@ -28,13 +28,14 @@ local out = {}
 
 for i = 4, #ARGV, 4 do
   local name = ARGV[i]
-  local r = records[name]
-  local status = lease_status(r, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  local record = records[name]
+  local status = lease_status(record, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
   if status == STATUS_OK then
-    r.locked = ARGV[i + 3] == '' and 0 or tonumber(ARGV[i + 3])
-    r.version = bump(r.version)
-    r.owner = ''
-    record_change(changes, name, r)
+    local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
+    local locked = ARGV[i + 3] == '' and 0 or tonumber(ARGV[i + 3])
+    record = rebuild(record, owner_length, next_run, locked, bump(version), attempt, incarnation, created, '')
+    records[name] = record
+    record_change(changes, name, record, ready_at(next_run, locked))
   end
   out[#out + 1] = status
 end

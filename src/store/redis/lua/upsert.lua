@@ -32,30 +32,33 @@ local out = {}
 
 for i = 5, #ARGV, 4 do
   local name, next_run, tail = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 3]
-  local r = records[name]
-  local outcome = UPDATED
-  if not r then
-    r = {
-      next = next_run, locked = 0, version = 0, attempt = 0,
-      incarnation = tonumber(ARGV[i + 2]), created = now, owner = '', tail = tail,
-    }
+  local record = records[name]
+  local outcome, locked = UPDATED, 0
+  if not record then
     outcome = CREATED
-  elseif force then
-    -- The version bump kills whatever lease was out.
-    r.next, r.locked, r.version, r.attempt, r.owner, r.tail = next_run, 0, bump(r.version), 0, '', tail
-  elseif r.owner ~= '' and r.locked > now then
-    outcome = LOCKED
+    record = new_record(next_run, tonumber(ARGV[i + 2]), now, tail)
   else
-    if next_run < r.next then r.next = next_run end
-    r.tail = tail
+    local stored_next, stored_locked, version, attempt, incarnation, created, owner_length = header(record)
+    if force then
+      -- Overwrite and unlock; the version bump kills whatever lease was out.
+      record = struct.pack(HEADER, RECORD_FORMAT, next_run, 0, bump(version), 0, incarnation, created, 0) .. tail
+    elseif owner_length > 0 and stored_locked > now then
+      outcome = LOCKED
+    else
+      -- Keep the sooner due time and whatever lock state there is (expired or a retry delay).
+      if stored_next < next_run then next_run = stored_next end
+      locked = stored_locked
+      local owner = string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length)
+      record = struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created,
+        owner_length) .. owner .. tail
+    end
   end
   if outcome ~= LOCKED then
-    r.encoded = write_record(r)
-    records[name] = r
-    record_change(changes, name, r)
+    records[name] = record
+    record_change(changes, name, record, ready_at(next_run, locked))
   end
   out[#out + 1] = outcome
-  out[#out + 1] = r.encoded or write_record(r)
+  out[#out + 1] = record
 end
 
 flush(due, inst, changes)
