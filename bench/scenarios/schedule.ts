@@ -1,6 +1,7 @@
 import { ScheduleOutcome } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { METHOD, RawClient } from "../lib/grpc-raw.ts";
 import { byScale, sizesFor } from "../lib/options.ts";
+import { connect, redisCpuSeconds } from "../lib/redis.ts";
 import { profileDir, type Scenario, type ScenarioContext } from "../lib/scenario.ts";
 import { putTask, scheduleRequests } from "../lib/schedule-requests.ts";
 import { startServerProcess } from "../lib/server-process.ts";
@@ -39,6 +40,7 @@ export function scheduleScenario(kind: StoreKind): Scenario {
           cpuProfDir: profileDir(options, `${name}-${count}`),
         });
         const client = new RawClient(server.address);
+        const redis = kind === "redis" ? connect(options.redisUrl) : undefined;
         try {
           await client.ready();
           await putTask(client, "bench", 16);
@@ -46,6 +48,7 @@ export function scheduleScenario(kind: StoreKind): Scenario {
           const outcomes: number[] = [];
           let next = 0;
           const cpu0 = server.cpuSeconds();
+          const redis0 = redis ? await redisCpuSeconds(redis) : 0;
           const started = performance.now();
           const lane = async (): Promise<void> => {
             while (next < requests.length) {
@@ -56,6 +59,7 @@ export function scheduleScenario(kind: StoreKind): Scenario {
           await Promise.all(Array.from({ length: lanes }, lane));
           const seconds = (performance.now() - started) / 1000;
           const cpu = server.cpuSeconds() - cpu0;
+          const redisCpu = redis ? (await redisCpuSeconds(redis)) - redis0 : undefined;
           const created = outcomes[ScheduleOutcome.CREATED] ?? 0;
           if (created !== count) throw new Error(`${name}: ${created} of ${count} instances created`);
           const rate = roundRate(count / seconds);
@@ -73,10 +77,14 @@ export function scheduleScenario(kind: StoreKind): Scenario {
               calls_in_flight: lanes,
               seconds: Math.round(seconds * 100) / 100,
               server_cpu_us_per_instance: Math.round((cpu * 1e6) / count),
+              ...(redisCpu === undefined
+                ? {}
+                : { redis_cpu_us_per_instance: Math.round((redisCpu * 1e6) / count) }),
             },
           });
         } finally {
           client.close();
+          redis?.disconnect();
           await server.stop();
           await target.cleanup();
         }
