@@ -20,7 +20,7 @@ async function until(condition: () => boolean, ms: number): Promise<void> {
 
 test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in flight expires and is redelivered", async (t) => {
   const server = await startRedisServer({ appendOnly: true });
-  t.teardown(() => server.kill());
+  t.teardown(() => server.dispose());
   const store = await openRedisStore(`${server.url}?ns=fault`, { onError: () => {} });
   t.teardown(() => store.close());
   const task = taskRecord("faulty", { partitionCount: PARTITIONS });

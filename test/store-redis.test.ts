@@ -149,6 +149,7 @@ test("redis: a batch over many partitions and more than one script's worth answe
 
 test("redis: with Redis down, calls fail fast with UNAVAILABLE and healthy() is false; it recovers", async (t) => {
   const server = await startRedisServer();
+  t.teardown(() => server.dispose());
   const url = `${server.url}?ns=outage`;
   const errors: Error[] = [];
   const store = await openRedisStore(url, { onError: (e) => errors.push(e) });
@@ -167,7 +168,7 @@ test("redis: with Redis down, calls fail fast with UNAVAILABLE and healthy() is 
   t.true(errors.length > 0, "the failed reconnects are reported");
 
   const restarted = await startRedisServer({ port: server.port });
-  t.teardown(() => restarted.kill());
+  t.teardown(() => restarted.dispose());
   await until(() => store.healthy(), 10_000);
   t.true(store.healthy(), "reconnected");
   t.is(await store.getTask("reports"), undefined, "a fresh server without persistence is empty");
@@ -175,7 +176,7 @@ test("redis: with Redis down, calls fail fast with UNAVAILABLE and healthy() is 
 
 test("redis: opening a Redis that is not there is UNAVAILABLE", async (t) => {
   const server = await startRedisServer();
-  await server.kill();
+  await server.dispose();
   const error = await t.throwsAsync(openRedisStore(`${server.url}?ns=nothing`, { onError: () => {} }));
   t.is(codeOf(error), ErrorCode.Unavailable, error?.message);
 });

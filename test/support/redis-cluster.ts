@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -52,7 +52,10 @@ export async function startRedisCluster(dir?: string, daemonize = false): Promis
     return {
       ports,
       url: `redis+cluster://${ports.map((port) => `127.0.0.1:${port}`).join(",")}`,
-      stop: () => Promise.all(nodes.map((node) => node.kill())).then(() => undefined),
+      stop: async () => {
+        await Promise.all(nodes.map((node) => node.kill()));
+        if (dir === undefined) rmSync(root, { recursive: true, force: true });
+      },
     };
   } catch (thrown) {
     await Promise.all(nodes.map((node) => node.kill()));

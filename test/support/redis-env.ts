@@ -39,7 +39,7 @@ export function singleRedisUrl(): Promise<string> {
     if (given !== undefined && given !== "") return given;
     if (await answers(MACHINE_REDIS)) return MACHINE_REDIS;
     const server = await startRedisServer();
-    stops.push(() => server.kill());
+    stops.push(() => server.dispose());
     return server.url;
   })();
   return single;

@@ -10,15 +10,15 @@ import { deleteNamespace } from "./redis-env.ts";
  *
  *   node --import=tsx test/support/redis-memory.ts [COUNT] [PARTITIONS] [REDIS_URL]
  *
- * Schedules COUNT (default 100,000) interval instances with small args in a task of
- * PARTITIONS (default 32) partitions, in a fresh namespace, then prints the bytes per instance
+ * Schedules COUNT (default 100,000) interval instances named `i<n>` with small args
+ * (`{"user": "u<n>"}`, as the bench uses) in a task of PARTITIONS (default 16) partitions, in a fresh namespace, then prints the bytes per instance
  * by MEMORY USAGE of the namespace's keys (exact, SAMPLES 0) and by the INFO used_memory delta
  * (which others' writes to a shared Redis can disturb), and deletes the namespace.
  */
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2] ?? 100_000);
-  const partitions = Number(process.argv[3] ?? 32);
+  const partitions = Number(process.argv[3] ?? 16);
   const url = process.argv[4] ?? "redis://127.0.0.1:6379";
   const namespace = `memory-${randomBytes(4).toString("hex")}`;
   const admin = new Redis(url);
@@ -27,17 +27,16 @@ async function main(): Promise<void> {
     const before = await usedMemory(admin);
     const task = taskRecord("memory", { partitionCount: partitions });
     await store.putTask(task);
-    const args = structArgs({ customer: 42 });
     const batch = 1_000;
     for (let first = 0; first < count; first += batch) {
       const drafts = Array.from({ length: Math.min(batch, count - first) }, (_, i) => {
         const n = first + i;
         return {
-          name: `customer-${String(n).padStart(7, "0")}`,
+          name: `i${n}`,
           partition: n % partitions,
           partitionKey: "",
           schedule: { kind: "interval" as const, intervalMs: 60_000 },
-          args,
+          args: structArgs({ user: `u${n}` }),
           nextRunAt: T0 + (n % 60_000),
         };
       });
@@ -55,7 +54,7 @@ async function main(): Promise<void> {
     const report = {
       instances: count,
       partitions,
-      argsBytes: args.length,
+      argsBytes: structArgs({ user: `u${count - 1}` }).length,
       bytesPerInstanceByMemoryUsage: Math.round((bytes / count) * 10) / 10,
       bytesPerInstanceByInfoDelta: Math.round(((after - before) / count) * 10) / 10,
     };

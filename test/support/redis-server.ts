@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +64,8 @@ export interface RedisServer {
   readonly process: ChildProcess | undefined;
   /** Kills the process with `signal` and waits for it to exit. */
   kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the server and deletes its directory when this module made it. */
+  dispose(): Promise<void>;
 }
 
 /** Starts redis-server and resolves once it answers PING. */
@@ -103,7 +105,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
   if (options.daemonize === true) await exited;
   await waitForPing(port);
   const owned = options.daemonize === true ? undefined : child;
-  return {
+  const server: RedisServer = {
     port,
     dir,
     url: `redis://127.0.0.1:${port}`,
@@ -116,7 +118,12 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       if (owned.exitCode === null && owned.signalCode === null) owned.kill(signal);
       await exited;
     },
+    async dispose() {
+      await server.kill();
+      if (options.dir === undefined) rmSync(dir, { recursive: true, force: true });
+    },
   };
+  return server;
 }
 
 /** Resolves once 127.0.0.1:`port` answers PING; fails after `timeoutMs`. */
