@@ -15,7 +15,7 @@ import { readyAt } from "../../domain/model.ts";
  * Attribute names count toward every item's size, hence the short ones.
  */
 
-/** Item a = AttributeValue map, as the low-level client speaks it. */
+/** An item as the low-level client speaks it: attribute name to AttributeValue. */
 export type Item = Record<string, AttributeValue>;
 
 /** The local secondary index on (pk, ready): one partition's instances in ready order. */
