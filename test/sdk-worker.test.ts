@@ -1,0 +1,99 @@
+import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import test from "ava";
+import { FailureMode } from "../gen/ts/partitura/v1/task_pb.ts";
+import { RetryLater, Worker } from "../src/sdk/worker.ts";
+import { startTestServer } from "./support/server.ts";
+
+/*
+ * The TypeScript SDK Worker against the real server on the wall clock: what a user of the SDK
+ * sees is that each execution runs once, failures are retried as the task says, long
+ * executions keep their lease by heartbeats, and stop() lets running work finish.
+ */
+
+const at = (ms: number) => ({ kind: { case: "at" as const, value: timestampFromMs(ms) } });
+
+function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const tick = () => {
+      if (condition()) resolve();
+      else if (Date.now() > deadline) reject(new Error("condition not met in time"));
+      else setTimeout(tick, 20);
+    };
+    tick();
+  });
+}
+
+test("a Worker runs every due one-off once and acks it (the instances are gone after)", async (t) => {
+  await using s = await startTestServer();
+  await s.scheduler.putTask({ task: { name: "mail", dynamic: true, partitionCount: 4 } });
+  const names = Array.from({ length: 40 }, (_, i) => `m${i}`);
+  await s.scheduler.schedule({
+    task: "mail",
+    instances: names.map((name) => ({ name, schedule: at(Date.now()) })),
+  });
+  const ran: string[] = [];
+  const worker = new Worker({
+    address: s.address,
+    task: "mail",
+    maxInFlight: 8,
+    handler: async (execution) => {
+      ran.push(execution.instance);
+    },
+  }).start();
+  await until(() => ran.length >= names.length);
+  await worker.stop();
+  t.deepEqual([...ran].sort(), [...names].sort());
+  await until(() => true);
+  const { instances } = await s.scheduler.listInstances({ task: "mail" });
+  t.deepEqual(instances, [], "acked one-offs are deleted");
+});
+
+test("a handler that throws RetryLater is retried after the delay (failure mode UNLOCK)", async (t) => {
+  await using s = await startTestServer();
+  await s.scheduler.putTask({ task: { name: "flaky", dynamic: true, failureMode: FailureMode.UNLOCK } });
+  await s.scheduler.schedule({ task: "flaky", instances: [{ name: "once", schedule: at(Date.now()) }] });
+  const attempts: Array<{ attempt: number; at: number }> = [];
+  const worker = new Worker({
+    address: s.address,
+    task: "flaky",
+    handler: async (execution) => {
+      attempts.push({ attempt: execution.attempt, at: Date.now() });
+      if (attempts.length === 1) throw new RetryLater(300);
+    },
+  }).start();
+  await until(() => attempts.length >= 2);
+  await worker.stop();
+  t.deepEqual(
+    attempts.map((a) => a.attempt),
+    [1, 2],
+  );
+  const [first, second] = attempts;
+  t.true((second?.at ?? 0) - (first?.at ?? 0) >= 250, "the retry waited for retry_after");
+});
+
+test("heartbeats keep a long execution's lease: it is not delivered a second time", async (t) => {
+  await using s = await startTestServer();
+  await s.scheduler.putTask({
+    task: { name: "slow", dynamic: true, leaseDuration: durationFromMs(1_000) },
+  });
+  await s.scheduler.schedule({ task: "slow", instances: [{ name: "report", schedule: at(Date.now()) }] });
+  let runs = 0;
+  let aborted = false;
+  const worker = new Worker({
+    address: s.address,
+    task: "slow",
+    handler: async (_execution, signal) => {
+      runs++;
+      // Three lease lengths: only heartbeats keep the lease alive this long.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      aborted = signal.aborted;
+    },
+  }).start();
+  await until(() => runs >= 1);
+  await worker.stop(10_000);
+  t.is(runs, 1);
+  t.false(aborted, "the lease was never lost");
+  const { instances } = await s.scheduler.listInstances({ task: "slow" });
+  t.deepEqual(instances, [], "the one-off was committed by the ack after 3 s");
+});
