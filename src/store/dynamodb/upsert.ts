@@ -2,7 +2,7 @@ import { randomInt } from "node:crypto";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
-import { upserted } from "../sqlite/transitions.ts";
+import { upserted } from "../transitions.ts";
 import type { UpsertMode, UpsertResult } from "../store.ts";
 import { type Item, instanceToItem, itemToInstance, num } from "./codec.ts";
 import { type DynamoContext, namesOf } from "./context.ts";

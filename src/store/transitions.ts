@@ -1,10 +1,11 @@
-import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
-import type { UpsertMode, UpsertResult } from "../store.ts";
+import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
+import type { UpsertMode, UpsertResult } from "./store.ts";
 
 /*
- * The state changes of one instance, as pure functions of the stored record. The SQLite
- * adapter reads a row, applies one of these and writes the row back inside one transaction,
- * so each function is the whole rule for its operation.
+ * The state changes of one instance, as pure functions of the stored record: the whole rule
+ * of each operation, shared so every adapter means the same thing. SQLite applies them inside
+ * one transaction; DynamoDB applies them to the item it read and writes back conditionally.
+ * (Redis must run the same rules inside Lua; the conformance suite holds all three to them.)
  */
 
 /** Whether `lease` may still settle or extend `record` at `now`. */
