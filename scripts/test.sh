@@ -5,6 +5,17 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 summary=$(mktemp)
+# Preflight: the tests run real services; say exactly what to install when one is missing.
+missing=()
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+/usr/bin/python3 -c 'import grpc' 2>/dev/null || missing+=(python3-grpcio)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "npm test needs: ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
 trap 'rm -f "$summary"' EXIT
 
 # round NAME [env assignments...] -- ava args...: one ava run whose counts are added up.
