@@ -10,7 +10,11 @@ import { fileURLToPath } from "node:url";
  * "serving" log line, so the server picks a free port itself (PARTITURA_LISTEN=127.0.0.1:0).
  */
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+/**
+ * The tree whose src/main.ts is started. BENCH_SERVER_ROOT points it at another checkout, so a
+ * proposed change to the server can be measured against the same bench before it lands.
+ */
+const ROOT = process.env.BENCH_SERVER_ROOT ?? fileURLToPath(new URL("../..", import.meta.url));
 
 /** Linux clock ticks per second, for /proc/PID/stat (USER_HZ is 100 on every Linux we run). */
 const TICKS_PER_SECOND = 100;

@@ -76,10 +76,12 @@ export async function runSustained(plan: SustainedPlan): Promise<SustainedResult
     worker.measure(windowStart, windowEnd);
     await sleep(windowStart - Date.now());
     const cpu0 = server.cpuSeconds();
+    const own0 = process.cpuUsage();
     const redis0 = redis ? await redisCpuSeconds(redis) : 0;
     const t0 = performance.now();
     await sleep(windowEnd - Date.now());
     const cpu1 = server.cpuSeconds();
+    const own = process.cpuUsage(own0);
     const redis1 = redis ? await redisCpuSeconds(redis) : 0;
     const seconds = (performance.now() - t0) / 1000;
     // Acks of the window's last deliveries may still be on their way.
@@ -93,6 +95,7 @@ export async function runSustained(plan: SustainedPlan): Promise<SustainedResult
       serverCpuUsPerExecution: round1(((cpu1 - cpu0) * 1e6) / Math.max(1, worker.deliveredInWindow)),
       redisCpuPercent: redis ? round1(((redis1 - redis0) / seconds) * 100) : undefined,
       details: {
+        worker_cpu_percent: round1(((own.user + own.system) / 1e6 / seconds) * 100),
         offered_per_s: count,
         partitions: plan.partitions,
         window_s: options.durationS,

@@ -41,6 +41,9 @@ export class BenchWorker {
   /** Ack results by LeaseStatus value, and acks that succeeded inside the window. */
   readonly ackStatuses: number[] = [];
   ackedInWindow = 0;
+  /** Round-trip time of each Ack call (ms), and the largest backlog of unsent acks. */
+  readonly ackRoundTrips = new Samples();
+  maxPendingAcks = 0;
   ackErrors = 0;
   streamErrors = 0;
   /** Called for each delivery with its receive time and slot (wake scenario). */
@@ -103,10 +106,13 @@ export class BenchWorker {
   #flush(): void {
     this.#flushQueued = false;
     while (this.#pending.length > 0 && this.#acksInFlight < this.#options.ackConcurrency) {
+      if (this.#pending.length > this.maxPendingAcks) this.maxPendingAcks = this.#pending.length;
       const batch = this.#pending.splice(0, this.#options.ackBatch);
       this.#acksInFlight++;
+      const sent = performance.now();
       this.#client.unary(METHOD.ack, writeAckRequest(batch)).then(
         (response) => {
+          this.ackRoundTrips.add(performance.now() - sent);
           const before = this.ackStatuses[LeaseStatus.OK] ?? 0;
           readAckStatuses(response, this.ackStatuses);
           const now = Date.now();
@@ -134,7 +140,12 @@ export class BenchWorker {
 
   /** Acks by status name, for the result details. */
   ackSummary(): Record<string, number> {
+    const rtt = this.ackRoundTrips.summary();
     return {
+      ack_calls: rtt?.samples ?? 0,
+      ack_rtt_p50_ms: rtt?.p50 ?? 0,
+      ack_rtt_p99_ms: rtt?.p99 ?? 0,
+      max_pending_acks: this.maxPendingAcks,
       ack_ok: this.ackStatuses[LeaseStatus.OK] ?? 0,
       ack_lease_lost: this.ackStatuses[LeaseStatus.LEASE_LOST] ?? 0,
       ack_not_found: this.ackStatuses[LeaseStatus.NOT_FOUND] ?? 0,
