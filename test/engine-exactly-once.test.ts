@@ -61,7 +61,8 @@ test("two engines on one store deliver each slot of 40 instances exactly once ov
   const seen: string[] = [];
   const failures: unknown[] = [];
   const engines = stores.map(
-    (store, i) => new Engine({ store, clock, logger, owner: `replica-${i}`, claimBatch: 7 }),
+    (store, i) =>
+      new Engine({ store, clock, logger, owner: `replica-${i}`, claimBatch: 7, maxPollMs: 60_000 }),
   );
   for (const engine of engines) {
     await engine.openStream(

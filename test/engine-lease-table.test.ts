@@ -102,3 +102,11 @@ test("a stream cuts a large delivery into messages of bounded size", (t) => {
     "in order, none lost",
   );
 });
+
+test("a stream's credit is shared with its hungry pollers", (t) => {
+  const a = stream(1, 6);
+  // Two other pollers wait for credit: a third poller takes only its share.
+  a.hungry.add({} as never);
+  a.hungry.add({} as never);
+  t.is(reserve([a], 100, 0).total, 2);
+});

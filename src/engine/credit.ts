@@ -1,3 +1,4 @@
+import type { PartitionPoller } from "./poller.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /** Credit one stream promised to a claim in progress. */
@@ -14,17 +15,28 @@ export interface Reservation {
 }
 
 /**
- * Reserves up to `limit` credit from `streams`, starting at `start` (rotated by the caller so
- * no stream is always first). The claim then asks the store for at most `total` executions,
- * which is how a poller never claims what it cannot deliver.
+ * Reserves up to `limit` credit from `streams` for `poller`, starting at `start` (rotated by
+ * the caller so no stream is always first). The claim then asks the store for at most `total`
+ * executions, which is how a poller never claims what it cannot deliver.
+ *
+ * A stream feeding several partitions shares its credit fairly: while other pollers of it are
+ * hungry (work due, no credit), a poller takes only its share, so one busy partition cannot
+ * starve the others by reclaiming every unit the moment an ack returns it.
  */
-export function reserve(streams: readonly WorkerStream[], limit: number, start: number): Reservation {
+export function reserve(
+  streams: readonly WorkerStream[],
+  limit: number,
+  start: number,
+  poller?: PartitionPoller,
+): Reservation {
   const grants: Grant[] = [];
   let total = 0;
   const n = streams.length;
   for (let k = 0; k < n && total < limit; k++) {
     const stream = streams[(start + k) % n] as WorkerStream;
-    const take = Math.min(stream.available, limit - total);
+    const rivals = stream.hungry.size - (poller !== undefined && stream.hungry.has(poller) ? 1 : 0);
+    const share = rivals > 0 ? Math.ceil(stream.available / (rivals + 1)) : stream.available;
+    const take = Math.min(share, limit - total);
     if (take <= 0 || stream.closed) continue;
     stream.reserved += take;
     grants.push({ stream, remaining: take });
@@ -39,11 +51,16 @@ export function consume(grant: Grant): void {
   grant.stream.reserved--;
 }
 
-/** Gives back what a reservation still holds; called once the claim's executions are out. */
+/**
+ * Gives back what a reservation still holds, once the claim's executions are out. Credit a
+ * claim did not use is credit other pollers of the stream may be waiting for: tell them.
+ */
 export function unreserve(reservation: Reservation): void {
   for (const grant of reservation.grants) {
+    if (grant.remaining === 0) continue;
     grant.stream.reserved -= grant.remaining;
     grant.remaining = 0;
+    grant.stream.creditReturned();
   }
 }
 

@@ -62,6 +62,8 @@ export class PartitionPoller {
       setImmediate(() => this.start());
       return;
     }
+    if (!credit && this.dueHint <= now) this.starve();
+    else this.fed();
     // Without credit only the bound timer runs: the next ack kicks this poller anyway.
     const delay = credit ? Math.min(Math.max(0, this.dueHint - now), this.ctx.maxPollMs) : this.ctx.maxPollMs;
     this.arm(delay);
@@ -70,9 +72,19 @@ export class PartitionPoller {
   /** Stops claiming; resolves when a claim in progress has delivered. Idempotent. */
   stop(): Promise<void> {
     this.stopped = true;
+    this.fed();
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     return this.cycle;
+  }
+
+  /** Work is due but no stream has credit: queue up for the next credit that comes back. */
+  private starve(): void {
+    for (const stream of this.streams) stream.hungry.add(this);
+  }
+
+  private fed(): void {
+    for (const stream of this.streams) stream.hungry.delete(this);
   }
 
   private arm(delay: number): void {
@@ -110,8 +122,12 @@ export class PartitionPoller {
         this.dueHint = Number.POSITIVE_INFINITY;
         return;
       }
-      const reservation = reserve(this.streams, ctx.claimBatch, this.rotation++);
-      if (reservation.total === 0) return;
+      const reservation = reserve(this.streams, ctx.claimBatch, this.rotation++, this);
+      if (reservation.total === 0) {
+        this.starve();
+        return;
+      }
+      this.fed();
       try {
         const now = ctx.clock.now();
         const claimed = await ctx.store.claimDue(

@@ -19,6 +19,8 @@ export class WorkerStream {
   readonly leases = new Set<string>();
   /** The pollers this stream draws from. */
   readonly pollers: PartitionPoller[] = [];
+  /** Pollers that have work due but found no credit, in the order they started waiting. */
+  readonly hungry = new Set<PartitionPoller>();
   /** Credit promised to claims in progress. */
   reserved = 0;
   closed = false;
@@ -53,8 +55,9 @@ export class WorkerStream {
     this.sink.send(start === 0 ? deliveries : deliveries.slice(start));
   }
 
-  /** Tells every poller this stream feeds that credit came back. */
+  /** Tells the pollers this stream feeds that credit came back, the hungry ones first. */
   creditReturned(): void {
+    for (const poller of this.hungry) poller.kick();
     for (const poller of this.pollers) poller.kick();
   }
 }
