@@ -1,3 +1,4 @@
+import { performance } from "node:perf_hooks";
 import { toError } from "../domain/errors.ts";
 import type { EngineContext } from "./context.ts";
 import { hasCredit, reserve, unreserve } from "./credit.ts";
@@ -25,6 +26,8 @@ export class PartitionPoller {
   private forced = false;
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
+  /** When `timer` fires, on the monotonic clock. */
+  private timerAt = 0;
   private cycle: Promise<void> = Promise.resolve();
   private rotation = 0;
 
@@ -87,8 +90,14 @@ export class PartitionPoller {
     for (const stream of this.streams) stream.hungry.delete(this);
   }
 
+  /** Sleeps at most `delay` ms; an earlier timer already set is kept (kicks come per ack). */
   private arm(delay: number): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    const at = performance.now() + delay;
+    if (this.timer !== undefined) {
+      if (this.timerAt <= at) return;
+      clearTimeout(this.timer);
+    }
+    this.timerAt = at;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.forced = true;
