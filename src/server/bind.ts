@@ -112,7 +112,9 @@ function adapt(method: DescMethod, handler: unknown, logger: Logger, path: strin
             if (!call.writableEnded) call.end();
           },
           (thrown: unknown) => {
-            if (!call.writableEnded) call.destroy(toServiceError(thrown, logger, path) as Error);
+            // grpc-js sends a status for an "error" event; destroy() would end the stream
+            // without one and leave the client waiting.
+            if (!call.writableEnded) call.emit("error", toServiceError(thrown, logger, path));
           },
         );
       };

@@ -10,18 +10,27 @@ import { type PartituraServer, startServer } from "../../src/server/server.ts";
 import { openStore } from "../../src/store/open.ts";
 import { type Clients, clientsFor } from "./clients.ts";
 
-/** A clock tests set and step by hand. */
+/**
+ * A clock tests set and step by hand, to any instant (DST tests jump between days). Like
+ * ManualClock it tells subscribers (the engine's pollers) when it moves.
+ */
 export class TestClock implements Clock {
+  private readonly listeners = new Set<() => void>();
   constructor(private ms: number) {}
   now(): number {
     return this.ms;
   }
+  subscribe(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
   /** Moves to an instant (epoch ms or ISO string). */
   set(at: number | string): void {
     this.ms = typeof at === "string" ? Date.parse(at) : at;
+    for (const listener of [...this.listeners]) listener();
   }
   advance(ms: number): void {
-    this.ms += ms;
+    this.set(this.ms + ms);
   }
 }
 
