@@ -26,7 +26,7 @@ round() {
   shift
   echo "== $name"
   local out
-  out=$(env "${envs[@]}" npx ava --tap "$@" 2>&1 | tee /dev/stderr)
+  out=$(env "${envs[@]}" npx ava --tap "$@" 2>&1 | tee -a /dev/stderr)
   local pass fail
   pass=$(printf '%s\n' "$out" | sed -n 's/^# pass \([0-9]*\)$/\1/p' | tail -1)
   fail=$(printf '%s\n' "$out" | sed -n 's/^# fail \([0-9]*\)$/\1/p' | tail -1)
