@@ -1,8 +1,8 @@
 import { DeleteItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceRecord, LeaseRef, LeaseStatus } from "../../domain/model.ts";
-import { leaseStatus } from "../transitions.ts";
 import type { CommitItem, CommitResult, ExtendItem, ExtendResult, ReleaseItem } from "../store.ts";
+import { leaseStatus } from "../transitions.ts";
 import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
 import { type DynamoContext, namesOf } from "./context.ts";
 import { isConditionFailed } from "./errors.ts";

@@ -13,10 +13,10 @@ import type {
   UpsertMode,
   UpsertResult,
 } from "../store.ts";
+import { claimed, committed, leaseStatus, released, upserted } from "../transitions.ts";
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
-import { claimed, committed, leaseStatus, released, upserted } from "../transitions.ts";
 
 /** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
 function newIncarnation(): number {
