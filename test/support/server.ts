@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import test from "ava";
 import { pino } from "pino";
 import type { Config, LogLevel } from "../../src/config.ts";
 import type { Clock } from "../../src/domain/clock.ts";
@@ -35,18 +36,44 @@ export class TestClock implements Clock {
 }
 
 /**
- * A store URL for one test, isolated from every other: PARTITURA_TEST_STORE picks the kind.
- * Unset or "sqlite" gives a fresh temp file; a full URL (redis://..., dynamodb://...) gets a
- * unique namespace (`ns=`) parameter per call (for DynamoDB: a key space in the shared table).
+ * A store URL for one test, isolated from every other: `kind` (default PARTITURA_TEST_STORE)
+ * picks the store. Unset or "sqlite" gives a fresh temp file; a full URL (redis://...,
+ * dynamodb://...) gets a unique namespace (`ns=`) parameter per call (for DynamoDB: a key space
+ * in the shared table). Redis namespaces are deleted after the test file (forgetTestStores).
  */
-export function testStoreUrl(): string {
-  const kind = process.env.PARTITURA_TEST_STORE ?? "sqlite";
+export function testStoreUrl(kind: string = process.env.PARTITURA_TEST_STORE ?? "sqlite"): string {
   const unique = `t${Date.now().toString(36)}${randomBytes(4).toString("hex")}`;
   if (kind === "sqlite") return `sqlite:${join(tempDir(), `${unique}.db`)}`;
   if (kind === "sqlite::memory:") return kind;
+  if (REDIS_URL.test(kind)) redisNamespaces.push({ url: kind, namespace: unique });
   const separator = kind.includes("?") ? "&" : "?";
   return `${kind}${separator}ns=${unique}`;
 }
+
+const REDIS_URL = /^rediss?(\+cluster)?:/i;
+
+/*
+ * The machine's Redis is shared by every engineer and every test run, so the namespaces
+ * testStoreUrl hands out must not outlive their test file. They cannot go when a server
+ * stops: restart tests stop a server and start another on the same URL, expecting the data.
+ * So they go in one hook after the file's last test (each ava test file runs in a process of
+ * its own, and this module registers the hook once for it), when every server has stopped.
+ */
+const redisNamespaces: { url: string; namespace: string }[] = [];
+
+/**
+ * Deletes every key of every Redis namespace testStoreUrl handed out in this process so far.
+ * Runs by itself after each test file that imports this module; a test may call it sooner.
+ */
+export async function forgetTestStores(): Promise<void> {
+  const namespaces = redisNamespaces.splice(0);
+  if (namespaces.length === 0) return;
+  // Loaded only when there is something to delete, so SQLite runs never load ioredis here.
+  const { deleteNamespace } = await import("./redis-env.ts");
+  for (const { url, namespace } of namespaces) await deleteNamespace(url, namespace);
+}
+
+test.after.always("delete the Redis namespaces of this file's test stores", forgetTestStores);
 
 let sharedTempDir: string | undefined;
 function tempDir(): string {
@@ -59,7 +86,7 @@ export interface TestServer extends Clients, AsyncDisposable {
   readonly server: PartituraServer;
   readonly address: string;
   readonly storeUrl: string;
-  /** Stops the server and closes the clients; the store's data stays (for restart tests). */
+  /** Stops the server and closes the clients; the store's data stays until the test file ends. */
   stop(): Promise<void>;
 }
 
