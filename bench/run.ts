@@ -80,6 +80,12 @@ async function main(): Promise<void> {
     command: `npm run bench -- ${argv.join(" ")}`.trim(),
     machine: machine(version),
     scale: options.scale,
+    complete:
+      names.includes("all") &&
+      options.scale === "full" &&
+      options.sizes === undefined &&
+      !options.noBullmq &&
+      process.env.BENCH_SERVER_ROOT === undefined,
   });
   process.stdout.write(`\n${markdown}`);
 }

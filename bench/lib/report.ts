@@ -74,12 +74,19 @@ export function machine(redisVersion: string): string {
 const RESULTS_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "results");
 
 /**
- * Writes bench/results/latest.md and latest.json (latest-small.* for a small run, which git
- * ignores); returns the Markdown.
+ * Writes the run's table and results: to bench/results/latest.md and latest.json when
+ * `complete` (every scenario at full scale with default sizes: the figures the README quotes),
+ * else to last-run.md and last-run.json, which git ignores, so a partial or small run never
+ * overwrites the quoted figures. Returns the Markdown.
  */
 export async function writeResults(
   results: readonly BenchResult[],
-  meta: { readonly command: string; readonly machine: string; readonly scale: string },
+  meta: {
+    readonly command: string;
+    readonly machine: string;
+    readonly scale: string;
+    readonly complete: boolean;
+  },
 ): Promise<string> {
   const rows = results.map((r) => tableRow(r, ratioToBullmq(r, results)));
   const markdown = [
@@ -90,7 +97,7 @@ export async function writeResults(
     ...rows,
     "",
   ].join("\n");
-  const base = join(RESULTS_DIR, meta.scale === "full" ? "latest" : `latest-${meta.scale}`);
+  const base = join(RESULTS_DIR, meta.complete ? "latest" : "last-run");
   await mkdir(RESULTS_DIR, { recursive: true });
   await writeFile(`${base}.md`, markdown);
   await writeFile(`${base}.json`, `${JSON.stringify({ ...meta, results }, null, 2)}\n`);

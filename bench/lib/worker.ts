@@ -16,12 +16,15 @@ export interface WorkerOptions {
   readonly ackBatch?: number;
   /** Ack calls allowed in flight at once; more acks wait and join the next batch. */
   readonly ackConcurrency?: number;
+  /** How long an ack may wait for others to join its batch (the SDK Worker's default: 5 ms). */
+  readonly ackDelayMs?: number;
 }
 
 /**
  * A worker that does no work: it acks every execution it receives, as fast as the server
  * hands them out, and records the lag (delivered time minus scheduled slot) of each. Acks are
- * batched per event-loop turn: every execution that arrived in one turn goes in one Ack call.
+ * batched as the SDK Worker batches them: an ack waits up to `ackDelayMs` for others, or goes
+ * at once when a batch is full.
  */
 export class BenchWorker {
   readonly #client: RawClient;
@@ -55,6 +58,7 @@ export class BenchWorker {
       partitions: [],
       ackBatch: 5000,
       ackConcurrency: 4,
+      ackDelayMs: Number(process.env.BENCH_ACK_DELAY_MS ?? 5),
       ...options,
     };
   }
@@ -97,10 +101,16 @@ export class BenchWorker {
     });
     this.delivered += count;
     if (inWindow) this.deliveredInWindow += count;
-    if (!this.#flushQueued) {
-      this.#flushQueued = true;
-      setImmediate(() => this.#flush());
-    }
+    if (this.#pending.length >= this.#options.ackBatch) this.#flush();
+    else this.#queueFlush(this.#options.ackDelayMs);
+  }
+
+  /** Flushes after `delayMs`, unless a flush is queued already. */
+  #queueFlush(delayMs: number): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    if (delayMs > 0) setTimeout(() => this.#flush(), delayMs);
+    else setImmediate(() => this.#flush());
   }
 
   #flush(): void {
@@ -132,10 +142,8 @@ export class BenchWorker {
 
   #ackDone(): void {
     this.#acksInFlight--;
-    if (this.#pending.length > 0 && !this.#flushQueued) {
-      this.#flushQueued = true;
-      setImmediate(() => this.#flush());
-    }
+    // Acks that waited for a free call go out at once: they have waited long enough.
+    if (this.#pending.length > 0) this.#queueFlush(0);
   }
 
   /** Acks by status name, for the result details. */
