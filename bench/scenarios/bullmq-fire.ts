@@ -80,7 +80,8 @@ export async function runBullmqFire(
       },
     };
   } finally {
-    await worker?.close(true);
+    // A graceful close lets jobs in flight finish, so none re-creates keys after the clean-up.
+    await worker?.close();
     await queue.close();
     redis.disconnect();
     await cleanup();
