@@ -61,19 +61,31 @@ async function main(): Promise<void> {
   redis.disconnect();
 
   const results: BenchResult[] = [];
+  const failures: string[] = [];
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
   for (const scenario of chosen) {
     log(`--- ${scenario.name}: ${scenario.summary}`);
     const started = performance.now();
-    await scenario.run({
-      options,
-      log,
-      emit: (result) => {
-        results.push(result);
-        process.stdout.write(`${JSON.stringify(result)}\n`);
-        process.stdout.write(`${tableRow(result, ratioToBullmq(result, results))}\n`);
-      },
-    });
+    try {
+      await withinLimit(
+        scenario.name,
+        scenario.run({
+          options,
+          log,
+          emit: (result) => {
+            results.push(result);
+            process.stdout.write(`${JSON.stringify(result)}\n`);
+            process.stdout.write(`${tableRow(result, ratioToBullmq(result, results))}\n`);
+          },
+        }),
+      );
+    } catch (thrown) {
+      // One failing scenario must not cost the figures of the others: note it and go on.
+      failures.push(scenario.name);
+      log(
+        `${scenario.name} FAILED: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`,
+      );
+    }
     log(`--- ${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
   const markdown = await writeResults(results, {
@@ -81,6 +93,7 @@ async function main(): Promise<void> {
     machine: machine(version),
     scale: options.scale,
     complete:
+      failures.length === 0 &&
       names.includes("all") &&
       options.scale === "full" &&
       options.sizes === undefined &&
@@ -88,6 +101,21 @@ async function main(): Promise<void> {
       process.env.BENCH_SERVER_ROOT === undefined,
   });
   process.stdout.write(`\n${markdown}`);
+  if (failures.length > 0) throw new Error(`scenarios failed: ${failures.join(", ")}`);
+}
+
+/** No scenario runs longer than this: a hung server fails the run instead of hanging it. */
+const SCENARIO_LIMIT_MS = 20 * 60_000;
+
+function withinLimit(name: string, running: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`${name} did not finish within ${SCENARIO_LIMIT_MS / 60_000} minutes`)),
+      SCENARIO_LIMIT_MS,
+    );
+  });
+  return Promise.race([running, limit]).finally(() => clearTimeout(timer));
 }
 
 function find(name: string): Scenario {

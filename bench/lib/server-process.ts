@@ -41,6 +41,12 @@ export interface ServerProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
+/** Every server process started and not yet exited, so none outlives the bench. */
+const running = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
 /** Starts `src/main.ts` and resolves once it serves. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const nodeArgs = ["--import=tsx"];
@@ -58,6 +64,8 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
     },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
+  child.once("exit", () => running.delete(child));
   const address = await servingAddress(child);
   const pid = child.pid ?? 0;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

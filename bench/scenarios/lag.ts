@@ -33,7 +33,7 @@ export function lagScenario(kind: StoreKind): Scenario {
           count,
           partitions: Number(process.env.BENCH_PARTITIONS ?? sizes.partitions),
           schedule: () => EVERY_SECOND,
-          firstSlot: (i, start) => start + (i * 1000) / count,
+          firstSlot: (i, start) => start + Math.floor((i * 1000) / count),
           cpuProfDir: profileDir(options, `${name}-${count}`),
           log: context.log,
         });
