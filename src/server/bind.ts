@@ -82,7 +82,9 @@ export function bindService<S extends GenServiceMethods>(
       requestSerialize: (value: MessageShape<DescMessage>) =>
         Buffer.from(toBinary(method.output === method.input ? method.input : method.input, value)),
       requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
-      responseSerialize: (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.output, value)),
+      // A handler may hand over bytes it encoded itself (the Execute hot path).
+      responseSerialize: (value: MessageShape<DescMessage>) =>
+        Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.output, value)),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       originalName: method.name,
     };

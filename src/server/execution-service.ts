@@ -6,7 +6,6 @@ import {
   AckResponseSchema,
   type ExecuteRequest,
   type ExecuteResponse,
-  ExecuteResponseSchema,
   type ExecutionService,
   ExtendLeasesResponseSchema,
   Outcome,
@@ -14,7 +13,8 @@ import {
 import { invalid, type PartituraError } from "../domain/errors.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { type ServiceHandlers, toServiceError } from "./bind.ts";
-import { toExecution, toLeaseStatus } from "./execution-mapping.ts";
+import { encodeExecuteResponse } from "./execution-encoding.ts";
+import { toLeaseStatus } from "./execution-mapping.ts";
 
 const EXECUTE_PATH = "/partitura.v1.ExecutionService/Execute";
 
@@ -118,7 +118,8 @@ async function execute(
       },
       {
         send: (batch) => {
-          if (!ended) call.write(create(ExecuteResponseSchema, { executions: batch.map(toExecution) }));
+          // Pre-encoded bytes: bind.ts passes a Buffer through its serializer untouched.
+          if (!ended) call.write(encodeExecuteResponse(batch) as unknown as ExecuteResponse);
         },
         end,
       },
