@@ -5,6 +5,9 @@ import { hasCredit, reserve, unreserve } from "./credit.ts";
 import { deliverClaimed } from "./deliver.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
+/** First retry delay after a failed poll cycle (a store outage); doubles up to the poll bound. */
+const RETRY_MIN_MS = 250;
+
 /**
  * Claims the due instances of one (task, partition) for the streams subscribed to it.
  *
@@ -30,6 +33,8 @@ export class PartitionPoller {
   private timerAt = 0;
   private cycle: Promise<void> = Promise.resolve();
   private rotation = 0;
+  /** Wait before the next look after a failed cycle. */
+  private retryMs = RETRY_MIN_MS;
 
   constructor(
     private readonly ctx: EngineContext,
@@ -133,6 +138,9 @@ export class PartitionPoller {
       }
       const reservation = reserve(this.streams, ctx.claimBatch, this.rotation++, this);
       if (reservation.total === 0) {
+        // A sibling poller holds the credit: keep this look pending until credit returns,
+        // or a forced look (the poll bound) would be lost and the partition sleep a full bound.
+        this.dueHint = Math.min(this.dueHint, ctx.clock.now());
         this.starve();
         return;
       }
@@ -157,13 +165,17 @@ export class PartitionPoller {
         unreserve(reservation);
       }
       this.dueHint = (await ctx.store.nextDueAt(this.task, this.partition)) ?? Number.POSITIVE_INFINITY;
+      this.retryMs = RETRY_MIN_MS;
     } catch (thrown) {
-      // A store outage: log it and try again after the poll bound rather than spinning.
+      // A store outage: log it and try again with backoff rather than spinning.
       ctx.logger.error(
         { err: toError(thrown), task: this.task, partition: this.partition },
-        "poll cycle failed; retrying after the poll bound",
+        "poll cycle failed; retrying with backoff",
       );
-      this.dueHint = Number.POSITIVE_INFINITY;
+      // Retry with backoff through the due hint (not the timer), so sibling kicks cannot
+      // postpone it: a short outage resumes within a second of the store's return.
+      this.dueHint = ctx.clock.now() + this.retryMs;
+      this.retryMs = Math.min(this.retryMs * 2, ctx.maxPollMs);
     }
   }
 }
