@@ -27,6 +27,11 @@ export interface Config {
   readonly advertise: string | undefined;
   /** This replica's id: lease owner and (later) membership id. */
   readonly replicaId: string;
+  /**
+   * Longest sleep of an idle poller between two looks at its partition; undefined means the
+   * engine's default (1 s, or 10 s on stores that publish wake-ups).
+   */
+  readonly maxPollMs?: number | undefined;
 }
 
 /** A configuration value broke its rule; the message names the variable (or flag) and rule. */
@@ -56,6 +61,7 @@ const SETTINGS = {
     flag: "replica-id",
     fallback: (env) => env.HOSTNAME || hostname(),
   },
+  maxPollMs: { env: "PARTITURA_MAX_POLL_MS", flag: "max-poll-ms", fallback: () => undefined },
 } satisfies Record<keyof Config, Setting>;
 
 /** `[bracketed IPv6]:port` or `host:port`. */
@@ -91,6 +97,7 @@ export function loadConfig(
   const grace = raw("shutdownGraceMs");
   const advertise = raw("advertise");
   const replicaId = raw("replicaId");
+  const maxPoll = raw("maxPollMs");
 
   return Object.freeze({
     listen: hostPort(listen.source, listen.value ?? ""),
@@ -99,6 +106,7 @@ export function loadConfig(
     shutdownGraceMs: milliseconds(grace.source, grace.value ?? ""),
     advertise: advertise.value === undefined ? undefined : hostPort(advertise.source, advertise.value),
     replicaId: nonEmpty(replicaId.source, replicaId.value ?? ""),
+    maxPollMs: maxPoll.value === undefined ? undefined : positiveMs(maxPoll.source, maxPoll.value),
   });
 }
 
@@ -148,4 +156,10 @@ function milliseconds(source: string, value: string): number {
 function nonEmpty(source: string, value: string): string {
   if (value.trim() === "") throw new ConfigError(`${source}: must not be empty`);
   return value;
+}
+
+function positiveMs(source: string, value: string): number {
+  const ms = milliseconds(source, value);
+  if (ms < 1) throw new ConfigError(`${source}: "${value}" must be at least 1 millisecond`);
+  return ms;
 }

@@ -62,6 +62,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
     clock,
     logger: options.logger.child({ component: "engine" }),
     owner: config.replicaId,
+    ...(config.maxPollMs === undefined ? {} : { maxPollMs: config.maxPollMs }),
   });
   const health = new HealthService(store);
   let advertised = config.advertise ?? config.listen;

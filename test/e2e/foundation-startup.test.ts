@@ -105,8 +105,10 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     shutdownGraceMs: 10_000,
     advertise: undefined,
     replicaId: "pod-0",
+    maxPollMs: undefined,
   });
   t.true(Object.isFrozen(defaults));
+  t.is(loadConfig({ PARTITURA_MAX_POLL_MS: "2500" }, []).maxPollMs, 2500);
   const flagged = loadConfig({ PARTITURA_LISTEN: "0.0.0.0:1" }, [
     "--listen",
     "[::]:7000",
@@ -126,6 +128,7 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     [{ PARTITURA_STORE: "data.db" }, [], /^PARTITURA_STORE: "data.db" must be a store URL/],
     [{ PARTITURA_ADVERTISE: "pod" }, [], /^PARTITURA_ADVERTISE: "pod" must be host:port/],
     [{}, ["--store", "x"], /^--store: "x" must be a store URL/],
+    [{ PARTITURA_MAX_POLL_MS: "0" }, [], /^PARTITURA_MAX_POLL_MS: "0" must be at least 1 millisecond/],
     [{}, ["--nope"], /^flags: Unknown option '--nope'/],
   ];
   for (const [env, argv, message] of refused) {
