@@ -25,18 +25,51 @@ type Action =
  * and gets LEASE_LOST, which is harmless.
  */
 export async function settleAcks(ctx: EngineContext, items: readonly AckInput[]): Promise<LeaseStatus[]> {
-  const refs = items.map((item, i) => decodeLeaseId(item.leaseId, `items[${i}].lease_id`));
+  // A lease id this replica holds was issued here and needs no parsing; any other must parse.
+  const refs = new Array<LeaseRef | undefined>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const id = (items[i] as AckInput).leaseId;
+    if (ctx.leases.get(id) === undefined) refs[i] = decodeLeaseId(id, `items[${i}].lease_id`);
+  }
   const now = ctx.clock.now();
   const touched = new Set<WorkerStream>();
   try {
-    const actions = await Promise.all(
-      items.map((item, i) => {
-        const held = ctx.leases.take(item.leaseId);
-        if (held === undefined) return unknownAction(ctx, refs[i] as LeaseRef, item, now);
+    /*
+     * The common case, a held lease acked as a success, is settled here without a promise per
+     * item; only acks that need the task definition or a store read wait for them.
+     */
+    const actions = new Array<Action>(items.length);
+    const waits: Promise<void>[] = [];
+    let lastStream: WorkerStream | undefined;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i] as AckInput;
+      const held = ctx.leases.take(item.leaseId);
+      if (held === undefined) {
+        // Acked twice in one request: the second finds the lease taken, and parses its id now.
+        const ref = refs[i] ?? decodeLeaseId(item.leaseId, `items[${i}].lease_id`);
+        waits.push(
+          unknownAction(ctx, ref, item, now).then((action) => {
+            actions[i] = action;
+          }),
+        );
+        continue;
+      }
+      if (held.stream !== lastStream) {
+        lastStream = held.stream;
         touched.add(held.stream);
-        return heldAction(ctx, held, item, now);
-      }),
-    );
+      }
+      const action = heldAction(held, item);
+      if (action !== undefined) {
+        actions[i] = action;
+        continue;
+      }
+      waits.push(
+        failedAction(ctx, held, item, now).then((failed) => {
+          actions[i] = failed;
+        }),
+      );
+    }
+    if (waits.length > 0) await Promise.all(waits);
     return await apply(ctx, actions, now);
   } finally {
     // The acked executions no longer count against their streams: let the pollers claim more.
@@ -44,13 +77,24 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
   }
 }
 
-async function heldAction(ctx: EngineContext, held: HeldLease, item: AckInput, now: number): Promise<Action> {
+/** A held lease's action when it needs no task definition; undefined for a failure that does. */
+function heldAction(held: HeldLease, item: AckInput): Action | undefined {
   if (held.mode === "at_most_once") {
     // A one-off was deleted when it was delivered: its ack has nothing left to settle.
     if (held.next === null) return { kind: "done", status: "ok" };
     return { kind: "release", item: { lease: held.ref }, wakeAt: held.next };
   }
   if (!item.failed) return { kind: "commit", item: { lease: held.ref, nextRunAt: held.next } };
+  return undefined;
+}
+
+/** A failed at-least-once execution of a held lease: the task's failure mode decides. */
+async function failedAction(
+  ctx: EngineContext,
+  held: HeldLease,
+  item: AckInput,
+  now: number,
+): Promise<Action> {
   const task = await ctx.tasks.get(held.ref.task);
   if (task === undefined) return { kind: "done", status: "not_found" };
   switch (task.failureMode) {

@@ -62,11 +62,20 @@ export function toServiceError(thrown: unknown, logger: Logger, method: string):
   return { code: grpc.status.INTERNAL, details: "internal error; see the server log" };
 }
 
+/**
+ * Hand-written request readers by method (local name): each must return exactly what
+ * protobuf-es `fromBinary` would (the Ack hot path).
+ */
+export type RequestDecoders<S extends GenServiceMethods> = {
+  [K in keyof S]?: (bytes: Buffer) => Req<S[K]>;
+};
+
 /** The grpc-js definition and implementation of one generated service. */
 export function bindService<S extends GenServiceMethods>(
   service: GenService<S>,
   handlers: ServiceHandlers<S>,
   logger: Logger,
+  decoders: RequestDecoders<S> = {},
 ): { definition: grpc.ServiceDefinition; implementation: grpc.UntypedServiceImplementation } {
   const definition: Record<
     string,
@@ -75,13 +84,16 @@ export function bindService<S extends GenServiceMethods>(
   const implementation: grpc.UntypedServiceImplementation = {};
   for (const method of service.methods as DescMethod[]) {
     const path = `/${service.typeName}/${method.name}`;
+    const decode = (decoders as Record<string, ((bytes: Buffer) => unknown) | undefined>)[method.localName];
     definition[method.localName] = {
       path,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       requestSerialize: (value: MessageShape<DescMessage>) =>
         Buffer.from(toBinary(method.output === method.input ? method.input : method.input, value)),
-      requestDeserialize: (bytes: Buffer) => fromBinary(method.input, bytes),
+      requestDeserialize: (decode ?? ((bytes: Buffer) => fromBinary(method.input, bytes))) as (
+        bytes: Buffer,
+      ) => MessageShape<DescMessage>,
       // A handler may hand over bytes it encoded itself (the Execute hot path).
       responseSerialize: (value: MessageShape<DescMessage>) =>
         Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.output, value)),

@@ -3,7 +3,6 @@ import { durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import {
-  AckResponseSchema,
   type ExecuteRequest,
   type ExecuteResponse,
   type ExecutionService,
@@ -12,7 +11,8 @@ import {
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { invalid, type PartituraError } from "../domain/errors.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
-import { type ServiceHandlers, toServiceError } from "./bind.ts";
+import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
+import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
 import { encodeExecuteResponse } from "./execution-encoding.ts";
 import { toLeaseStatus } from "./execution-mapping.ts";
 
@@ -20,6 +20,11 @@ const EXECUTE_PATH = "/partitura.v1.ExecutionService/Execute";
 
 /** The most items one Ack or ExtendLeases request may carry. */
 export const MAX_BATCH_ITEMS = 10_000;
+
+/** Ack requests are read by hand (execution-ack-codec.ts): one per batch of executions. */
+export const executionRequestDecoders: RequestDecoders<typeof ExecutionService.method> = {
+  ack: decodeAckRequest,
+};
 
 /** The ExecutionService handlers: thin mapping between the wire and the engine. */
 export function executionHandlers(
@@ -47,12 +52,7 @@ export function executionHandlers(
             : { leaseId: item.leaseId, failed, retryAfterMs };
         }),
       );
-      return create(AckResponseSchema, {
-        results: statuses.map((status, i) => ({
-          leaseId: request.items[i]?.leaseId ?? "",
-          status: toLeaseStatus(status),
-        })),
-      });
+      return encodeAckResponse(request.items, statuses.map(toLeaseStatus));
     },
 
     async extendLeases(request) {

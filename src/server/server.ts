@@ -11,7 +11,7 @@ import { Engine } from "../engine/engine.ts";
 import { SchedulingService } from "../engine/scheduling.ts";
 import type { Store } from "../store/store.ts";
 import { bindService } from "./bind.ts";
-import { executionHandlers } from "./execution-service.ts";
+import { executionHandlers, executionRequestDecoders } from "./execution-service.ts";
 import { HealthService } from "./health-service.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
 import { schedulerHandlers } from "./scheduler-service.ts";
@@ -84,7 +84,14 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       grpcLogger,
     ),
   );
-  add(bindService(ExecutionService, executionHandlers(engine, grpcLogger), grpcLogger));
+  add(
+    bindService(
+      ExecutionService,
+      executionHandlers(engine, grpcLogger),
+      grpcLogger,
+      executionRequestDecoders,
+    ),
+  );
   add(bindService(Health, health.handlers(), grpcLogger));
   add(
     bindService(

@@ -1,0 +1,187 @@
+import { fromBinary } from "@bufbuild/protobuf";
+import type { Duration } from "@bufbuild/protobuf/wkt";
+import {
+  type AckItem,
+  type AckRequest,
+  AckRequestSchema,
+  type AckResponse,
+  type LeaseStatus,
+  type Outcome,
+} from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+
+/*
+ * AckRequest read and AckResponse written by hand: every execution passes through both once,
+ * and protobuf-es's reflection costs about ten times more per item. The reader takes the shape
+ * every client sends (fields 1-3 of AckItem, canonical varints); anything else (unknown fields,
+ * groups, a repeated retry_after, negative numbers, truncation) goes to protobuf-es, so every
+ * message decodes exactly as fromBinary would have decoded it, errors included.
+ */
+
+/** Why the fast reader gave up: protobuf-es then reads the whole message. */
+const UNUSUAL = Symbol("unusual");
+
+/** A reader over one message; every read returns UNUSUAL rather than throwing. */
+class Reader {
+  pos = 0;
+  constructor(readonly buf: Buffer) {}
+
+  /** A varint below 2^53 (no negative int32 or int64 on this path), or UNUSUAL. */
+  varint(end: number): number | typeof UNUSUAL {
+    const buf = this.buf;
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 8; i++) {
+      if (this.pos >= end) return UNUSUAL;
+      const byte = buf[this.pos++] as number;
+      value += (byte & 0x7f) * scale;
+      if (byte < 0x80) return value;
+      scale *= 128;
+    }
+    return UNUSUAL;
+  }
+
+  /** The end of a length-delimited field starting here, or UNUSUAL. */
+  delimited(end: number): number | typeof UNUSUAL {
+    const length = this.varint(end);
+    if (length === UNUSUAL || this.pos + length > end) return UNUSUAL;
+    return this.pos + length;
+  }
+}
+
+/** The decoded AckRequest (same value as protobuf-es fromBinary), hand-read where possible. */
+export function decodeAckRequest(bytes: Buffer): AckRequest {
+  const fast = readAckRequest(new Reader(bytes));
+  return fast === UNUSUAL ? fromBinary(AckRequestSchema, bytes) : fast;
+}
+
+function readAckRequest(r: Reader): AckRequest | typeof UNUSUAL {
+  const end = r.buf.length;
+  const items: AckItem[] = [];
+  while (r.pos < end) {
+    // AckRequest.items: field 1, length-delimited.
+    if (r.buf[r.pos++] !== 0x0a) return UNUSUAL;
+    const itemEnd = r.delimited(end);
+    if (itemEnd === UNUSUAL) return UNUSUAL;
+    const item = readAckItem(r, itemEnd);
+    if (item === UNUSUAL) return UNUSUAL;
+    items.push(item);
+  }
+  return { $typeName: "partitura.v1.AckRequest", items };
+}
+
+function readAckItem(r: Reader, end: number): AckItem | typeof UNUSUAL {
+  let leaseId = "";
+  let outcome = 0;
+  let retryAfter: Duration | undefined;
+  while (r.pos < end) {
+    const tag = r.buf[r.pos++];
+    if (tag === 0x0a) {
+      const stringEnd = r.delimited(end);
+      if (stringEnd === UNUSUAL) return UNUSUAL;
+      const text = utf8(r.buf, r.pos, stringEnd);
+      if (text === UNUSUAL) return UNUSUAL;
+      leaseId = text;
+      r.pos = stringEnd;
+    } else if (tag === 0x10) {
+      const value = r.varint(end);
+      if (value === UNUSUAL || value > 0x7fffffff) return UNUSUAL;
+      outcome = value;
+    } else if (tag === 0x1a && retryAfter === undefined) {
+      const durationEnd = r.delimited(end);
+      if (durationEnd === UNUSUAL) return UNUSUAL;
+      const duration = readDuration(r, durationEnd);
+      if (duration === UNUSUAL) return UNUSUAL;
+      retryAfter = duration;
+    } else {
+      return UNUSUAL;
+    }
+  }
+  const item: AckItem = { $typeName: "partitura.v1.AckItem", leaseId, outcome: outcome as Outcome };
+  if (retryAfter !== undefined) item.retryAfter = retryAfter;
+  return item;
+}
+
+function readDuration(r: Reader, end: number): Duration | typeof UNUSUAL {
+  let seconds = 0;
+  let nanos = 0;
+  while (r.pos < end) {
+    const tag = r.buf[r.pos++];
+    const value = r.varint(end);
+    if (value === UNUSUAL) return UNUSUAL;
+    if (tag === 0x08) seconds = value;
+    else if (tag === 0x10 && value <= 0x7fffffff) nanos = value;
+    else return UNUSUAL;
+  }
+  return { $typeName: "google.protobuf.Duration", seconds: BigInt(seconds), nanos };
+}
+
+/** Strict UTF-8, as protobuf-es reads proto3 strings; ASCII (every lease id) without a decoder. */
+function utf8(buf: Buffer, start: number, end: number): string | typeof UNUSUAL {
+  for (let i = start; i < end; i++) {
+    if ((buf[i] as number) >= 0x80) {
+      // protobuf-es throws on invalid UTF-8: let it, with its own message.
+      try {
+        return strictDecoder.decode(buf.subarray(start, end));
+      } catch {
+        return UNUSUAL;
+      }
+    }
+  }
+  return buf.toString("latin1", start, end);
+}
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** The encoded AckResponse: per item its lease id (from the request) and status, in order. */
+export function encodeAckResponse(items: readonly AckItem[], statuses: readonly LeaseStatus[]): AckResponse {
+  const lengths = new Array<number>(items.length);
+  let total = 0;
+  for (let i = 0; i < items.length; i++) {
+    const length = Buffer.byteLength((items[i] as AckItem).leaseId);
+    lengths[i] = length;
+    const size = resultSize(length, statuses[i] as number);
+    total += 1 + varintSize(size) + size;
+  }
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (let i = 0; i < items.length; i++) {
+    const length = lengths[i] as number;
+    const status = statuses[i] as number;
+    out[pos++] = 0x0a;
+    pos = writeVarint(out, pos, resultSize(length, status));
+    if (length > 0) {
+      out[pos++] = 0x0a;
+      pos = writeVarint(out, pos, length);
+      pos += out.write((items[i] as AckItem).leaseId, pos, length, "utf8");
+    }
+    if (status !== 0) {
+      out[pos++] = 0x10;
+      pos = writeVarint(out, pos, status);
+    }
+  }
+  // bind.ts passes a Buffer through its response serializer untouched.
+  return out as unknown as AckResponse;
+}
+
+/** Bytes of one AckResult: lease_id (omitted when empty) and status (omitted when 0). */
+function resultSize(length: number, status: number): number {
+  return (length > 0 ? 1 + varintSize(length) + length : 0) + (status !== 0 ? 1 + varintSize(status) : 0);
+}
+
+function varintSize(value: number): number {
+  let size = 1;
+  while (value >= 128) {
+    value = Math.floor(value / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(out: Buffer, pos: number, value: number): number {
+  while (value >= 128) {
+    out[pos++] = (value & 0x7f) | 0x80;
+    value = Math.floor(value / 128);
+  }
+  out[pos++] = value;
+  return pos;
+}
