@@ -295,13 +295,7 @@ export class RedisStore implements Store {
           this.keys.partition(task, partition),
           wakeTarget(this.keys.wakeChannel, task, partition),
           now,
-          group.map(({ lease, nextRunAt, keepLease }) => ({
-            name: lease.name,
-            version: lease.version,
-            incarnation: lease.incarnation,
-            nextRunAt,
-            keepLease: keepLease === true,
-          })),
+          group,
         );
         return answers.map(({ status, version }, i): CommitResult => {
           const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;

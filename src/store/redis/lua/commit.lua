@@ -6,10 +6,10 @@
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
-  then per item, 5 values:
-           name, lease version, lease incarnation,
-           nextRunAt (epoch ms; empty to delete the instance),
-           keepLease ("1": at-most-once, the lease stays held under the new version)
+  ARGV[4]  the items, packed one after the other as COMMIT_ITEM (scripts.ts writes them):
+           name length and name, lease version, lease incarnation (doubles, as the lease id
+           carried them), nextRunAt (epoch ms), flags (1: keepLease, at-most-once, the lease
+           stays held under the new version; 2: delete the instance, nextRunAt unused)
 
   Returns, per item in order, 2 values:
     status: 0 ok, 1 lease lost, 2 not found
@@ -20,27 +20,35 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
-local names = {}
-for i = 4, #ARGV, 5 do names[#names + 1] = ARGV[i] end
+-- One item: name length and name, version, incarnation, nextRunAt, flags.
+local COMMIT_ITEM = '<I4c0dddB'
+local KEEP_LEASE, DELETE = 1, 2
+
+local packed = ARGV[4]
+local names, versions, incarnations, next_runs, flags = {}, {}, {}, {}, {}
+local pos = 1
+while pos <= #packed do
+  local n = #names + 1
+  names[n], versions[n], incarnations[n], next_runs[n], flags[n], pos = struct.unpack(COMMIT_ITEM, packed, pos)
+end
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
 
-for i = 4, #ARGV, 5 do
-  local name = ARGV[i]
+for n, name in ipairs(names) do
   local record = records[name]
-  local status = lease_status(record, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  local status = lease_status(record, versions[n], incarnations[n], now)
   local new_version = 0
   if status == STATUS_OK then
-    if ARGV[i + 3] == '' then
+    if flags[n] >= DELETE then
       records[name] = false
       record_change(changes, name, false, 0)
     else
-      local next_run = tonumber(ARGV[i + 3])
+      local next_run = next_runs[n]
       local _, locked, version, _, incarnation, created, owner_length = header(record)
       new_version = bump(version)
-      if ARGV[i + 4] == '1' then
+      if flags[n] == KEEP_LEASE then
         record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, nil)
       else
         locked = 0
