@@ -1,5 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { toError } from "../domain/errors.ts";
+import type { InstanceRecord } from "../domain/model.ts";
 import type { EngineContext } from "./context.ts";
 import { hasCredit, reserve, unreserve } from "./credit.ts";
 import { deliverClaimed } from "./deliver.ts";
@@ -145,26 +146,29 @@ export class PartitionPoller {
         return;
       }
       this.fed();
+      let next: number | undefined;
+      let answered = false;
       try {
         const now = ctx.clock.now();
-        const claimed = await ctx.store.claimDue(
-          this.task,
-          this.partition,
-          now,
-          reservation.total,
-          task.leaseMs,
-          ctx.owner,
-        );
+        const result = await this.claim(now, reservation.total, task.leaseMs);
+        const claimed = result.claimed;
         await deliverClaimed(ctx, task, claimed, reservation, now);
         if (claimed.length >= reservation.total) {
           // A full claim: more may be due right now.
           this.dueHint = now;
           return;
         }
+        /*
+         * The claim's own answer serves: whatever this cycle's deliveries change later (an
+         * at-most-once commit, a release of undeliverable leases) wakes the poller anyway.
+         */
+        next = result.nextDueAt;
+        answered = result.answered;
       } finally {
         unreserve(reservation);
       }
-      this.dueHint = (await ctx.store.nextDueAt(this.task, this.partition)) ?? Number.POSITIVE_INFINITY;
+      if (!answered) next = await ctx.store.nextDueAt(this.task, this.partition);
+      this.dueHint = next ?? Number.POSITIVE_INFINITY;
       this.retryMs = RETRY_MIN_MS;
     } catch (thrown) {
       // A store outage: log it and try again with backoff rather than spinning.
@@ -177,5 +181,20 @@ export class PartitionPoller {
       this.dueHint = ctx.clock.now() + this.retryMs;
       this.retryMs = Math.min(this.retryMs * 2, ctx.maxPollMs);
     }
+  }
+
+  /** Claims through claimDueAndNext where the store has it; `answered` says nextDueAt came along. */
+  private async claim(
+    now: number,
+    limit: number,
+    leaseMs: number,
+  ): Promise<{ claimed: InstanceRecord[]; nextDueAt: number | undefined; answered: boolean }> {
+    const { store, owner } = this.ctx;
+    if (store.claimDueAndNext === undefined) {
+      const claimed = await store.claimDue(this.task, this.partition, now, limit, leaseMs, owner);
+      return { claimed, nextDueAt: undefined, answered: false };
+    }
+    const result = await store.claimDueAndNext(this.task, this.partition, now, limit, leaseMs, owner);
+    return { claimed: result.claimed, nextDueAt: result.nextDueAt, answered: true };
   }
 }

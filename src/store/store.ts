@@ -73,6 +73,19 @@ export interface Store {
     owner: string,
   ): Promise<InstanceRecord[]>;
   /**
+   * claimDue, also answering what nextDueAt would answer right after it: one round trip where
+   * the poller needed two. Optional (an addition to the contract); without it the engine calls
+   * claimDue then nextDueAt.
+   */
+  claimDueAndNext?(
+    task: string,
+    partition: number,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<ClaimResult>;
+  /**
    * Settles leases: moves each instance to `nextRunAt` (attempt 0, version bumped) or deletes
    * it when `nextRunAt` is null. With `keepLease` (at-most-once) the lease stays held, under
    * the returned new version, until released. Refused per item when the lease expired or the
@@ -104,6 +117,12 @@ export type UpsertMode = "safe" | "force";
 export interface InstanceRef {
   readonly partition: number;
   readonly name: string;
+}
+
+/** The instances a claim took, and the partition's earliest ready time after it. */
+export interface ClaimResult {
+  readonly claimed: InstanceRecord[];
+  readonly nextDueAt: number | undefined;
 }
 
 /** What an upsert did with one draft, and the instance as it was left. */

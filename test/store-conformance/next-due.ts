@@ -12,6 +12,25 @@ import {
 
 /** nextDueAt: the earliest ready time of a partition. */
 export const nextDueCases: StoreCases = {
+  "claimDueAndNext claims as claimDue does and answers nextDueAt as it is after the claim": async (
+    t,
+    store,
+  ) => {
+    if (store.claimDueAndNext === undefined) return t.fail("every adapter implements claimDueAndNext");
+    await seed(t, store, taskRecord("reports"), [draft("a", T0 + 1_000), draft("b", T0 + 5_000)]);
+    const none = await store.claimDueAndNext("reports", 0, T0, 10, LEASE_MS, OWNER);
+    t.deepEqual(none, { claimed: [], nextDueAt: T0 + 1_000 });
+    const first = await store.claimDueAndNext("reports", 0, T0 + 1_000, 10, LEASE_MS, OWNER);
+    t.like(first.claimed, [{ name: "a", attempt: 1, lockedUntil: T0 + 1_000 + LEASE_MS }]);
+    t.is(first.nextDueAt, T0 + 5_000);
+    const second = await store.claimDueAndNext("reports", 0, T0 + 5_000, 10, LEASE_MS, OWNER);
+    t.like(second.claimed, [{ name: "b" }]);
+    t.is(second.nextDueAt, T0 + 1_000 + LEASE_MS, "a locked instance counts at its lease end");
+    t.is(second.nextDueAt, await store.nextDueAt("reports", 0));
+    const empty = await store.claimDueAndNext("unknown", 0, T0, 10, LEASE_MS, OWNER);
+    t.deepEqual(empty, { claimed: [], nextDueAt: undefined });
+  },
+
   "nextDueAt is undefined for an empty partition": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0, { partition: 1 })]);
     t.is(await store.nextDueAt("reports", 0), undefined);

@@ -2,6 +2,7 @@ import { randomInt } from "node:crypto";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
+  ClaimResult,
   CommitItem,
   CommitResult,
   ExtendItem,
@@ -268,7 +269,7 @@ export class RedisStore implements Store {
 
   // --- execution -------------------------------------------------------------------------------
 
-  claimDue(
+  async claimDue(
     task: string,
     partition: number,
     now: number,
@@ -276,15 +277,32 @@ export class RedisStore implements Store {
     leaseMs: number,
     owner: string,
   ): Promise<InstanceRecord[]> {
+    if (limit <= 0) return this.#run("claimDue", async () => []);
+    return (await this.claimDueAndNext(task, partition, now, limit, leaseMs, owner)).claimed;
+  }
+
+  claimDueAndNext(
+    task: string,
+    partition: number,
+    now: number,
+    limit: number,
+    leaseMs: number,
+    owner: string,
+  ): Promise<ClaimResult> {
     return this.#run("claimDue", async () => {
-      if (limit <= 0) return [];
+      if (limit <= 0) {
+        return { claimed: [], nextDueAt: await this.nextDueAt(task, partition) };
+      }
       if (owner !== this.#ownerText) {
         this.#ownerText = owner;
         this.#ownerBytes = encodeOwner(owner);
       }
       const keys = this.keys.partition(task, partition);
-      const claimed = await this.#scripts.claim(keys, now, limit, leaseMs, this.#ownerBytes);
-      return claimed.map(({ name, record }) => decodeRecord(task, partition, name, record));
+      const { claimed, nextDueAt } = await this.#scripts.claim(keys, now, limit, leaseMs, this.#ownerBytes);
+      return {
+        claimed: claimed.map(({ name, record }) => decodeRecord(task, partition, name, record)),
+        nextDueAt,
+      };
     });
   }
 

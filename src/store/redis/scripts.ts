@@ -102,20 +102,27 @@ export class Scripts {
     return integer(await this.#call("remove", keys, [...names]), "remove");
   }
 
-  /** Claims up to `limit` ready instances of one partition; their names and new records. */
+  /**
+   * Claims up to `limit` ready instances of one partition; their names and new records, and
+   * the partition's earliest ready time after the claim.
+   */
   async claim(
     keys: PartitionKeys,
     now: number,
     limit: number,
     leaseMs: number,
     owner: Buffer,
-  ): Promise<{ name: string; record: Buffer }[]> {
+  ): Promise<{ claimed: { name: string; record: Buffer }[]; nextDueAt: number | undefined }> {
     const reply = flat(await this.#call("claim", keys, [now, limit, leaseMs, owner]), "claim");
+    if (reply.length % 2 !== 1) throw malformed("claim", `${reply.length} values, an even count`);
+    const first = reply[0];
+    // An empty partition answers an empty string where the time would be.
+    const nextDueAt = Buffer.isBuffer(first) && first.length === 0 ? undefined : integer(first, "claim");
     const claimed: { name: string; record: Buffer }[] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) {
+    for (let i = 1; i + 1 < reply.length; i += 2) {
       claimed.push({ name: bytes(reply[i], "claim").toString("utf8"), record: bytes(reply[i + 1], "claim") });
     }
-    return claimed;
+    return { claimed, nextDueAt };
   }
 
   /** Settles leases of one partition (nextRunAt null deletes); per item status and version. */

@@ -10,18 +10,27 @@
 
   Each taken instance gets version + 1, attempt + 1, lockedUntil = now + lease and the owner,
   and is re-scored to its lease end, so it comes back by itself if the lease runs out.
-  Returns, per taken instance in ready order, 2 values: the name, the record after the claim.
+  Returns first the partition's earliest ready time after the claim (what nextDueAt would
+  answer next; empty when the partition is empty), then, per taken instance in ready order,
+  2 values: the name, the record after the claim.
 ]]
 local due, inst = KEYS[1], KEYS[2]
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
 local lease_end = now + tonumber(ARGV[3])
 local owner = ARGV[4]
 
+-- The earliest score, as an integer reply (scores are whole milliseconds), or ''.
+local function next_due()
+  local first = redis.call('ZRANGE', due, 0, 0, 'WITHSCORES')
+  if first[2] then return tonumber(first[2]) end
+  return ''
+end
+
 local names = redis.call('ZRANGEBYSCORE', due, '-inf', now, 'LIMIT', 0, limit)
-if #names == 0 then return {} end
+if #names == 0 then return { next_due() } end
 local records = load_records(inst, names)
 
-local out, fields, scores, strays = {}, {}, {}, {}
+local out, fields, scores, strays = { false }, {}, {}, {}
 for _, name in ipairs(names) do
   local record = records[name]
   if record then
@@ -46,4 +55,5 @@ if #fields > 0 then
   call_chunked('ZADD', due, scores)
 end
 if #strays > 0 then call_chunked('ZREM', due, strays) end
+out[1] = next_due()
 return out
