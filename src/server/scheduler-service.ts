@@ -8,7 +8,6 @@ import {
   ListTasksResponseSchema,
   PutTaskResponseSchema,
   ScheduleMode,
-  ScheduleResponseSchema,
   type SchedulerService,
   UnscheduleResponseSchema,
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
@@ -16,7 +15,8 @@ import { invalid } from "../domain/errors.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
 import type { ServiceHandlers } from "./bind.ts";
-import { instanceInputFromProto, instanceToProto, outcomeToProto } from "./convert-instance.ts";
+import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
+import { encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 
 /** Where this replica is reached, for GetPartitionMap; read lazily (the port is known late). */
@@ -50,10 +50,7 @@ export function schedulerHandlers(
     async schedule(request) {
       const inputs = request.instances.map(instanceInputFromProto);
       const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode));
-      return create(ScheduleResponseSchema, {
-        instances: results.map((r) => instanceToProto(r.instance)),
-        outcomes: results.map((r) => outcomeToProto(r.outcome)),
-      });
+      return encodeScheduleResponse(results);
     },
     async unschedule(request) {
       const removed = await scheduling.unschedule(request.task, request.names, request.partitionKey);
