@@ -6,6 +6,7 @@ import type { InstanceInput } from "../engine/scheduling.ts";
 import type { UpsertResult } from "../store/store.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
+import { RawArgsSpec } from "./convert-schedule-request.ts";
 import { msToTimestamp, optionalTimestamp } from "./convert-time.ts";
 
 /** The i-th InstanceSpec of a Schedule request as an InstanceInput. */
@@ -14,7 +15,8 @@ export function instanceInputFromProto(spec: InstanceSpec, i: number): InstanceI
   return {
     name: spec.name,
     schedule: scheduleFromProto(`${field}.schedule`, spec.schedule),
-    args: argsToBytes(`${field}.args`, spec.args),
+    // Args read by hand (convert-schedule-request.ts) are stored as sent, already checked.
+    args: spec instanceof RawArgsSpec ? spec.rawArgs : argsToBytes(`${field}.args`, spec.args),
     partitionKey: spec.partitionKey,
   };
 }

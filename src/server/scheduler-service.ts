@@ -14,13 +14,19 @@ import {
 import { invalid } from "../domain/errors.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
-import type { ServiceHandlers } from "./bind.ts";
+import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
+import { decodeScheduleRequest } from "./convert-schedule-request.ts";
 import { encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 
 /** Where this replica is reached, for GetPartitionMap; read lazily (the port is known late). */
 export type AdvertisedAddress = () => string;
+
+/** Schedule requests are read by hand, args kept as sent (convert-schedule-request.ts). */
+export const schedulerRequestDecoders: RequestDecoders<typeof SchedulerService.method> = {
+  schedule: decodeScheduleRequest,
+};
 
 /** The SchedulerService handlers: wire <-> domain conversion around SchedulingService. */
 export function schedulerHandlers(

@@ -14,7 +14,7 @@ import { bindService } from "./bind.ts";
 import { executionHandlers, executionRequestDecoders } from "./execution-service.ts";
 import { HealthService } from "./health-service.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
-import { schedulerHandlers } from "./scheduler-service.ts";
+import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
 
 /*
  * Keepalive: the server pings an idle connection every 20 s and drops it when no answer
@@ -82,6 +82,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       SchedulerService,
       schedulerHandlers(scheduling, () => advertised),
       grpcLogger,
+      schedulerRequestDecoders,
     ),
   );
   add(
