@@ -88,8 +88,7 @@ export class Scripts {
     mode: "safe" | "force",
     drafts: readonly UpsertArgs[],
   ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[]> {
-    const args: Arg[] = [wake.channel, wake.tag, now, mode];
-    for (const d of drafts) args.push(d.name, d.nextRunAt, d.incarnation, d.tail);
+    const args: Arg[] = [wake.channel, wake.tag, now, mode, packDrafts(drafts)];
     const reply = flat(await this.#call("upsert", keys, args), "upsert", drafts.length * 2);
     return drafts.map((_, i) => ({
       outcome: pick(UPSERT_OUTCOMES, reply[2 * i], "upsert", 1),
@@ -167,6 +166,26 @@ export class Scripts {
     const reply = flat(await this.#call("extend", keys, args), "extend", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "extend", 0));
   }
+}
+
+/** Drafts as one binary argument (upsert.lua's DRAFT), for the reason commit items are. */
+function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
+  let total = 0;
+  for (const d of drafts) total += 4 + Buffer.byteLength(d.name) + 8 + 8 + 4 + d.tail.length;
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const d of drafts) {
+    const length = out.write(d.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(d.nextRunAt, pos);
+    out.writeDoubleLE(d.incarnation, pos + 8);
+    out.writeUInt32LE(d.tail.length, pos + 16);
+    pos += 20;
+    out.set(d.tail, pos);
+    pos += d.tail.length;
+  }
+  return out;
 }
 
 /*

@@ -8,9 +8,9 @@
   ARGV[3]  now, epoch ms
   ARGV[4]  mode: "force" overwrites and unlocks; "safe" keeps the sooner due time and refuses
            an instance under a live lease
-  then per draft, 4 values:
-           name, nextRunAt (epoch ms), incarnation (used only when the instance is created),
-           tail (the record's spec bytes, record-codec.ts)
+  ARGV[5]  the drafts, packed one after the other as DRAFT (scripts.ts writes them):
+           name length and name, nextRunAt (epoch ms), incarnation (used only when the
+           instance is created), tail length and tail (the record's spec bytes, record-codec.ts)
 
   Returns, per draft in order, 2 values:
     outcome: 1 created, 2 updated, 3 locked (SAFE and leased: nothing changed)
@@ -23,20 +23,28 @@ local now = tonumber(ARGV[3])
 local force = ARGV[4] == 'force'
 local CREATED, UPDATED, LOCKED = 1, 2, 3
 
-local names = {}
-for i = 5, #ARGV, 4 do names[#names + 1] = ARGV[i] end
+-- One draft: name length and name, nextRunAt, incarnation, tail length and tail.
+local DRAFT = '<I4c0ddI4c0'
+
+local packed = ARGV[5]
+local names, next_runs, incarnations, tails = {}, {}, {}, {}
+local pos = 1
+while pos <= #packed do
+  local n = #names + 1
+  names[n], next_runs[n], incarnations[n], tails[n], pos = struct.unpack(DRAFT, packed, pos)
+end
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
 
-for i = 5, #ARGV, 4 do
-  local name, next_run, tail = ARGV[i], tonumber(ARGV[i + 1]), ARGV[i + 3]
+for n, name in ipairs(names) do
+  local next_run, tail = next_runs[n], tails[n]
   local record = records[name]
   local outcome, locked = UPDATED, 0
   if not record then
     outcome = CREATED
-    record = new_record(next_run, tonumber(ARGV[i + 2]), now, tail)
+    record = new_record(next_run, incarnations[n], now, tail)
   else
     local stored_next, stored_locked, version, attempt, incarnation, created, owner_length = header(record)
     if force then
