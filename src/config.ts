@@ -32,6 +32,8 @@ export interface Config {
    * engine's default (1 s, or 10 s on stores that publish wake-ups).
    */
   readonly maxPollMs?: number | undefined;
+  /** host:port of the Prometheus `/metrics` endpoint; undefined means not served. */
+  readonly metricsListen?: string | undefined;
 }
 
 /** A configuration value broke its rule; the message names the variable (or flag) and rule. */
@@ -62,6 +64,7 @@ const SETTINGS = {
     fallback: (env) => env.HOSTNAME || hostname(),
   },
   maxPollMs: { env: "PARTITURA_MAX_POLL_MS", flag: "max-poll-ms", fallback: () => undefined },
+  metricsListen: { env: "PARTITURA_METRICS_LISTEN", flag: "metrics-listen", fallback: () => undefined },
 } satisfies Record<keyof Config, Setting>;
 
 /** `[bracketed IPv6]:port` or `host:port`. */
@@ -98,6 +101,7 @@ export function loadConfig(
   const advertise = raw("advertise");
   const replicaId = raw("replicaId");
   const maxPoll = raw("maxPollMs");
+  const metrics = raw("metricsListen");
 
   return Object.freeze({
     listen: hostPort(listen.source, listen.value ?? ""),
@@ -107,6 +111,7 @@ export function loadConfig(
     advertise: advertise.value === undefined ? undefined : hostPort(advertise.source, advertise.value),
     replicaId: nonEmpty(replicaId.source, replicaId.value ?? ""),
     maxPollMs: maxPoll.value === undefined ? undefined : positiveMs(maxPoll.source, maxPoll.value),
+    metricsListen: metrics.value === undefined ? undefined : hostPort(metrics.source, metrics.value),
   });
 }
 

@@ -106,6 +106,7 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     advertise: undefined,
     replicaId: "pod-0",
     maxPollMs: undefined,
+    metricsListen: undefined,
   });
   t.true(Object.isFrozen(defaults));
   t.is(loadConfig({ PARTITURA_MAX_POLL_MS: "2500" }, []).maxPollMs, 2500);
@@ -129,6 +130,7 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     [{ PARTITURA_ADVERTISE: "pod" }, [], /^PARTITURA_ADVERTISE: "pod" must be host:port/],
     [{}, ["--store", "x"], /^--store: "x" must be a store URL/],
     [{ PARTITURA_MAX_POLL_MS: "0" }, [], /^PARTITURA_MAX_POLL_MS: "0" must be at least 1 millisecond/],
+    [{ PARTITURA_METRICS_LISTEN: "9464" }, [], /^PARTITURA_METRICS_LISTEN: "9464" must be host:port/],
     [{}, ["--nope"], /^flags: Unknown option '--nope'/],
   ];
   for (const [env, argv, message] of refused) {

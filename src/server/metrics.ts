@@ -1,0 +1,116 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { EngineStats } from "../engine/engine.ts";
+import type { StoreObserver } from "../store/instrumented.ts";
+
+/*
+ * Prometheus metrics. Counters are bumped once per batch (a message of executions, an Ack
+ * call), never once per execution through a label lookup, so the hot path pays a few adds.
+ */
+
+/** Lag buckets (seconds): from a millisecond to a minute, where misfire grace usually sits. */
+const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+
+/** The metrics one server process exports. */
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly delivered: Counter<"task">;
+  private readonly lag: Histogram<"task">;
+  private readonly acks: Counter<"status">;
+  private readonly storeSeconds: Histogram<"operation" | "outcome">;
+
+  constructor(stats: () => EngineStats) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry, prefix: "partitura_process_" });
+    this.delivered = new Counter({
+      name: "partitura_executions_delivered_total",
+      help: "Executions handed to workers.",
+      labelNames: ["task"],
+      registers,
+    });
+    this.lag = new Histogram({
+      name: "partitura_execution_lag_seconds",
+      help: "Time from an execution's scheduled slot to its delivery.",
+      labelNames: ["task"],
+      buckets: LAG_BUCKETS,
+      registers,
+    });
+    this.acks = new Counter({
+      name: "partitura_acks_total",
+      help: "Acknowledgements by result (ok, lease_lost, not_found).",
+      labelNames: ["status"],
+      registers,
+    });
+    this.storeSeconds = new Histogram({
+      name: "partitura_store_operation_seconds",
+      help: "Latency of store operations.",
+      labelNames: ["operation", "outcome"],
+      buckets: STORE_BUCKETS,
+      registers,
+    });
+    const gauge = (name: string, help: string, read: (s: EngineStats) => number) =>
+      new Gauge({
+        name,
+        help,
+        registers,
+        collect() {
+          this.set(read(stats()));
+        },
+      });
+    gauge("partitura_in_flight_leases", "Executions delivered and not yet acked.", (s) => s.leases);
+    gauge("partitura_execute_streams", "Open Execute streams.", (s) => s.streams);
+    gauge("partitura_polled_partitions", "Partitions this replica polls now.", (s) => s.pollers);
+  }
+
+  /** One message of executions went to a worker at `now`; `slots` are their scheduled times. */
+  delivery(task: string, now: number, slots: readonly number[]): void {
+    this.delivered.inc({ task }, slots.length);
+    const lag = this.lag.labels({ task });
+    for (const slot of slots) lag.observe(Math.max(0, now - slot) / 1000);
+  }
+
+  /** Results of one Ack call. */
+  acked(statuses: readonly string[]): void {
+    let ok = 0;
+    for (const status of statuses) {
+      if (status === "ok") ok++;
+      else this.acks.inc({ status });
+    }
+    if (ok > 0) this.acks.inc({ status: "ok" }, ok);
+  }
+
+  /** For instrumentStore. */
+  readonly storeObserver: StoreObserver = (operation, seconds, failed) => {
+    this.storeSeconds.observe({ operation, outcome: failed ? "error" : "ok" }, seconds);
+  };
+}
+
+/** Serves `GET /metrics` on `listen` (host:port); resolves with the bound port. */
+export async function serveMetrics(
+  metrics: Metrics,
+  listen: string,
+): Promise<{ port: number; close(): Promise<void> }> {
+  const at = listen.lastIndexOf(":");
+  const host = listen.slice(0, at).replace(/^\[|\]$/g, "");
+  const port = Number(listen.slice(at + 1));
+  const server: Server = createServer((request, response) => {
+    if (request.url !== "/metrics") {
+      response.writeHead(404).end("try /metrics\n");
+      return;
+    }
+    metrics.registry.metrics().then(
+      (body) => response.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+      (thrown: unknown) => response.writeHead(500).end(String(thrown)),
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
