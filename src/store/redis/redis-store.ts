@@ -198,10 +198,14 @@ export class RedisStore implements Store {
           const keys = this.keys.partition(task.name, partition);
           const wake = wakeTarget(this.keys.wakeChannel, task.name, partition);
           const answers = await this.#scripts.upsert(keys, wake, now, mode, args);
-          return answers.map(({ outcome, record }, i) => ({
-            outcome,
-            instance: decodeRecord(task.name, partition, items[i]?.name ?? "", record),
-          }));
+          return answers.map(({ outcome, record }, i) => {
+            const draft = items[i] as InstanceDraft;
+            // A created instance is not sent back: it is the draft as upsert.lua stored it.
+            if (outcome === "created") {
+              return { outcome, instance: created(task, draft, args[i]?.incarnation ?? 0, now) };
+            }
+            return { outcome, instance: decodeRecord(task.name, partition, draft.name, record) };
+          });
         },
       ),
     );
@@ -373,6 +377,26 @@ export class RedisStore implements Store {
     if (this.#closing !== undefined) throw closedError("watch");
     return this.#wakes.watch(listener);
   }
+}
+
+/** The record upsert.lua creates from `draft` (new_record): what decodeRecord would read back. */
+function created(task: TaskRecord, draft: InstanceDraft, incarnation: number, now: number): InstanceRecord {
+  return {
+    task: task.name,
+    name: draft.name,
+    partition: draft.partition,
+    partitionKey: draft.partitionKey,
+    schedule: draft.schedule,
+    args: draft.args,
+    nextRunAt: draft.nextRunAt,
+    lockedUntil: 0,
+    version: 0,
+    attempt: 0,
+    incarnation,
+    createdAt: now,
+    partitionCount: task.partitionCount,
+    leaseOwner: "",
+  };
 }
 
 /** 0 .. partitionCount - 1. */
