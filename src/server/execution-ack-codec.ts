@@ -8,6 +8,7 @@ import {
   type LeaseStatus,
   type Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { UNUSUAL, type Unusual, varintSize, WireReader, writeVarint } from "./convert-wire.ts";
 
 /*
  * AckRequest read and AckResponse written by hand: every execution passes through both once,
@@ -17,44 +18,13 @@ import {
  * message decodes exactly as fromBinary would have decoded it, errors included.
  */
 
-/** Why the fast reader gave up: protobuf-es then reads the whole message. */
-const UNUSUAL = Symbol("unusual");
-
-/** A reader over one message; every read returns UNUSUAL rather than throwing. */
-class Reader {
-  pos = 0;
-  constructor(readonly buf: Buffer) {}
-
-  /** A varint below 2^53 (no negative int32 or int64 on this path), or UNUSUAL. */
-  varint(end: number): number | typeof UNUSUAL {
-    const buf = this.buf;
-    let value = 0;
-    let scale = 1;
-    for (let i = 0; i < 8; i++) {
-      if (this.pos >= end) return UNUSUAL;
-      const byte = buf[this.pos++] as number;
-      value += (byte & 0x7f) * scale;
-      if (byte < 0x80) return value;
-      scale *= 128;
-    }
-    return UNUSUAL;
-  }
-
-  /** The end of a length-delimited field starting here, or UNUSUAL. */
-  delimited(end: number): number | typeof UNUSUAL {
-    const length = this.varint(end);
-    if (length === UNUSUAL || this.pos + length > end) return UNUSUAL;
-    return this.pos + length;
-  }
-}
-
 /** The decoded AckRequest (same value as protobuf-es fromBinary), hand-read where possible. */
 export function decodeAckRequest(bytes: Buffer): AckRequest {
-  const fast = readAckRequest(new Reader(bytes));
+  const fast = readAckRequest(new WireReader(bytes));
   return fast === UNUSUAL ? fromBinary(AckRequestSchema, bytes) : fast;
 }
 
-function readAckRequest(r: Reader): AckRequest | typeof UNUSUAL {
+function readAckRequest(r: WireReader): AckRequest | Unusual {
   const end = r.buf.length;
   const items: AckItem[] = [];
   while (r.pos < end) {
@@ -69,19 +39,16 @@ function readAckRequest(r: Reader): AckRequest | typeof UNUSUAL {
   return { $typeName: "partitura.v1.AckRequest", items };
 }
 
-function readAckItem(r: Reader, end: number): AckItem | typeof UNUSUAL {
+function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   let leaseId = "";
   let outcome = 0;
   let retryAfter: Duration | undefined;
   while (r.pos < end) {
     const tag = r.buf[r.pos++];
     if (tag === 0x0a) {
-      const stringEnd = r.delimited(end);
-      if (stringEnd === UNUSUAL) return UNUSUAL;
-      const text = utf8(r.buf, r.pos, stringEnd);
+      const text = r.string(end);
       if (text === UNUSUAL) return UNUSUAL;
       leaseId = text;
-      r.pos = stringEnd;
     } else if (tag === 0x10) {
       const value = r.varint(end);
       if (value === UNUSUAL || value > 0x7fffffff) return UNUSUAL;
@@ -101,7 +68,7 @@ function readAckItem(r: Reader, end: number): AckItem | typeof UNUSUAL {
   return item;
 }
 
-function readDuration(r: Reader, end: number): Duration | typeof UNUSUAL {
+function readDuration(r: WireReader, end: number): Duration | Unusual {
   let seconds = 0;
   let nanos = 0;
   while (r.pos < end) {
@@ -114,23 +81,6 @@ function readDuration(r: Reader, end: number): Duration | typeof UNUSUAL {
   }
   return { $typeName: "google.protobuf.Duration", seconds: BigInt(seconds), nanos };
 }
-
-/** Strict UTF-8, as protobuf-es reads proto3 strings; ASCII (every lease id) without a decoder. */
-function utf8(buf: Buffer, start: number, end: number): string | typeof UNUSUAL {
-  for (let i = start; i < end; i++) {
-    if ((buf[i] as number) >= 0x80) {
-      // protobuf-es throws on invalid UTF-8: let it, with its own message.
-      try {
-        return strictDecoder.decode(buf.subarray(start, end));
-      } catch {
-        return UNUSUAL;
-      }
-    }
-  }
-  return buf.toString("latin1", start, end);
-}
-
-const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
 /** The encoded AckResponse: per item its lease id (from the request) and status, in order. */
 export function encodeAckResponse(items: readonly AckItem[], statuses: readonly LeaseStatus[]): AckResponse {
@@ -166,22 +116,4 @@ export function encodeAckResponse(items: readonly AckItem[], statuses: readonly 
 /** Bytes of one AckResult: lease_id (omitted when empty) and status (omitted when 0). */
 function resultSize(length: number, status: number): number {
   return (length > 0 ? 1 + varintSize(length) + length : 0) + (status !== 0 ? 1 + varintSize(status) : 0);
-}
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Buffer, pos: number, value: number): number {
-  while (value >= 128) {
-    out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
 }
