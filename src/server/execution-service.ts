@@ -10,6 +10,8 @@ import {
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { invalid, type PartituraError } from "../domain/errors.ts";
+import type { LeaseStatus } from "../domain/model.ts";
+import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
 import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
@@ -26,14 +28,23 @@ export const executionRequestDecoders: RequestDecoders<typeof ExecutionService.m
   ack: decodeAckRequest,
 };
 
+/** Told about every message of executions sent and every Ack settled (for metrics). */
+export interface ExecutionObserver {
+  delivered(batch: readonly Delivery[]): void;
+  acked(statuses: readonly LeaseStatus[]): void;
+}
+
+const unobserved: ExecutionObserver = { delivered() {}, acked() {} };
+
 /** The ExecutionService handlers: thin mapping between the wire and the engine. */
 export function executionHandlers(
   engine: Engine,
   logger: Logger,
+  observer: ExecutionObserver = unobserved,
 ): ServiceHandlers<typeof ExecutionService.method> {
   const log = logger.child({ component: "execution-service" });
   return {
-    execute: (request, call) => execute(engine, log, request, call),
+    execute: (request, call) => execute(engine, log, observer, request, call),
 
     async ack(request) {
       checkBatch(request.items.length);
@@ -52,6 +63,7 @@ export function executionHandlers(
             : { leaseId: item.leaseId, failed, retryAfterMs };
         }),
       );
+      observer.acked(statuses);
       return encodeAckResponse(request.items, statuses.map(toLeaseStatus));
     },
 
@@ -90,6 +102,7 @@ function checkBatch(count: number): void {
 async function execute(
   engine: Engine,
   log: Logger,
+  observer: ExecutionObserver,
   request: ExecuteRequest,
   call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse>,
 ): Promise<void> {
@@ -119,7 +132,9 @@ async function execute(
       {
         send: (batch) => {
           // Pre-encoded bytes: bind.ts passes a Buffer through its serializer untouched.
-          if (!ended) call.write(encodeExecuteResponse(batch) as unknown as ExecuteResponse);
+          if (ended) return;
+          call.write(encodeExecuteResponse(batch) as unknown as ExecuteResponse);
+          observer.delivered(batch);
         },
         end,
       },

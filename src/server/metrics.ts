@@ -1,6 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+import type { Delivery } from "../engine/delivery.ts";
 import type { EngineStats } from "../engine/engine.ts";
 import type { StoreObserver } from "../store/instrumented.ts";
 
@@ -23,7 +24,8 @@ export class Metrics {
 
   constructor(stats: () => EngineStats) {
     const registers = [this.registry];
-    collectDefaultMetrics({ register: this.registry, prefix: "partitura_process_" });
+    // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...) so stock dashboards work.
+    collectDefaultMetrics({ register: this.registry });
     this.delivered = new Counter({
       name: "partitura_executions_delivered_total",
       help: "Executions handed to workers.",
@@ -64,11 +66,13 @@ export class Metrics {
     gauge("partitura_polled_partitions", "Partitions this replica polls now.", (s) => s.pollers);
   }
 
-  /** One message of executions went to a worker at `now`; `slots` are their scheduled times. */
-  delivery(task: string, now: number, slots: readonly number[]): void {
-    this.delivered.inc({ task }, slots.length);
+  /** One message of executions (all of one task) went to a worker at `now`. */
+  delivery(now: number, batch: readonly Delivery[]): void {
+    const task = batch[0]?.task;
+    if (task === undefined) return;
+    this.delivered.inc({ task }, batch.length);
     const lag = this.lag.labels({ task });
-    for (const slot of slots) lag.observe(Math.max(0, now - slot) / 1000);
+    for (const delivery of batch) lag.observe(Math.max(0, now - delivery.scheduledAt) / 1000);
   }
 
   /** Results of one Ack call. */

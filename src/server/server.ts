@@ -9,10 +9,12 @@ import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
 import { Engine } from "../engine/engine.ts";
 import { SchedulingService } from "../engine/scheduling.ts";
+import { instrumentStore } from "../store/instrumented.ts";
 import type { Store } from "../store/store.ts";
 import { bindService } from "./bind.ts";
 import { executionHandlers, executionRequestDecoders } from "./execution-service.ts";
 import { HealthService } from "./health-service.ts";
+import { Metrics, serveMetrics } from "./metrics.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
 import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
 
@@ -46,6 +48,8 @@ export interface PartituraServer extends AsyncDisposable {
   readonly address: string;
   /** The engine serving executions. */
   readonly engine: Engine;
+  /** The port of `/metrics`, when PARTITURA_METRICS_LISTEN asked for it. */
+  readonly metricsPort: number | undefined;
   /**
    * Graceful stop: health NOT_SERVING, engine drained up to the grace period, server shut
    * down (forced after the grace), store closed. Idempotent: the same promise every time.
@@ -55,9 +59,13 @@ export interface PartituraServer extends AsyncDisposable {
 
 /** Binds the gRPC server with every service and resolves once it accepts calls. */
 export async function startServer(options: ServerOptions): Promise<PartituraServer> {
-  const { config, store, clock } = options;
+  const { config, clock } = options;
   const logger = options.logger.child({ component: "server" });
-  const engine = new Engine({
+  // The engine is made below; the metrics read its sizes only when scraped.
+  let engine: Engine | undefined;
+  const metrics = new Metrics(() => engine?.stats() ?? { streams: 0, pollers: 0, leases: 0 });
+  const store = instrumentStore(options.store, metrics.storeObserver);
+  engine = new Engine({
     store,
     clock,
     logger: options.logger.child({ component: "engine" }),
@@ -88,7 +96,10 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   add(
     bindService(
       ExecutionService,
-      executionHandlers(engine, grpcLogger),
+      executionHandlers(engine, grpcLogger, {
+        delivered: (batch) => metrics.delivery(clock.now(), batch),
+        acked: (statuses) => metrics.acked(statuses),
+      }),
       grpcLogger,
       executionRequestDecoders,
     ),
@@ -111,14 +122,36 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   }
   const address = `${config.listen.slice(0, config.listen.lastIndexOf(":"))}:${port}`;
   advertised = config.advertise ?? address;
-  logger.info({ address, advertised, store: store.kind }, "serving");
+  let metricsEndpoint: Awaited<ReturnType<typeof serveMetrics>> | undefined;
+  if (config.metricsListen !== undefined) {
+    try {
+      metricsEndpoint = await serveMetrics(metrics, config.metricsListen);
+    } catch (thrown) {
+      server.forceShutdown();
+      await store.close();
+      throw new PartituraError(
+        ErrorCode.Unavailable,
+        `cannot serve metrics on ${config.metricsListen}: ${toError(thrown).message}`,
+        { cause: thrown },
+      );
+    }
+  }
+  logger.info({ address, advertised, store: store.kind, metricsPort: metricsEndpoint?.port }, "serving");
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
-    stopping ??= shutdown({ server, engine, health, store, logger, graceMs: config.shutdownGraceMs });
+    stopping ??= shutdown({
+      server,
+      engine,
+      health,
+      store,
+      logger,
+      graceMs: config.shutdownGraceMs,
+      closeMetrics: () => metricsEndpoint?.close(),
+    });
     return stopping;
   };
-  return { port, address, engine, stop, [Symbol.asyncDispose]: stop };
+  return { port, address, engine, metricsPort: metricsEndpoint?.port, stop, [Symbol.asyncDispose]: stop };
 }
 
 function bind(server: grpc.Server, listen: string): Promise<number> {
@@ -144,10 +177,19 @@ interface Parts {
   readonly store: Store;
   readonly logger: Logger;
   readonly graceMs: number;
+  readonly closeMetrics: () => Promise<void> | undefined;
 }
 
 /** The ordered, guarded steps of a graceful stop: a failing step is logged, the next still runs. */
-async function shutdown({ server, engine, health, store, logger, graceMs }: Parts): Promise<void> {
+async function shutdown({
+  server,
+  engine,
+  health,
+  store,
+  logger,
+  graceMs,
+  closeMetrics,
+}: Parts): Promise<void> {
   const deadline = Date.now() + graceMs;
   logger.info({ graceMs }, "shutting down");
   const step = async (name: string, run: () => Promise<void> | void) => {
@@ -162,6 +204,7 @@ async function shutdown({ server, engine, health, store, logger, graceMs }: Part
   await step("health watchers", () => health.close());
   await step("server", () => closeServer(server, Math.max(1_000, deadline - Date.now()), logger));
   await step("store", () => store.close());
+  await step("metrics", closeMetrics);
   logger.info("stopped");
 }
 
