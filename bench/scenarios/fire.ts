@@ -27,9 +27,12 @@ export function fireScenario(kind: StoreKind): Scenario {
     summary: `N interval instances due every second on ${kind}; executions/s and lag`,
     run: async (context: ScenarioContext) => {
       const { options } = context;
+      let bullmqRate: number | undefined;
       if (kind === "redis" && !options.noBullmq) {
         const count = byScale(options, 20_000, 2_000);
-        context.emit(await runBullmqFire(name, options, count, context.log));
+        const bullmq = await runBullmqFire(name, options, count, context.log);
+        bullmqRate = bullmq.value;
+        context.emit(bullmq);
       }
       const sizes = SIZES[kind];
       for (const count of sizesFor(options, sizes.full, sizes.small)) {
@@ -44,7 +47,7 @@ export function fireScenario(kind: StoreKind): Scenario {
           cpuProfDir: profileDir(options, `${name}-${count}`),
           log: context.log,
         });
-        context.emit(fireResult(name, kind, count, measured));
+        context.emit(fireResult(name, kind, count, measured, bullmqRate));
       }
     },
   };
@@ -56,8 +59,15 @@ export function fireResult(
   kind: StoreKind,
   count: number,
   measured: SustainedResult,
+  bullmqRate?: number,
 ): BenchResult {
   const kept = measured.ackedPerSecond >= count * 0.98;
+  // Both halves of the target: the absolute rate, and 7x BullMQ's rate from the same run
+  // (unknown, so not met, when BullMQ was skipped).
+  const met =
+    measured.ackedPerSecond >= 50_000 &&
+    bullmqRate !== undefined &&
+    measured.ackedPerSecond >= 7 * bullmqRate;
   return {
     scenario,
     system: "partitura",
@@ -67,9 +77,7 @@ export function fireResult(
     unit: "executions/s",
     better: "higher",
     ...(measured.lag ? { lag: measured.lag } : {}),
-    ...(kind === "redis"
-      ? { target: { text: ">= 50,000/s and >= 7x BullMQ", met: measured.ackedPerSecond >= 50_000 } }
-      : {}),
+    ...(kind === "redis" ? { target: { text: ">= 50,000/s and >= 7x BullMQ", met } } : {}),
     details: {
       kept_up: kept ? "yes" : "no",
       delivered_per_s: measured.deliveredPerSecond,
