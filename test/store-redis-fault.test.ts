@@ -88,3 +88,32 @@ test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in fl
     { status: "lease_lost" },
   ]);
 });
+
+test("redis fault: wake-ups published while the subscriber was cut off are reported as a gap", async (t) => {
+  const server = await startRedisServer();
+  t.teardown(() => server.dispose());
+  const store = await openRedisStore(`${server.url}?ns=gap`, { onError: () => {} });
+  t.teardown(() => store.close());
+  let gaps = 0;
+  const wakes: number[] = [];
+  const unwatch = store.watch?.(
+    (_task, partition) => wakes.push(partition),
+    () => gaps++,
+  );
+  t.teardown(() => unwatch?.());
+  const task = taskRecord("gappy", { partitionCount: 4 });
+  await store.putTask(task);
+  // The subscription is live once a wake-up gets through.
+  for (let i = 0; i < 50 && wakes.length === 0; i++) {
+    await store.upsertInstances(task, [draft(`first-${i}`, T0 - i)], "safe", T0);
+    await until(() => wakes.length > 0, 100);
+  }
+  t.true(wakes.length > 0, "wake-ups arrive while connected");
+  t.is(gaps, 0, "no gap on the first connection");
+
+  await server.kill("SIGKILL");
+  const restarted = await startRedisServer({ dir: server.dir, port: server.port });
+  t.teardown(() => restarted.kill());
+  await until(() => gaps > 0, 15_000);
+  t.is(gaps, 1, "one gap reported after the reconnect");
+});

@@ -86,7 +86,14 @@ export class Engine {
       claimBatch: options.claimBatch ?? 256,
       wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
     };
-    if (store.watch !== undefined) this.unsubscribe.push(store.watch((t, p, at) => this.wake(t, p, at)));
+    if (store.watch !== undefined) {
+      this.unsubscribe.push(
+        store.watch(
+          (t, p, at) => this.wake(t, p, at),
+          () => this.kickAll(),
+        ),
+      );
+    }
     if (clock.subscribe !== undefined) this.unsubscribe.push(clock.subscribe(() => this.onClockJump()));
     this.armSweep();
   }
@@ -256,6 +263,11 @@ export class Engine {
   /** A manual clock jumped: expire leases and let every poller look at the new time. */
   private onClockJump(): void {
     this.sweep();
+    this.kickAll();
+  }
+
+  /** Every poller looks at its partition now (after a clock jump, or lost wake-ups). */
+  private kickAll(): void {
     for (const byPartition of this.pollers.values()) for (const poller of byPartition.values()) poller.kick();
   }
 

@@ -106,8 +106,10 @@ export interface Store {
    * Subscribes to wake-ups published by any replica when an upsert or commit makes a
    * partition's earliest ready time sooner. Stores without a channel (SQLite: one process;
    * DynamoDB) may omit it; the engine then relies on in-process wake-ups and its poll bound.
+   * `onGap` is called when wake-ups may have been missed (the channel was down and came
+   * back): the watcher should then look at every partition it serves.
    */
-  watch?(listener: WakeListener): () => void;
+  watch?(listener: WakeListener, onGap?: () => void): () => void;
 }
 
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */

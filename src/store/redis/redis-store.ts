@@ -373,9 +373,9 @@ export class RedisStore implements Store {
     });
   }
 
-  watch(listener: WakeListener): () => void {
+  watch(listener: WakeListener, onGap?: () => void): () => void {
     if (this.#closing !== undefined) throw closedError("watch");
-    return this.#wakes.watch(listener);
+    return this.#wakes.watch(listener, onGap);
   }
 }
 

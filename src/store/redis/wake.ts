@@ -36,6 +36,7 @@ export function parseWake(message: string): { task: string; partition: number; r
  */
 export class WakeSubscriber {
   readonly #listeners = new Set<WakeListener>();
+  readonly #gapListeners = new Set<() => void>();
   #subscriber: RedisClient | undefined;
   #closing: Promise<void> | undefined;
 
@@ -46,12 +47,14 @@ export class WakeSubscriber {
     readonly onError: (error: Error) => void,
   ) {}
 
-  /** Adds a listener; returns the function that removes it. */
-  watch(listener: WakeListener): () => void {
+  /** Adds a listener (and one told of gaps); returns the function that removes them. */
+  watch(listener: WakeListener, onGap?: () => void): () => void {
     this.#listeners.add(listener);
+    if (onGap !== undefined) this.#gapListeners.add(onGap);
     if (this.#subscriber === undefined) this.#open();
     return () => {
       this.#listeners.delete(listener);
+      if (onGap !== undefined) this.#gapListeners.delete(onGap);
       if (this.#listeners.size === 0) void this.close();
     };
   }
@@ -72,8 +75,14 @@ export class WakeSubscriber {
     subscriber.on("error", failed);
     // Subscribing at every "ready" covers a first connect that failed and was retried;
     // SUBSCRIBE to a channel already subscribed is a no-op.
+    // Pub/sub keeps nothing for an absent subscriber: after a reconnect, whatever was
+    // published meanwhile is lost, so the watchers are told to look everywhere once.
+    let connectedBefore = false;
     subscriber.on("ready", () => {
-      subscriber.subscribe(this.channel).catch(failed);
+      subscriber.subscribe(this.channel).then(() => {
+        if (connectedBefore) for (const onGap of this.#gapListeners) onGap();
+        connectedBefore = true;
+      }, failed);
     });
     subscriber.connect().catch(failed);
   }
