@@ -24,8 +24,6 @@ export class Metrics {
 
   constructor(stats: () => EngineStats) {
     const registers = [this.registry];
-    // Standard names (process_cpu_seconds_total, nodejs_heap_size_used_bytes, ...) so stock dashboards work.
-    collectDefaultMetrics({ register: this.registry });
     this.delivered = new Counter({
       name: "partitura_executions_delivered_total",
       help: "Executions handed to workers.",
@@ -83,6 +81,16 @@ export class Metrics {
       else this.acks.inc({ status });
     }
     if (ok > 0) this.acks.inc({ status: "ok" }, ok);
+  }
+
+  /**
+   * Adds the standard process and Node.js metrics (process_cpu_seconds_total,
+   * nodejs_heap_size_used_bytes, ...) so stock dashboards work. Only when metrics are served:
+   * their event-loop monitor wakes the process 100 times a second, which an idle scheduler
+   * that nobody scrapes should not pay.
+   */
+  collectProcessMetrics(): void {
+    collectDefaultMetrics({ register: this.registry });
   }
 
   /** For instrumentStore. */
