@@ -104,6 +104,7 @@ export async function serveMetrics(
   metrics: Metrics,
   listen: string,
 ): Promise<{ port: number; close(): Promise<void> }> {
+  metrics.collectProcessMetrics();
   const at = listen.lastIndexOf(":");
   const host = listen.slice(0, at).replace(/^\[|\]$/g, "");
   const port = Number(listen.slice(at + 1));
