@@ -16,7 +16,12 @@ export const nextDueCases: StoreCases = {
     t,
     store,
   ) => {
-    if (store.claimDueAndNext === undefined) return t.fail("every adapter implements claimDueAndNext");
+    if (store.claimDueAndNext === undefined) {
+      // Optional: the engine then calls claimDue and nextDueAt, which the other cases cover.
+      t.log(`${store.kind} has no claimDueAndNext; the engine falls back to claimDue + nextDueAt`);
+      t.pass();
+      return;
+    }
     await seed(t, store, taskRecord("reports"), [draft("a", T0 + 1_000), draft("b", T0 + 5_000)]);
     const none = await store.claimDueAndNext("reports", 0, T0, 10, LEASE_MS, OWNER);
     t.deepEqual(none, { claimed: [], nextDueAt: T0 + 1_000 });

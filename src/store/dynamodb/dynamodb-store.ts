@@ -2,7 +2,6 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
-  ClaimResult,
   CommitItem,
   CommitResult,
   ExtendItem,
@@ -129,19 +128,6 @@ export class DynamoStore implements Store {
     return this.#run("listInstances", (context) =>
       instances.listInstances(context, task, partition, limit, afterName),
     );
-  }
-
-  async claimDueAndNext(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult> {
-    // DynamoDB has no server-side script to answer both: two requests, as the engine would send.
-    const claimed = await this.claimDue(task, partition, now, limit, leaseMs, owner);
-    return { claimed, nextDueAt: await this.nextDueAt(task, partition) };
   }
 
   claimDue(

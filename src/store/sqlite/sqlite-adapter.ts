@@ -3,7 +3,6 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
-  ClaimResult,
   CommitItem,
   CommitResult,
   ExtendItem,
@@ -180,19 +179,6 @@ export class SqliteStore implements Store {
     return this.#run("listInstances", () =>
       this.#sql.listInstances.all(task, partition, afterName ?? "", limit).map(rowToInstance),
     );
-  }
-
-  async claimDueAndNext(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult> {
-    // One process owns the file: the two steps need no atomicity beyond their own.
-    const claimed = await this.claimDue(task, partition, now, limit, leaseMs, owner);
-    return { claimed, nextDueAt: await this.nextDueAt(task, partition) };
   }
 
   claimDue(
