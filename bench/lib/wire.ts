@@ -6,6 +6,8 @@
  * this reader against protobuf-es once per run.
  */
 
+import { varintSize, writeVarint } from "../../src/server/convert-wire.ts";
+
 const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
@@ -105,24 +107,6 @@ function readTimestampMs(buf: Uint8Array, start: number, end: number): number {
 }
 
 const EMPTY = new Uint8Array(0);
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Uint8Array, pos: number, value: number): number {
-  while (value >= 128) {
-    out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
-}
 
 /** An AckRequest acknowledging every lease id as a success (outcome left unspecified). */
 export function writeAckRequest(leaseIds: readonly Uint8Array[]): Buffer {

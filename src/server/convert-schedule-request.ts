@@ -8,7 +8,7 @@ import {
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import type { Schedule } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { bytesToArgs } from "./convert-args.ts";
-import { UNUSUAL, type Unusual, WireReader } from "./convert-wire.ts";
+import { readSecondsNanos, UNUSUAL, type Unusual, WireReader } from "./convert-wire.ts";
 
 /*
  * ScheduleRequest read by hand, keeping each instance's args as the Struct bytes the client
@@ -137,21 +137,6 @@ function readSchedule(r: WireReader, end: number): Schedule | Unusual {
     }
   }
   return { $typeName: "partitura.v1.Schedule", kind, timezone };
-}
-
-/** A Duration's or Timestamp's fields (non-negative only on this path). */
-function readSecondsNanos(r: WireReader, end: number): { seconds: bigint; nanos: number } | Unusual {
-  let seconds = 0;
-  let nanos = 0;
-  while (r.pos < end) {
-    const tag = r.buf[r.pos++];
-    const value = r.varint(end);
-    if (value === UNUSUAL) return UNUSUAL;
-    if (tag === 0x08) seconds = value;
-    else if (tag === 0x10 && value <= 0x7fffffff) nanos = value;
-    else return UNUSUAL;
-  }
-  return { seconds: BigInt(seconds), nanos };
 }
 
 /** Whether buf[pos, end) is a Struct this reader vouches for: map entries of key and Value. */

@@ -76,7 +76,7 @@ export function varintSize(value: number): number {
 }
 
 /** Writes a varint at `pos` (negative: int64 two's complement); returns the position after. */
-export function writeVarint(out: Buffer, pos: number, value: number): number {
+export function writeVarint(out: Uint8Array, pos: number, value: number): number {
   if (value < 0) {
     let big = BigInt.asUintN(64, BigInt(value));
     while (big >= 128n) {
@@ -103,4 +103,19 @@ export function delimitedSize(length: number): number {
 export function writeHeader(out: Buffer, pos: number, field: number, length: number): number {
   out[pos++] = (field << 3) | 2;
   return writeVarint(out, pos, length);
+}
+
+/** A Duration's or Timestamp's fields (non-negative only on this path). */
+export function readSecondsNanos(r: WireReader, end: number): { seconds: bigint; nanos: number } | Unusual {
+  let seconds = 0;
+  let nanos = 0;
+  while (r.pos < end) {
+    const tag = r.buf[r.pos++];
+    const value = r.varint(end);
+    if (value === UNUSUAL) return UNUSUAL;
+    if (tag === 0x08) seconds = value;
+    else if (tag === 0x10 && value <= 0x7fffffff) nanos = value;
+    else return UNUSUAL;
+  }
+  return { seconds: BigInt(seconds), nanos };
 }

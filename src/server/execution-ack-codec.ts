@@ -8,7 +8,14 @@ import {
   type LeaseStatus,
   type Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import { UNUSUAL, type Unusual, varintSize, WireReader, writeVarint } from "./convert-wire.ts";
+import {
+  readSecondsNanos,
+  UNUSUAL,
+  type Unusual,
+  varintSize,
+  WireReader,
+  writeVarint,
+} from "./convert-wire.ts";
 
 /*
  * AckRequest read and AckResponse written by hand: every execution passes through both once,
@@ -56,9 +63,9 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
     } else if (tag === 0x1a && retryAfter === undefined) {
       const durationEnd = r.delimited(end);
       if (durationEnd === UNUSUAL) return UNUSUAL;
-      const duration = readDuration(r, durationEnd);
-      if (duration === UNUSUAL) return UNUSUAL;
-      retryAfter = duration;
+      const parts = readSecondsNanos(r, durationEnd);
+      if (parts === UNUSUAL) return UNUSUAL;
+      retryAfter = { $typeName: "google.protobuf.Duration", ...parts };
     } else {
       return UNUSUAL;
     }
@@ -66,20 +73,6 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   const item: AckItem = { $typeName: "partitura.v1.AckItem", leaseId, outcome: outcome as Outcome };
   if (retryAfter !== undefined) item.retryAfter = retryAfter;
   return item;
-}
-
-function readDuration(r: WireReader, end: number): Duration | Unusual {
-  let seconds = 0;
-  let nanos = 0;
-  while (r.pos < end) {
-    const tag = r.buf[r.pos++];
-    const value = r.varint(end);
-    if (value === UNUSUAL) return UNUSUAL;
-    if (tag === 0x08) seconds = value;
-    else if (tag === 0x10 && value <= 0x7fffffff) nanos = value;
-    else return UNUSUAL;
-  }
-  return { $typeName: "google.protobuf.Duration", seconds: BigInt(seconds), nanos };
 }
 
 /** The encoded AckResponse: per item its lease id (from the request) and status, in order. */

@@ -1,4 +1,5 @@
 import type { Delivery } from "../engine/delivery.ts";
+import { varintSize, writeVarint } from "./convert-wire.ts";
 
 /*
  * ExecuteResponse written by hand: the hot path of every delivery. protobuf-es would need a
@@ -6,24 +7,6 @@ import type { Delivery } from "../engine/delivery.ts";
  * Struct bytes are copied as they are. Defaults then instance args, concatenated, is itself the
  * encoding of the merged Struct (a repeated map key keeps its last value).
  */
-
-function varintSize(value: number): number {
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
-  return size;
-}
-
-function writeVarint(out: Buffer, pos: number, value: number): number {
-  while (value >= 128) {
-    out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
-  }
-  out[pos++] = value;
-  return pos;
-}
 
 function timestampSize(ms: number): number {
   const seconds = Math.floor(ms / 1000);
