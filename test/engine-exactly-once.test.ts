@@ -1,10 +1,10 @@
 import test from "ava";
 import { pino } from "pino";
-import type { Delivery, DeliverySink } from "../src/engine/delivery.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { openStore } from "../src/store/open.ts";
 import type { Store } from "../src/store/store.ts";
 import { draft, taskRecord } from "./store-conformance/fixtures.ts";
+import { ackingSink, until } from "./support/acking-sink.ts";
 import { ManualClock } from "./support/manual-clock.ts";
 import { testStoreUrl } from "./support/server.ts";
 
@@ -15,32 +15,6 @@ import { testStoreUrl } from "./support/server.ts";
  */
 
 const logger = pino({ level: process.env.PARTITURA_TEST_LOG ?? "silent" });
-
-/** A sink that records deliveries and acks each batch right away, like a fast worker. */
-function ackingSink(engine: () => Engine, seen: string[], failures: unknown[]): DeliverySink {
-  return {
-    send(batch: readonly Delivery[]) {
-      for (const d of batch) seen.push(`${d.instance}@${d.scheduledAt}`);
-      engine()
-        .ack(batch.map((d) => ({ leaseId: d.leaseId, failed: false })))
-        .then(
-          (statuses) => {
-            for (const status of statuses) if (status !== "ok") failures.push(status);
-          },
-          (error: unknown) => failures.push(error),
-        );
-    },
-    end() {},
-  };
-}
-
-async function until(condition: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 test("two engines on one store deliver each slot of 40 instances exactly once over 5 slots", async (t) => {
   const url = testStoreUrl();

@@ -1,10 +1,10 @@
 import test from "ava";
 import { pino } from "pino";
 import { selectPartition } from "../src/domain/selector.ts";
-import type { Delivery, DeliverySink } from "../src/engine/delivery.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
 import { draft, taskRecord } from "./store-conformance/fixtures.ts";
+import { ackingSink, until } from "./support/acking-sink.ts";
 import { dropTestTables, freshDynamoUrl } from "./support/dynamodb-local.ts";
 import { ManualClock } from "./support/manual-clock.ts";
 
@@ -21,32 +21,6 @@ test.after.always(dropTestTables);
 const INSTANCES = 100;
 const SLOTS = 20;
 const logger = pino({ level: process.env.PARTITURA_TEST_LOG ?? "silent" });
-
-/** A fast worker: records each delivery and acks its batch at once. */
-function ackingSink(engine: () => Engine, seen: string[], failures: unknown[]): DeliverySink {
-  return {
-    send(batch: readonly Delivery[]) {
-      for (const d of batch) seen.push(`${d.instance}@${d.scheduledAt}`);
-      engine()
-        .ack(batch.map((d) => ({ leaseId: d.leaseId, failed: false })))
-        .then(
-          (statuses) => {
-            for (const status of statuses) if (status !== "ok") failures.push(status);
-          },
-          (error: unknown) => failures.push(error),
-        );
-    },
-    end() {},
-  };
-}
-
-async function until(condition: () => boolean, what: string, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 test("dynamodb: two engines on one table deliver 100 instances due every second for 20 s exactly once", async (t) => {
   const url = await freshDynamoUrl();
