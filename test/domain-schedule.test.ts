@@ -103,5 +103,13 @@ test("checkSchedule refuses bad crons, zones and intervals naming the field", (t
   t.regex(refused(cron("61 * * * *")), /^s\.cron: "61 \* \* \* \*" is not a valid cron/);
   t.regex(refused(cron("* * * * *", "Europe/Atlantis")), /^s\.timezone: /);
   t.regex(refused({ kind: "interval", intervalMs: 0 }), /^s\.interval: must be at least 1 ms/);
+  t.regex(
+    refused({ kind: "interval", intervalMs: 3651 * 86_400_000 }),
+    /^s\.interval: must be at most 3650 days/,
+  );
+  // Past 6429 the stores' 6-byte time fields would wrap: refused, never stored wrong.
+  t.regex(refused({ kind: "at", atMs: Date.parse("9999-12-31T00:00:00Z") }), /^s\.at: must be between 1970/);
+  t.regex(refused({ kind: "at", atMs: -1 }), /^s\.at: must be between 1970/);
+  t.notThrows(() => checkSchedule("s", { kind: "at", atMs: Date.parse("6000-01-01T00:00:00Z") }, now));
   t.notThrows(() => checkSchedule("s", cron("0 9 * * 1-5", "Asia/Kolkata"), now));
 });

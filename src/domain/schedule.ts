@@ -14,6 +14,15 @@ import type { ScheduleSpec } from "./model.ts";
 /** The longest cron expression we accept; keeps parser work per request bounded. */
 const MAX_CRON_LENGTH = 256;
 
+/**
+ * The latest instant a schedule may name (6429-10-17T02:45:55.327Z): the stores keep times in
+ * 6-byte fields (the Redis record header), and a time past them must be refused, not wrapped.
+ */
+export const MAX_EPOCH_MS = 2 ** 47 - 1;
+
+/** The longest interval: ten years (longer schedules are what `at` and cron are for). */
+export const MAX_INTERVAL_MS = 3650 * 86_400_000;
+
 const knownZones = new Map<string, boolean>();
 
 /** True when `zone` is an IANA time zone this runtime knows. */
@@ -61,9 +70,17 @@ export function checkSchedule(field: string, spec: ScheduleSpec, now: number): v
       if (!Number.isFinite(spec.intervalMs) || spec.intervalMs < 1) {
         throw invalid(`${field}.interval`, "must be at least 1 ms");
       }
+      if (spec.intervalMs > MAX_INTERVAL_MS) {
+        throw invalid(`${field}.interval`, "must be at most 3650 days");
+      }
       return;
     case "at":
-      if (!Number.isFinite(spec.atMs)) throw invalid(`${field}.at`, "must be a valid timestamp");
+      if (!Number.isFinite(spec.atMs) || spec.atMs < 0 || spec.atMs > MAX_EPOCH_MS) {
+        throw invalid(
+          `${field}.at`,
+          `must be between 1970-01-01T00:00:00Z and ${new Date(MAX_EPOCH_MS).toISOString()}`,
+        );
+      }
       return;
   }
 }

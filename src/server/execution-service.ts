@@ -13,6 +13,7 @@ import { invalid, type PartituraError } from "../domain/errors.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
+import { MAX_DURATION_MS } from "../engine/scheduling-task.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
 import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
 import { encodeExecuteResponse } from "./execution-encoding.ts";
@@ -55,8 +56,8 @@ export function executionHandlers(
             throw invalid(`items[${i}].outcome`, "must be SUCCESS or FAILURE");
           }
           const retryAfterMs = item.retryAfter === undefined ? undefined : durationMs(item.retryAfter);
-          if (retryAfterMs !== undefined && retryAfterMs < 0) {
-            throw invalid(`items[${i}].retry_after`, "must not be negative");
+          if (retryAfterMs !== undefined && (retryAfterMs < 0 || retryAfterMs > MAX_DURATION_MS)) {
+            throw invalid(`items[${i}].retry_after`, `must be between 0 and ${MAX_DURATION_MS} ms (7 days)`);
           }
           return retryAfterMs === undefined
             ? { leaseId: item.leaseId, failed }

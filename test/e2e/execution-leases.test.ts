@@ -146,6 +146,15 @@ test("a malformed lease id refuses the whole ack, naming the item", async (t) =>
   );
   t.is(error.code, 3); // INVALID_ARGUMENT
   t.regex(error.details, /items\[1\]\.lease_id/);
+  const late = await callError(
+    s.execution.ack({
+      items: [
+        { leaseId: execution?.leaseId ?? "", outcome: 2, retryAfter: { seconds: 8n * 86_400n, nanos: 0 } },
+      ],
+    }),
+  );
+  t.is(late.code, 3);
+  t.regex(late.details, /^items\[0\]\.retry_after: must be between 0 and 604800000 ms/);
   // Nothing was settled: the valid lease still acks.
   t.deepEqual(await w.ack(execution ? [execution] : []), [LeaseStatus.OK]);
   const extend = await callError(s.execution.extendLeases({ items: [{ leaseId: "x.y" }] }));

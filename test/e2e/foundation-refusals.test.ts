@@ -107,6 +107,15 @@ test("PutTask refusals name the field and change nothing", async (t) => {
       /^task\.schedule\.interval: must be at least 1 ms/,
     ],
     [
+      "one-off in year 9999 (past what stores can hold)",
+      put({
+        name: "static",
+        schedule: { kind: { case: "at", value: { seconds: 253_402_214_400n, nanos: 0 } } },
+      }),
+      bad,
+      /^task\.schedule\.at: must be between 1970-01-01T00:00:00Z and 6429/,
+    ],
+    [
       "too many partitions",
       put({ ...dyn, name: "new", partitionCount: 65_537 }),
       bad,
