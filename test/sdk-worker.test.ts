@@ -97,3 +97,63 @@ test("heartbeats keep a long execution's lease: it is not delivered a second tim
   const { instances } = await s.scheduler.listInstances({ task: "slow" });
   t.deepEqual(instances, [], "the one-off was committed by the ack after 3 s");
 });
+
+test("stop(graceMs) does not wait for a handler that ignores its signal: the execution is retried", async (t) => {
+  await using s = await startTestServer();
+  await s.scheduler.putTask({ task: { name: "stuck", dynamic: true, failureMode: FailureMode.UNLOCK } });
+  await s.scheduler.schedule({ task: "stuck", instances: [{ name: "job", schedule: at(Date.now()) }] });
+  let release = () => {};
+  const stuck = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let started = false;
+  const first = new Worker({
+    address: s.address,
+    task: "stuck",
+    handler: async () => {
+      started = true;
+      await stuck; // never looks at its signal
+    },
+  }).start();
+  await until(() => started);
+  const stopped = first.stop(200).then(() => "stopped" as const);
+  const hung = new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 8_000).unref());
+  t.is(await Promise.race([stopped, hung]), "stopped", "stop() resolved soon after the grace");
+  const attempts: number[] = [];
+  const second = new Worker({
+    address: s.address,
+    task: "stuck",
+    handler: async (execution) => {
+      attempts.push(execution.attempt);
+    },
+  }).start();
+  await until(() => attempts.length >= 1);
+  // The abandoned handler settles late: that must change nothing (no second ack, no crash).
+  release();
+  await second.stop();
+  // Attempt 2 or later: the stopping worker may have been handed the retry and released it.
+  t.is(attempts.length, 1, "run again once");
+  t.true((attempts[0] ?? 0) >= 2, "the aborted execution was acked as a failure and run again");
+});
+
+test("a handler that throws synchronously acks FAILURE (retried under UNLOCK) without crashing", async (t) => {
+  await using s = await startTestServer();
+  await s.scheduler.putTask({ task: { name: "sync", dynamic: true, failureMode: FailureMode.UNLOCK } });
+  await s.scheduler.schedule({ task: "sync", instances: [{ name: "once", schedule: at(Date.now()) }] });
+  const attempts: number[] = [];
+  const worker = new Worker({
+    address: s.address,
+    task: "sync",
+    // Not async: the throw happens inside the call, in the stream's "data" listener.
+    handler: (execution) => {
+      attempts.push(execution.attempt);
+      if (attempts.length === 1) throw new Error("boom");
+      return Promise.resolve();
+    },
+  }).start();
+  await until(() => attempts.length >= 2);
+  await worker.stop();
+  t.deepEqual(attempts, [1, 2]);
+  const { instances } = await s.scheduler.listInstances({ task: "sync" });
+  t.deepEqual(instances, [], "the retry succeeded and committed the one-off");
+});

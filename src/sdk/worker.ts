@@ -148,12 +148,15 @@ export class Worker {
       leaseMs,
     };
     this.running.set(execution.leaseId, running);
-    // Settle in a microtask-free way: the handler may be synchronous-fast or long.
-    this.options.handler(execution, running.controller.signal).then(
-      () => this.finish(execution.leaseId, Outcome.SUCCESS, 0),
-      (thrown: unknown) =>
-        this.finish(execution.leaseId, Outcome.FAILURE, thrown instanceof RetryLater ? thrown.delayMs : 0),
-    );
+    // Called from the stream's "data" listener: a handler that throws synchronously (or
+    // returns no promise) must become a FAILURE ack, not an exception inside the emitter.
+    Promise.resolve()
+      .then(() => this.options.handler(execution, running.controller.signal))
+      .then(
+        () => this.finish(execution.leaseId, Outcome.SUCCESS, 0),
+        (thrown: unknown) =>
+          this.finish(execution.leaseId, Outcome.FAILURE, thrown instanceof RetryLater ? thrown.delayMs : 0),
+      );
   }
 
   private finish(leaseId: string, outcome: Outcome, retryAfterMs: number): void {
@@ -174,8 +177,8 @@ export class Worker {
     this.ackTimer = undefined;
     if (this.pendingAcks.length === 0) return Promise.resolve();
     const items = this.pendingAcks.splice(0, this.pendingAcks.length);
-    // An ack that fails (server gone) needs no retry: the lease is released or expires, and
-    // the execution is delivered again (at-least-once).
+    // An ack that fails needs no retry: the lease expires (or is released if the stream
+    // ends with the server), and the execution is delivered again (at-least-once).
     return this.client.ack({ items }).then(
       () => undefined,
       (error: Error) => this.options.onError?.(error),
@@ -210,8 +213,14 @@ export class Worker {
       const drained = new Promise<void>((resolve) => {
         this.idle = resolve;
       });
+      // After the grace, abort and ack as failures at once: a handler that ignores its signal
+      // must not hold stop() forever. Its late settle is then a no-op (finish() ignores lease
+      // ids it no longer runs).
       const timer = setTimeout(() => {
-        for (const r of this.running.values()) r.controller.abort(new Error("worker stopping"));
+        for (const [leaseId, r] of [...this.running]) {
+          r.controller.abort(new Error("worker stopping"));
+          this.finish(leaseId, Outcome.FAILURE, 0);
+        }
       }, graceMs);
       await drained;
       clearTimeout(timer);
