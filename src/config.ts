@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { redactUrl } from "./domain/redact.ts";
 
 /*
  * Configuration is read once, at start, from the environment and from flags that mirror it
@@ -18,7 +19,7 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 export interface Config {
   /** host:port the gRPC server binds (port 0 picks a free port). */
   readonly listen: string;
-  /** Store URL: `sqlite:PATH`, `sqlite::memory:`, and later redis:, dynamodb: ... */
+  /** Store URL: `sqlite:PATH`, `sqlite::memory:`, `redis://`, `rediss://`, `redis+cluster://`, `dynamodb://`. */
   readonly store: string;
   readonly logLevel: LogLevel;
   /** How long a graceful shutdown may take before it forces. */
@@ -139,7 +140,9 @@ function hostPort(source: string, value: string): string {
 
 function storeUrl(source: string, value: string): string {
   if (!/^[a-z][a-z0-9+.-]*:./i.test(value)) {
-    throw new ConfigError(`${source}: "${value}" must be a store URL such as sqlite:./data/partitura.db`);
+    throw new ConfigError(
+      `${source}: "${redactUrl(value)}" must be a store URL such as sqlite:./data/partitura.db`,
+    );
   }
   return value;
 }
@@ -150,10 +153,16 @@ function level(source: string, value: string): LogLevel {
   return found;
 }
 
+/** Node's timers fire at once for delays past 2^31 - 1 ms (about 24.8 days). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function milliseconds(source: string, value: string): number {
   const ms = Number(value);
   if (!/^\d+$/.test(value) || !Number.isSafeInteger(ms)) {
     throw new ConfigError(`${source}: "${value}" must be a whole number of milliseconds`);
+  }
+  if (ms > MAX_TIMER_MS) {
+    throw new ConfigError(`${source}: "${value}" must be at most ${MAX_TIMER_MS} milliseconds (24.8 days)`);
   }
   return ms;
 }

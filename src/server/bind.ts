@@ -50,11 +50,21 @@ const statusOf: Record<ErrorCode, grpc.status> = {
   [ErrorCode.Internal]: grpc.status.INTERNAL,
 };
 
-/** Maps a thrown value to the error a client may see; logs causes it must not. */
+/**
+ * Maps a thrown value to the error a client may see. Refusals (invalid argument, not found,
+ * precondition) carry their message, which names the field and the rule. An INTERNAL error, or
+ * an UNAVAILABLE one with a cause (a store driver's failure), is logged with its cause and
+ * answered with a fixed text: driver messages can name hosts, accounts or tables.
+ */
 export function toServiceError(thrown: unknown, logger: Logger, method: string): Partial<grpc.ServiceError> {
   if (thrown instanceof PartituraError) {
-    if (thrown.code === ErrorCode.Internal || thrown.code === ErrorCode.Unavailable) {
-      logger.warn({ err: thrown.cause ?? thrown, method }, thrown.message);
+    if (thrown.code === ErrorCode.Internal) {
+      logger.error({ err: thrown.cause ?? thrown, method }, thrown.message);
+      return { code: grpc.status.INTERNAL, details: "internal error; see the server log" };
+    }
+    if (thrown.code === ErrorCode.Unavailable && thrown.cause !== undefined) {
+      logger.warn({ err: thrown.cause, method }, thrown.message);
+      return { code: grpc.status.UNAVAILABLE, details: "the store is unavailable; retry later" };
     }
     return { code: statusOf[thrown.code], details: thrown.message };
   }
@@ -89,8 +99,7 @@ export function bindService<S extends GenServiceMethods>(
       path,
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
-      requestSerialize: (value: MessageShape<DescMessage>) =>
-        Buffer.from(toBinary(method.output === method.input ? method.input : method.input, value)),
+      requestSerialize: (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, value)),
       requestDeserialize: (decode ?? ((bytes: Buffer) => fromBinary(method.input, bytes))) as (
         bytes: Buffer,
       ) => MessageShape<DescMessage>,

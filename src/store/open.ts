@@ -2,6 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { ErrorCode, PartituraError } from "../domain/errors.ts";
+import { redactUrl } from "../domain/redact.ts";
 import type { Store } from "./store.ts";
 
 /*
@@ -27,7 +28,7 @@ export const SUPPORTED_SCHEMES = [
 export async function openStore(url: string, logger: Logger): Promise<Store> {
   const scheme = url.slice(0, url.indexOf(":") + 1).toLowerCase();
   let store: Store;
-  // --- one case per adapter; Redis and DynamoDB add theirs here --------------------------------
+  // --- one case per adapter ---------------------------------------------------------------------
   switch (scheme) {
     case "sqlite:": {
       const path = sqlitePath(url);
@@ -54,7 +55,7 @@ export async function openStore(url: string, logger: Logger): Promise<Store> {
     default:
       throw new PartituraError(
         ErrorCode.InvalidArgument,
-        `store URL "${url}": unknown scheme; supported: ${SUPPORTED_SCHEMES.join(", ")}`,
+        `store URL "${redactUrl(url)}": unknown scheme; supported: ${SUPPORTED_SCHEMES.join(", ")}`,
       );
   }
   // --- end of adapter cases ---------------------------------------------------------------------

@@ -131,6 +131,16 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     [{}, ["--store", "x"], /^--store: "x" must be a store URL/],
     [{ PARTITURA_MAX_POLL_MS: "0" }, [], /^PARTITURA_MAX_POLL_MS: "0" must be at least 1 millisecond/],
     [{ PARTITURA_METRICS_LISTEN: "9464" }, [], /^PARTITURA_METRICS_LISTEN: "9464" must be host:port/],
+    [
+      { PARTITURA_MAX_POLL_MS: "3000000000" },
+      [],
+      /^PARTITURA_MAX_POLL_MS: "3000000000" must be at most 2147483647/,
+    ],
+    [
+      { PARTITURA_STORE: "redis//u:secret@h" },
+      [],
+      /^PARTITURA_STORE: "redis\/\/u:\*\*\*@h" must be a store URL/,
+    ],
     [{}, ["--nope"], /^flags: Unknown option '--nope'/],
   ];
   for (const [env, argv, message] of refused) {

@@ -1,4 +1,5 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { redactUrl } from "../../domain/redact.ts";
 
 /** One Redis endpoint. */
 export interface RedisEndpoint {
@@ -38,12 +39,7 @@ const SCHEMES: Readonly<Record<string, { mode: RedisTarget["mode"]; tls: boolean
 const NAMESPACE = /^[A-Za-z0-9_.-]{1,64}$/;
 
 function malformed(url: string, rule: string): PartituraError {
-  return new PartituraError(ErrorCode.InvalidArgument, `store URL "${redact(url)}": ${rule}`);
-}
-
-/** The URL with its password replaced, fit for error messages and logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+  return new PartituraError(ErrorCode.InvalidArgument, `store URL "${redactUrl(url)}": ${rule}`);
 }
 
 /**
