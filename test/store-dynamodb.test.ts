@@ -1,7 +1,8 @@
-import { CreateTableCommand, ScanCommand } from "@aws-sdk/client-dynamodb";
+import { CreateTableCommand, ScanCommand, ThrottlingException } from "@aws-sdk/client-dynamodb";
 import test from "ava";
 import { ErrorCode, PartituraError } from "../src/domain/errors.ts";
 import { selectPartition } from "../src/domain/selector.ts";
+import { createDynamoClient } from "../src/store/dynamodb/client.ts";
 import { DynamoStore, openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
 import { parseDynamoUrl } from "../src/store/dynamodb/url.ts";
 import {
@@ -226,4 +227,51 @@ test("dynamodb: tasks and instances of two namespaces in one table never meet", 
   t.deepEqual(await green.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), []);
   t.is(await green.nextDueAt("reports", 0), undefined);
   t.like(await blue.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), [{ name: "a" }]);
+});
+
+test("dynamodb: a throttled claim write leaves the other claims of its batch delivered", async (t) => {
+  // DynamoDB Local never throttles, so the client refuses the claim writes of the names in
+  // `throttled` itself, before sending (and before the SDK's retries), as a throttle would.
+  const config = parseDynamoUrl(await freshDynamoUrl());
+  const client = createDynamoClient(config);
+  const throttled = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: { S?: string } } };
+      if (context.commandName === "UpdateItemCommand" && throttled.has(input.Key?.sk?.S ?? "")) {
+        throw new ThrottlingException({
+          message: "Rate of requests exceeds the allowed throughput",
+          $metadata: {},
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "testThrottle" },
+  );
+  const store = new DynamoStore(config, client);
+  t.teardown(() => store.close());
+  await store.ready();
+  await seed(t, store, taskRecord("hot", { partitionCount: 1 }), [
+    draft("a", T0),
+    draft("b", T0),
+    draft("c", T0),
+  ]);
+
+  throttled.add("b");
+  const partial = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  t.deepEqual(
+    partial.map((r) => r.name),
+    ["a", "c"],
+    "the passed claims come back: leased to this poller and delivered, not stranded",
+  );
+  // Only the throttled one is left, so nothing passes and the claim reports the throttle.
+  const error = await t.throwsAsync(store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER));
+  t.is(codeOf(error), ErrorCode.Unavailable);
+  throttled.clear();
+  const rest = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  t.deepEqual(
+    rest.map((r) => r.name),
+    ["b"],
+    "the throttled one stayed due",
+  );
 });

@@ -21,6 +21,16 @@ const UPDATE = "SET #locked = :until, #ready = :until, #owner = :owner ADD #ver 
 const CONDITION = "#ready <= :now";
 const MAX_ROUNDS = 3;
 
+/*
+ * A batch's conditional writes are independent, so one may fail (throttled) after others have
+ * passed. Rejecting the whole claim then would strand the passed ones: leased to this poller,
+ * delivered to nobody, idle until the lease ends. So every write is settled, the claimed ones
+ * are returned (the failed candidate is simply not claimed this time, which "up to limit"
+ * allows), and the error is thrown only when nothing was claimed. It is not lost: the
+ * candidate stays due, so a throttle that persists fails a later claim that passes nothing.
+ */
+type Settled = { record: InstanceRecord | undefined } | { error: unknown };
+
 /** Claims one candidate; undefined when another poller (or a commit) got there first. */
 async function claimOne(
   context: DynamoContext,
@@ -66,6 +76,7 @@ export async function claimDue(
   const pk = partitionKey(context.namespace, task, partition);
   const condition = "#pk = :pk AND #ready <= :now";
   const claimed: { ready: number; record: InstanceRecord }[] = [];
+  let failure: { error: unknown } | undefined;
   for (let round = 0; round < MAX_ROUNDS && claimed.length < limit; round++) {
     const wanted = limit - claimed.length;
     const candidates = await queryUpTo(
@@ -78,17 +89,26 @@ export async function claimDue(
       },
       wanted,
     );
-    const results = await mapLimit(candidates, WRITE_CONCURRENCY, (candidate) =>
-      claimOne(context, candidate, now, leaseMs, owner),
+    const results = await mapLimit(
+      candidates,
+      WRITE_CONCURRENCY,
+      (candidate): Promise<Settled> =>
+        claimOne(context, candidate, now, leaseMs, owner).then(
+          (record) => ({ record }),
+          (error: unknown) => ({ error }),
+        ),
     );
     let lost = 0;
-    results.forEach((record, index) => {
-      if (record === undefined) lost++;
-      else claimed.push({ ready: Number(candidates[index]?.ready?.N), record });
+    results.forEach((settled, index) => {
+      if ("error" in settled) failure ??= settled;
+      else if (settled.record === undefined) lost++;
+      else claimed.push({ ready: Number(candidates[index]?.ready?.N), record: settled.record });
     });
-    // Nothing lost, or fewer candidates than wanted: the index had no more than we tried.
-    if (lost === 0 || candidates.length < wanted) break;
+    // A failed write ends the rounds (more writes would meet the same throttle); nothing lost,
+    // or fewer candidates than wanted, means the index had no more than we tried.
+    if (failure !== undefined || lost === 0 || candidates.length < wanted) break;
   }
+  if (claimed.length === 0 && failure !== undefined) throw failure.error;
   // The index orders equal ready times arbitrarily; ties go by name (UTF-8 order, as the
   // sort key and SQLite compare), so every store answers a claim in the same order.
   claimed.sort(
