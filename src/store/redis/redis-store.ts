@@ -152,7 +152,9 @@ export class RedisStore implements Store {
       await Promise.all(
         partitions(task).map((partition) => {
           const keys = this.keys.partition(name, partition);
-          return this.client.del(keys.due, keys.inst);
+          // UNLINK, not DEL: a partition may hold millions of instances, and DEL frees them
+          // on Redis's one thread, stalling every other client; UNLINK frees in the background.
+          return this.client.unlink(keys.due, keys.inst);
         }),
       );
       const [deleted] = await Promise.all([
