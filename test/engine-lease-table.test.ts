@@ -57,17 +57,22 @@ test("a reservation spreads over streams from a rotating start and respects the 
   );
 });
 
-test("the sweep takes exactly the leases that ended; whenEmpty resolves when the last goes", async (t) => {
+test("the sweep takes exactly the leases that ended (live through their last ms); whenEmpty resolves when the last goes", async (t) => {
   const a = stream(1, 10);
   const b = stream(2, 10);
   const table = new LeaseTable();
   table.add(lease("early", a, 100));
   table.add(lease("late", b, 200));
   table.add(lease("mid", a, 150));
-  t.deepEqual(table.takeExpired(99), []);
+  // A lease is live through its last millisecond (now <= end), as in every store.
+  t.deepEqual(table.takeExpired(100), []);
   t.deepEqual(
     table.takeExpired(150).map((l) => l.id),
-    ["early", "mid"],
+    ["early"],
+  );
+  t.deepEqual(
+    table.takeExpired(151).map((l) => l.id),
+    ["mid"],
   );
   t.is(a.available, 10);
   const emptied = table.whenEmpty();

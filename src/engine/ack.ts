@@ -1,6 +1,7 @@
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
+import { leaseStatus } from "../store/transitions.ts";
 import type { EngineContext } from "./context.ts";
 import type { AckInput } from "./delivery.ts";
 import type { HeldLease } from "./lease-table.ts";
@@ -120,12 +121,8 @@ async function unknownAction(
   if (item.failed && task.failureMode === "none") return { kind: "check", lease };
   // A success (or a failure under COMMIT): the next slot has to be read back from the instance.
   const instance = await ctx.store.getInstance(lease.task, lease.partition, lease.name);
-  if (instance === undefined || instance.incarnation !== lease.incarnation) {
-    return { kind: "done", status: "not_found" };
-  }
-  if (instance.version !== lease.version || instance.lockedUntil <= now) {
-    return { kind: "done", status: "lease_lost" };
-  }
+  const status = leaseStatus(instance, lease, now);
+  if (instance === undefined || status !== "ok") return { kind: "done", status };
   return { kind: "commit", item: { lease, nextRunAt: nextAfterAck(task, instance) } };
 }
 
@@ -138,10 +135,8 @@ function unlock(lease: LeaseRef, item: AckInput, now: number): Action {
 
 /** Whether a lease still holds, without changing it (failure mode NONE). */
 async function check(ctx: EngineContext, lease: LeaseRef, now: number): Promise<LeaseStatus> {
-  const instance = await ctx.store.getInstance(lease.task, lease.partition, lease.name);
-  if (instance === undefined || instance.incarnation !== lease.incarnation) return "not_found";
-  if (instance.version !== lease.version || instance.lockedUntil <= now) return "lease_lost";
-  return "ok";
+  // The same rule the stores apply (a lease is live while now <= lockedUntil).
+  return leaseStatus(await ctx.store.getInstance(lease.task, lease.partition, lease.name), lease, now);
 }
 
 async function apply(ctx: EngineContext, actions: readonly Action[], now: number): Promise<LeaseStatus[]> {

@@ -57,13 +57,13 @@ export class LeaseTable {
     return lease;
   }
 
-  /** Removes and returns every lease whose end is at or before `now`. */
+  /** Removes and returns every lease whose end is before `now` (live while now <= its end, as in the stores). */
   takeExpired(now: number): HeldLease[] {
-    if (now < this.earliest) return [];
+    if (now <= this.earliest) return [];
     const expired: HeldLease[] = [];
     let earliest = Number.POSITIVE_INFINITY;
     for (const lease of this.leases.values()) {
-      if (lease.expiresAt <= now) expired.push(lease);
+      if (lease.expiresAt < now) expired.push(lease);
       else if (lease.expiresAt < earliest) earliest = lease.expiresAt;
     }
     for (const lease of expired) this.remove(lease);
