@@ -1,6 +1,6 @@
-import { randomInt } from "node:crypto";
 import { PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type { UpsertMode, UpsertResult } from "../store.ts";
 import { upserted } from "../transitions.ts";
@@ -20,11 +20,6 @@ import { isConditionFailed } from "./errors.ts";
 const CREATE = "attribute_not_exists(#pk)";
 const UNCHANGED = "#inc = :inc AND #ver = :ver AND #next = :next AND #locked = :locked";
 const MAX_TRIES = 5;
-
-/** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
-function newIncarnation(): number {
-  return randomInt(1, 2 ** 48);
-}
 
 function conditionFor(existing: InstanceRecord | undefined) {
   if (existing === undefined)

@@ -1,5 +1,5 @@
-import { randomInt } from "node:crypto";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
   ClaimResult,
@@ -24,11 +24,6 @@ import { WakeSubscriber, wakeTarget } from "./wake.ts";
 
 /** How long ready() waits for the first connection before it reports UNAVAILABLE. */
 const READY_TIMEOUT_MS = 10_000;
-
-/** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
-function newIncarnation(): number {
-  return randomInt(1, 2 ** 48);
-}
 
 /** Where an item of a lease batch lives. */
 const leasePartition = (item: { readonly lease: { task: string; partition: number } }) => item.lease;

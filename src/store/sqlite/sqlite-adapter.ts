@@ -1,6 +1,6 @@
-import { randomInt } from "node:crypto";
 import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
   CommitItem,
@@ -17,11 +17,6 @@ import { claimed, committed, leaseStatus, released, upserted } from "../transiti
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
-
-/** Incarnations are random below 2^48: unique enough per instance name, exact in a double. */
-function newIncarnation(): number {
-  return randomInt(1, 2 ** 48);
-}
 
 /**
  * The Store on one SQLite file through better-sqlite3 (open it with openSqliteStore). Every
