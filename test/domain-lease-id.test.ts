@@ -19,3 +19,18 @@ test("foreign lease ids are refused as INVALID_ARGUMENT naming the field", (t) =
     t.regex(error?.message ?? "", /^items\[0\]\.lease_id: /);
   }
 });
+
+test("a lease id whose names the server could not have issued is refused", (t) => {
+  const forged = encodeLeaseId({
+    task: "t".repeat(201),
+    partition: 0,
+    name: "x",
+    version: 1,
+    incarnation: 1,
+  });
+  t.throws(() => decodeLeaseId(forged, "items[0].lease_id"), {
+    message: /^items\[0\]\.lease_id: is not a lease id/,
+  });
+  const control = encodeLeaseId({ task: "t", partition: 0, name: "a\u0000b", version: 1, incarnation: 1 });
+  t.throws(() => decodeLeaseId(control), { message: /is not a lease id/ });
+});

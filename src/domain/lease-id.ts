@@ -1,5 +1,6 @@
 import { invalid } from "./errors.ts";
 import type { LeaseRef } from "./model.ts";
+import { checkName } from "./names.ts";
 
 /*
  * A lease id is opaque to clients but self-describing to any replica, so an ack may reach a
@@ -31,6 +32,14 @@ export function decodeLeaseId(id: string, field = "lease_id"): LeaseRef {
   const task = id.slice(start, start + taskLength);
   const name = id.slice(start + taskLength);
   if (task.length !== taskLength || name.length === 0) {
+    throw invalid(field, "is not a lease id issued by Partitura");
+  }
+  // Names inside must be names the server could have issued: this bounds what a forged id
+  // can make the engine look up.
+  try {
+    checkName(field, task);
+    checkName(field, name);
+  } catch {
     throw invalid(field, "is not a lease id issued by Partitura");
   }
   return { task, partition, name, version, incarnation };

@@ -106,6 +106,8 @@ export class Engine {
   async openStream(request: StreamRequest, sink: DeliverySink): Promise<StreamHandle> {
     this.refuseWhenStopping();
     checkName("task", request.task);
+    // Only logged and recorded, but still bounded like any name.
+    if (request.workerId !== "") checkName("worker_id", request.workerId);
     if (request.maxInFlight > MAX_MAX_IN_FLIGHT) {
       throw invalid("max_in_flight", `must be at most ${MAX_MAX_IN_FLIGHT}`);
     }

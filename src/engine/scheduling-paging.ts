@@ -47,6 +47,7 @@ export function decodePageToken(scope: string, token: string): PagePosition {
     "a" in body &&
     body.s === scope &&
     Number.isSafeInteger(body.p) &&
+    (body.p as number) >= 0 &&
     (typeof body.a === "string" || body.a === null)
   ) {
     return { partition: body.p as number, after: body.a ?? undefined };

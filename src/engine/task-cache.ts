@@ -30,10 +30,16 @@ export class TaskCache {
     const value = this.store.getTask(name);
     const fresh: Entry = { value, loadedAt: now };
     this.entries.set(name, fresh);
-    // A failed read must not be served from the cache; the caller sees (and reports) the error.
-    value.catch(() => {
-      if (this.entries.get(name) === fresh) this.entries.delete(name);
-    });
+    // Only tasks that exist stay cached: a failed read must not be served again, and names
+    // that resolve to nothing (from forged lease ids, say) must not grow the map forever.
+    value.then(
+      (task) => {
+        if (task === undefined && this.entries.get(name) === fresh) this.entries.delete(name);
+      },
+      () => {
+        if (this.entries.get(name) === fresh) this.entries.delete(name);
+      },
+    );
     return value;
   }
 
