@@ -40,17 +40,7 @@ export function upserted(
     partitionCount: task.partitionCount,
   };
   if (existing === undefined) {
-    const instance: InstanceRecord = {
-      ...spec,
-      nextRunAt: draft.nextRunAt,
-      lockedUntil: 0,
-      version: 0,
-      incarnation: newIncarnation(),
-      attempt: 0,
-      createdAt: now,
-      leaseOwner: "",
-    };
-    return { outcome: "created", instance };
+    return { outcome: "created", instance: createdInstance(task, draft, newIncarnation(), now) };
   }
   if (mode === "force") {
     // Overwrite and unlock; the version bump kills whatever lease was out.
@@ -99,4 +89,29 @@ export function committed(record: InstanceRecord, nextRunAt: number, keepLease: 
  */
 export function released(record: InstanceRecord, retryAt: number | undefined): InstanceRecord {
   return { ...record, lockedUntil: retryAt ?? 0, version: record.version + 1, leaseOwner: "" };
+}
+
+/** A new instance from `draft`: unlocked, version 0, attempt 0, the given incarnation. */
+export function createdInstance(
+  task: TaskRecord,
+  draft: InstanceDraft,
+  incarnation: number,
+  now: number,
+): InstanceRecord {
+  return {
+    task: task.name,
+    name: draft.name,
+    partition: draft.partition,
+    partitionKey: draft.partitionKey,
+    schedule: draft.schedule,
+    args: draft.args,
+    partitionCount: task.partitionCount,
+    nextRunAt: draft.nextRunAt,
+    lockedUntil: 0,
+    version: 0,
+    incarnation,
+    attempt: 0,
+    createdAt: now,
+    leaseOwner: "",
+  };
 }

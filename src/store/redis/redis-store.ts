@@ -14,6 +14,7 @@ import type {
   UpsertResult,
   WakeListener,
 } from "../store.ts";
+import { createdInstance } from "../transitions.ts";
 import { closedError, mapRedisError } from "./errors.ts";
 import type { KeyLayout } from "./keys.ts";
 import { perPartition } from "./partition-groups.ts";
@@ -199,7 +200,7 @@ export class RedisStore implements Store {
             const draft = items[i] as InstanceDraft;
             // A created instance is not sent back: it is the draft as upsert.lua stored it.
             if (outcome === "created") {
-              return { outcome, instance: created(task, draft, args[i]?.incarnation ?? 0, now) };
+              return { outcome, instance: createdInstance(task, draft, args[i]?.incarnation ?? 0, now) };
             }
             return { outcome, instance: decodeRecord(task.name, partition, draft.name, record) };
           });
@@ -374,26 +375,6 @@ export class RedisStore implements Store {
     if (this.#closing !== undefined) throw closedError("watch");
     return this.#wakes.watch(listener, onGap);
   }
-}
-
-/** The record upsert.lua creates from `draft` (new_record): what decodeRecord would read back. */
-function created(task: TaskRecord, draft: InstanceDraft, incarnation: number, now: number): InstanceRecord {
-  return {
-    task: task.name,
-    name: draft.name,
-    partition: draft.partition,
-    partitionKey: draft.partitionKey,
-    schedule: draft.schedule,
-    args: draft.args,
-    nextRunAt: draft.nextRunAt,
-    lockedUntil: 0,
-    version: 0,
-    attempt: 0,
-    incarnation,
-    createdAt: now,
-    partitionCount: task.partitionCount,
-    leaseOwner: "",
-  };
 }
 
 /** 0 .. partitionCount - 1. */
