@@ -2,6 +2,7 @@ import { parseBenchArgs } from "./lib/options.ts";
 import { connect, redisVersion } from "./lib/redis.ts";
 import { type BenchResult, machine, ratioToBullmq, tableRow, writeResults } from "./lib/report.ts";
 import type { Scenario } from "./lib/scenario.ts";
+import { useServerRoot } from "./lib/server-process.ts";
 import { checkWire } from "./lib/wire-check.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
@@ -41,6 +42,7 @@ function usage(): string {
   return [
     "usage: npm run bench -- NAME... | all  [--scale=full|small] [--duration=S] [--warmup=S]",
     "       [--sizes=N,N] [--redis=URL] [--dynamodb-endpoint=URL] [--cpu-prof] [--no-bullmq]",
+    "       [--against=CHECKOUT]   (each scenario on CHECKOUT's server first, then on ours)",
     "scenarios:",
     ...lines,
   ].join("\n");
@@ -63,31 +65,49 @@ async function main(): Promise<void> {
   const results: BenchResult[] = [];
   const failures: string[] = [];
   const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+  // With --against, each scenario runs on the other tree's server first, then on ours.
+  const runs: Array<{ root: string | undefined; before: boolean }> =
+    options.against === undefined
+      ? [{ root: undefined, before: false }]
+      : [
+          { root: options.against, before: true },
+          { root: undefined, before: false },
+        ];
   for (const scenario of chosen) {
-    log(`--- ${scenario.name}: ${scenario.summary}`);
-    const started = performance.now();
-    try {
-      await withinLimit(
-        scenario.name,
-        scenario.run({
-          options,
-          log,
-          emit: (result) => {
-            results.push(result);
-            process.stdout.write(`${JSON.stringify(result)}\n`);
-            process.stdout.write(`${tableRow(result, ratioToBullmq(result, results))}\n`);
-          },
-        }),
-      );
-    } catch (thrown) {
-      // One failing scenario must not cost the figures of the others: note it and go on.
-      failures.push(scenario.name);
-      log(
-        `${scenario.name} FAILED: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`,
-      );
+    for (const run of runs) {
+      useServerRoot(run.root);
+      const label = run.before ? `${scenario.name} (before: ${run.root})` : scenario.name;
+      log(`--- ${label}: ${scenario.summary}`);
+      const started = performance.now();
+      try {
+        await withinLimit(
+          scenario.name,
+          scenario.run({
+            // The peer's half (BullMQ) is the same code either way: run it once, with ours.
+            options: run.before ? { ...options, noBullmq: true } : options,
+            log,
+            emit: (measured) => {
+              const result: BenchResult =
+                run.before && measured.system === "partitura"
+                  ? { ...measured, system: "partitura (before)" }
+                  : measured;
+              results.push(result);
+              process.stdout.write(`${JSON.stringify(result)}\n`);
+              process.stdout.write(`${tableRow(result, ratioToBullmq(result, results))}\n`);
+            },
+          }),
+        );
+      } catch (thrown) {
+        // One failing scenario must not cost the figures of the others: note it and go on.
+        failures.push(label);
+        log(
+          `${label} FAILED: ${thrown instanceof Error ? (thrown.stack ?? thrown.message) : String(thrown)}`,
+        );
+      }
+      log(`--- ${label} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
     }
-    log(`--- ${scenario.name} done in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
+  useServerRoot(undefined);
   const markdown = await writeResults(results, {
     command: `npm run bench -- ${argv.join(" ")}`.trim(),
     machine: machine(version),
@@ -98,6 +118,7 @@ async function main(): Promise<void> {
       options.scale === "full" &&
       options.sizes === undefined &&
       !options.noBullmq &&
+      options.against === undefined &&
       process.env.BENCH_SERVER_ROOT === undefined,
   });
   process.stdout.write(`\n${markdown}`);

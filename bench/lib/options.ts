@@ -26,6 +26,11 @@ export interface BenchOptions {
   readonly cpuProf: boolean;
   /** Skip the BullMQ half of the scenarios that have one. */
   readonly noBullmq: boolean;
+  /**
+   * Another checkout (the state before a change): each chosen scenario runs first against its
+   * server, then against this tree's, and both rows land in the same table.
+   */
+  readonly against: string | undefined;
 }
 
 const FLAGS = {
@@ -37,6 +42,7 @@ const FLAGS = {
   "dynamodb-endpoint": { type: "string" },
   "cpu-prof": { type: "boolean" },
   "no-bullmq": { type: "boolean" },
+  against: { type: "string" },
 } as const;
 
 /** Parses `argv` (scenario names and flags) and the BENCH_* environment. */
@@ -85,6 +91,7 @@ export function parseBenchArgs(
       dynamoEndpoint: values["dynamodb-endpoint"] ?? env.BENCH_DYNAMODB_ENDPOINT,
       cpuProf: values["cpu-prof"] ?? env.BENCH_CPU_PROF === "1",
       noBullmq: values["no-bullmq"] ?? env.BENCH_NO_BULLMQ === "1",
+      against: values.against ?? env.BENCH_AGAINST,
     },
   };
 }

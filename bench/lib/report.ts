@@ -8,7 +8,8 @@ import type { LagSummary } from "./stats.ts";
 export interface BenchResult {
   /** The scenario name as typed on the command line (`fire`, `sqlite-lag`, ...). */
   readonly scenario: string;
-  readonly system: "partitura" | "bullmq";
+  /** `partitura (before)` is the `--against` tree's server, measured in the same run. */
+  readonly system: "partitura" | "partitura (before)" | "bullmq";
   /** "redis", "sqlite" or "dynamodb". */
   readonly store: string;
   /** Instances (or job schedulers, or tries) the run used. */

@@ -10,11 +10,21 @@ import { fileURLToPath } from "node:url";
  * "serving" log line, so the server picks a free port itself (PARTITURA_LISTEN=127.0.0.1:0).
  */
 
+/** This checkout: the tree whose src/main.ts is started unless told otherwise. */
+const OWN_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
 /**
  * The tree whose src/main.ts is started. BENCH_SERVER_ROOT points it at another checkout, so a
- * proposed change to the server can be measured against the same bench before it lands.
+ * proposed change to the server can be measured against the same bench before it lands;
+ * `--against` switches it per scenario run (see bench/run.ts), so both trees are measured in
+ * one run, back to back.
  */
-const ROOT = process.env.BENCH_SERVER_ROOT ?? fileURLToPath(new URL("../..", import.meta.url));
+let serverRoot = process.env.BENCH_SERVER_ROOT ?? OWN_ROOT;
+
+/** Points later server starts at `root` (undefined: back to BENCH_SERVER_ROOT or this tree). */
+export function useServerRoot(root: string | undefined): void {
+  serverRoot = root ?? process.env.BENCH_SERVER_ROOT ?? OWN_ROOT;
+}
 
 /** Linux clock ticks per second, for /proc/PID/stat (USER_HZ is 100 on every Linux we run). */
 const TICKS_PER_SECOND = 100;
@@ -52,7 +62,7 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const nodeArgs = ["--import=tsx"];
   if (options.cpuProfDir) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
-    cwd: ROOT,
+    cwd: serverRoot,
     env: {
       ...process.env,
       PARTITURA_LISTEN: "127.0.0.1:0",
