@@ -20,17 +20,26 @@ const python = join(home, "v", "bin", "python");
 const installed = join(home, "v", "lib");
 
 test.before("install the package into a venv with the README's command", async () => {
-  if (!existsSync("/usr/bin/python3")) throw new Error("/usr/bin/python3 is missing: apt-get install python3-venv");
+  if (!existsSync("/usr/bin/python3"))
+    throw new Error("/usr/bin/python3 is missing: apt-get install python3-venv");
   // A copy of the package, so the build's in-tree files (build/, *.egg-info) stay out of the checkout.
   cpSync("sdk/python", join(home, "sdk", "python"), {
     recursive: true,
     filter: (path) => !/(^|\/)(build|__pycache__|[^/]*\.egg-info)$/.test(path),
   });
-  await run("bash", ["-c", INSTALL], { cwd: home, timeout: 90_000, env: { ...process.env, PIP_NO_INDEX: "1" } });
+  await run("bash", ["-c", INSTALL], {
+    cwd: home,
+    timeout: 90_000,
+    env: { ...process.env, PIP_NO_INDEX: "1" },
+  });
 });
 test.after.always(() => rmSync(home, { recursive: true, force: true }));
 
-async function runPython(script: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
+async function runPython(
+  script: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<string> {
   const { stdout } = await run(python, [script, ...args], {
     cwd: home,
     env: { ...process.env, ...env, PYTHONPATH: "" },
@@ -68,7 +77,10 @@ class PythonProcess {
   /** Resolves once `predicate` holds for the lines so far (or fails after `ms`). */
   until(predicate: (lines: readonly string[]) => boolean, ms = 60_000): Promise<void> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out; output:\n${this.lines.join("\n")}\n${this.stderr}`)), ms);
+      const timer = setTimeout(
+        () => reject(new Error(`timed out; output:\n${this.lines.join("\n")}\n${this.stderr}`)),
+        ms,
+      );
       const check = () => {
         if (!predicate(this.lines)) return;
         clearTimeout(timer);
@@ -100,6 +112,12 @@ function executions(lines: readonly string[]): Exec[] {
 
 const absolutePackage = (stdout: string) => /^package: (.*)$/m.exec(stdout)?.[1] ?? "";
 
+test.serial("the installed Python SDK's pure parts (routes, args, schedules, backoff)", async (t) => {
+  const stdout = await runPython(join(process.cwd(), "test/python/sdk_units.py"), []);
+  t.regex(stdout, /ok: one stream per replica that owns partitions/);
+  t.regex(stdout, /PYTHON SDK UNITS OK\n$/);
+});
+
 test.serial("the installed Python Client schedules and its Worker executes", async (t) => {
   await using s = await startTestServer();
   const stdout = await runPython(join(process.cwd(), "test/python/sdk_roundtrip.py"), [s.address]);
@@ -111,7 +129,9 @@ test.serial("the installed Python Client schedules and its Worker executes", asy
 
 test.serial("a Python Worker executes instances the TypeScript Client scheduled", async (t) => {
   await using s = await startTestServer();
-  await s.scheduler.putTask({ task: { name: "ts-to-py", dynamic: true, partitionCount: 8, defaultArgs: { from: "ts" } } });
+  await s.scheduler.putTask({
+    task: { name: "ts-to-py", dynamic: true, partitionCount: 8, defaultArgs: { from: "ts" } },
+  });
   const due = timestampFromMs(Date.now() - 1_000);
   await s.scheduler.schedule({
     task: "ts-to-py",
@@ -121,14 +141,22 @@ test.serial("a Python Worker executes instances the TypeScript Client scheduled"
       args: { n: i },
     })),
   });
-  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_worker.py"), [s.address, "ts-to-py", "12"]);
+  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_worker.py"), [
+    s.address,
+    "ts-to-py",
+    "12",
+  ]);
   t.teardown(() => worker.kill());
   t.is(await worker.exited, 0, worker.errors);
   t.true(absolutePackage(worker.lines.join("\n")).startsWith(installed));
   const runs = executions(worker.lines);
   t.deepEqual(runs.map((r) => r.name).sort(), Array.from({ length: 12 }, (_, i) => `item-${i}`).sort());
   t.deepEqual(runs.find((r) => r.name === "item-7")?.args, { from: "ts", n: 7 });
-  t.deepEqual((await s.scheduler.listInstances({ task: "ts-to-py" })).instances, [], "every one-off was acked");
+  t.deepEqual(
+    (await s.scheduler.listInstances({ task: "ts-to-py" })).instances,
+    [],
+    "every one-off was acked",
+  );
 });
 
 test.serial("a Python Worker loses no execution when the server restarts mid-run", async (t) => {
@@ -137,7 +165,9 @@ test.serial("a Python Worker loses no execution when the server restarts mid-run
   const address = first.address;
   const task = "py-restart";
   const count = 40;
-  await first.scheduler.putTask({ task: { name: task, dynamic: true, partitionCount: 4, leaseDuration: { seconds: 3n } } });
+  await first.scheduler.putTask({
+    task: { name: task, dynamic: true, partitionCount: 4, leaseDuration: { seconds: 3n } },
+  });
   // Due over the next few seconds, so that some fall due while the server is away.
   const start = Date.now();
   await first.scheduler.schedule({
@@ -148,7 +178,12 @@ test.serial("a Python Worker loses no execution when the server restarts mid-run
       args: { n: i },
     })),
   });
-  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_worker.py"), [address, task, String(count), "0.05"]);
+  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_worker.py"), [
+    address,
+    task,
+    String(count),
+    "0.05",
+  ]);
   t.teardown(() => worker.kill());
   await worker.until((lines) => executions(lines).length >= 10);
   await first.stop();
@@ -164,7 +199,10 @@ test.serial("a Python Worker loses no execution when the server restarts mid-run
   // A slot runs again only when the server delivers it again (its lease expired or was
   // released), which bumps its attempt; only executions in flight at the restart qualify.
   const repeats = runs.filter((r, i) => runs.findIndex((o) => o.name === r.name) !== i);
-  t.true(repeats.every((r) => r.attempt > 1), `repeats are redeliveries: ${JSON.stringify(repeats)}`);
+  t.true(
+    repeats.every((r) => r.attempt > 1),
+    `repeats are redeliveries: ${JSON.stringify(repeats)}`,
+  );
   t.true(repeats.length <= 4, `at most max_in_flight repeats (${repeats.length})`);
   t.log(`executed ${runs.length} for ${count} instances; ${executedBefore} before the restart`);
   t.deepEqual((await second.scheduler.listInstances({ task })).instances, [], "every one-off was acked");
@@ -179,7 +217,8 @@ test.serial("the README's Python examples run", async (t) => {
   t.regex(schedule, /^one-off partition \d+ next /m);
   t.regex(schedule, /^refused: INVALID_ARGUMENT .*instances\[0\]\.schedule\.cron/m);
   const worker = await runPython(join(process.cwd(), "sdk/python/examples/worker.py"), [], env);
-  for (const n of [0, 1, 2]) t.regex(worker, new RegExp(`^sending to user${n}@example.com \\(attempt 1\\)$`, "m"));
+  for (const n of [0, 1, 2])
+    t.regex(worker, new RegExp(`^sending to user${n}@example.com \\(attempt 1\\)$`, "m"));
   t.regex(worker, /^sent 3 emails$/m);
   t.deepEqual((await s.scheduler.listInstances({ task: "emails" })).instances, []);
   const secure = await runPython(join(process.cwd(), "sdk/python/examples/secure.py"), []);

@@ -13,7 +13,7 @@ with Client(address) as client:
     now = datetime.now(timezone.utc)
     client.schedule("emails", [instance(f"welcome-{n}", at(now), {"to": f"user{n}@example.com"}) for n in range(3)])
 
-sent = set()
+sent: set[str] = set()
 all_sent = threading.Event()
 
 

@@ -9,9 +9,10 @@ from typing import Callable, Dict, List, Tuple
 
 import grpc
 
-from partitura.v1 import execution_service_pb2 as ex, execution_service_pb2_grpc
+from partitura.v1 import execution_service_pb2 as ex
 
 from . import retry
+from ._rpc import ExecutionRpcs
 from .connection import Channels, Metadata
 from .errors import PartituraError
 
@@ -77,13 +78,13 @@ class AckBatcher:
                     self._send(address, items[start : start + ACK_BATCH])
 
     def _send(self, address: str, items: List[ex.AckItem]) -> None:
-        stub = execution_service_pb2_grpc.ExecutionServiceStub(self._channels.get(address))
+        rpcs = ExecutionRpcs(self._channels.get(address))
         request = ex.AckRequest(items=items)
         deadline = time.monotonic() + self._retry_for
         attempt = 0
         while True:
             try:
-                response = stub.Ack(request, timeout=10.0, metadata=self._metadata)
+                response = rpcs.ack(request, timeout=10.0, metadata=self._metadata)
                 self._on_results(list(response.results))
                 return
             except grpc.RpcError as rpc_error:

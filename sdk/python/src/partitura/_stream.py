@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
-from typing import Any, Callable, Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 import grpc
 
-from partitura.v1 import execution_service_pb2 as ex, execution_service_pb2_grpc
+from partitura.v1 import execution_service_pb2 as ex
 
+from ._rpc import ExecuteCall, ExecutionRpcs
 from .connection import Channels, Metadata
 from .errors import PartituraError, from_rpc_error
 from .retry import RetryPolicy
@@ -34,12 +35,12 @@ class ExecuteStream:
         self.address = address
         self.partitions: Sequence[int] = tuple(request.partitions)
         self._request = request
-        self._stub = execution_service_pb2_grpc.ExecutionServiceStub(channels.get(address))
+        self._rpcs = ExecutionRpcs(channels.get(address))
         self._metadata = metadata
         self._deliver = deliver
         self._ended = ended
         self._lock = threading.Lock()
-        self._call: Optional[Any] = None
+        self._call: Optional[ExecuteCall] = None
         self.retired = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"partitura-execute-{address}", daemon=True)
 
@@ -60,7 +61,7 @@ class ExecuteStream:
     def _run(self) -> None:
         attempt = 0
         while not self.retired.is_set():
-            call = self._stub.Execute(self._request, metadata=self._metadata)
+            call = self._rpcs.execute(self._request, self._metadata)
             with self._lock:
                 if self.retired.is_set():
                     call.cancel()

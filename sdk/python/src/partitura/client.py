@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Optional, Sequence, TypeVar, Union
+from typing import Any, Iterable, Iterator, Optional, Sequence, TypeVar, Union, cast
 
-from partitura.v1 import (
-    execution_service_pb2 as ex,
-    execution_service_pb2_grpc,
-    instance_pb2,
-    scheduler_service_pb2 as sc,
-    scheduler_service_pb2_grpc,
-    task_pb2,
-)
+from partitura.v1 import execution_service_pb2 as ex, instance_pb2, scheduler_service_pb2 as sc, task_pb2
 
 from . import retry
+from ._rpc import SCHEDULER, ExecutionRpcs, Unary
 from .connection import Connection
 from .messages import EnumValue, enum_value, task
 
@@ -45,8 +39,8 @@ class Client:
         self.address = address
         self.connection = connection or Connection(tls=tls, token=token)
         self._channel = self.connection.channel(address)
-        self._scheduler = scheduler_service_pb2_grpc.SchedulerServiceStub(self._channel)
-        self._execution = execution_service_pb2_grpc.ExecutionServiceStub(self._channel)
+        self._scheduler = _SchedulerRpcs(self._channel)
+        self._execution = ExecutionRpcs(self._channel)
         self._timeout = timeout
         self._retry = retry_policy
 
@@ -66,16 +60,16 @@ class Client:
         """Creates or replaces a task: a Task message, or a name and the keyword arguments of
         `partitura.task` (dynamic=, schedule=, partition_count=, lease_duration=, ...)."""
         message = definition if isinstance(definition, task_pb2.Task) else task(definition, **fields)
-        return self._unary(self._scheduler.PutTask, sc.PutTaskRequest(task=message), True).task
+        return self._unary(self._scheduler.put_task, sc.PutTaskRequest(task=message), True).task
 
     def get_task(self, name: str) -> task_pb2.Task:
-        return self._unary(self._scheduler.GetTask, sc.GetTaskRequest(name=name), True).task
+        return self._unary(self._scheduler.get_task, sc.GetTaskRequest(name=name), True).task
 
     def list_tasks(self, page_size: int = 0) -> Iterator[task_pb2.Task]:
         """Every task, fetched a page at a time."""
         token = ""
         while True:
-            page = self._unary(self._scheduler.ListTasks, sc.ListTasksRequest(page_size=page_size, page_token=token), True)
+            page = self._unary(self._scheduler.list_tasks, sc.ListTasksRequest(page_size=page_size, page_token=token), True)
             yield from page.tasks
             token = page.next_page_token
             if not token:
@@ -83,7 +77,7 @@ class Client:
 
     def delete_task(self, name: str) -> None:
         """Deletes a task and every instance of it."""
-        self._unary(self._scheduler.DeleteTask, sc.DeleteTaskRequest(name=name), False)
+        self._unary(self._scheduler.delete_task, sc.DeleteTaskRequest(name=name), False)
 
     # Instances
 
@@ -96,18 +90,18 @@ class Client:
         request = sc.ScheduleRequest(
             task=task_name,
             instances=list(instances),
-            mode=enum_value(sc.ScheduleMode, "SCHEDULE_MODE_", mode),
+            mode=cast(Any, enum_value(sc.ScheduleMode, "SCHEDULE_MODE_", mode)),
         )
-        return self._unary(self._scheduler.Schedule, request, False)
+        return self._unary(self._scheduler.schedule, request, False)
 
     def unschedule(self, task_name: str, names: Sequence[str], partition_key: str = "") -> int:
         """Removes instances at once; returns how many existed."""
         request = sc.UnscheduleRequest(task=task_name, names=list(names), partition_key=partition_key)
-        return int(self._unary(self._scheduler.Unschedule, request, False).removed)
+        return int(self._unary(self._scheduler.unschedule, request, False).removed)
 
     def get_instance(self, task_name: str, name: str, partition_key: str = "") -> instance_pb2.Instance:
         request = sc.GetInstanceRequest(task=task_name, name=name, partition_key=partition_key)
-        return self._unary(self._scheduler.GetInstance, request, True).instance
+        return self._unary(self._scheduler.get_instance, request, True).instance
 
     def list_instances(
         self, task_name: str, partition: Optional[int] = None, page_size: int = 0
@@ -118,7 +112,7 @@ class Client:
             request = sc.ListInstancesRequest(task=task_name, page_size=page_size, page_token=token)
             if partition is not None:
                 request.partition = partition
-            page = self._unary(self._scheduler.ListInstances, request, True)
+            page = self._unary(self._scheduler.list_instances, request, True)
             yield from page.instances
             token = page.next_page_token
             if not token:
@@ -126,19 +120,49 @@ class Client:
 
     def get_partition_map(self, task_name: str) -> sc.GetPartitionMapResponse:
         """Which replica (address) serves which partitions of a task, and the map's version."""
-        return self._unary(self._scheduler.GetPartitionMap, sc.GetPartitionMapRequest(task=task_name), True)
+        return self._unary(self._scheduler.get_partition_map, sc.GetPartitionMapRequest(task=task_name), True)
 
     # Leases (the Worker does these itself; here for workers of your own)
 
     def ack(self, items: Sequence[ex.AckItem]) -> ex.AckResponse:
         """Acknowledges executions; idempotent, so it is retried."""
-        return self._unary(self._execution.Ack, ex.AckRequest(items=list(items)), True)
+        return self._unary(self._execution.ack, ex.AckRequest(items=list(items)), True)
 
     def extend_leases(self, items: Sequence[ex.ExtendItem]) -> ex.ExtendLeasesResponse:
         """Heartbeats: keeps leases of long executions."""
-        return self._unary(self._execution.ExtendLeases, ex.ExtendLeasesRequest(items=list(items)), True)
+        return self._unary(self._execution.extend_leases, ex.ExtendLeasesRequest(items=list(items)), True)
 
-    def _unary(self, method: Callable[..., T], request: Any, idempotent: bool) -> T:
+    def _unary(self, method: Unary[Any, T], request: Any, idempotent: bool) -> T:
         policy = self._retry if idempotent else retry.NO_RETRY
         metadata = self.connection.metadata()
         return retry.call(policy, lambda: method(request, timeout=self._timeout, metadata=metadata))
+
+
+class _SchedulerRpcs:
+    """SchedulerService on one channel."""
+
+    def __init__(self, channel: Any) -> None:
+        def bind(name: str, parse: Any) -> Any:
+            return Unary(channel, SCHEDULER + name, parse)
+
+        self.put_task: Unary[sc.PutTaskRequest, sc.PutTaskResponse] = bind("PutTask", sc.PutTaskResponse.FromString)
+        self.get_task: Unary[sc.GetTaskRequest, sc.GetTaskResponse] = bind("GetTask", sc.GetTaskResponse.FromString)
+        self.list_tasks: Unary[sc.ListTasksRequest, sc.ListTasksResponse] = bind(
+            "ListTasks", sc.ListTasksResponse.FromString
+        )
+        self.delete_task: Unary[sc.DeleteTaskRequest, sc.DeleteTaskResponse] = bind(
+            "DeleteTask", sc.DeleteTaskResponse.FromString
+        )
+        self.schedule: Unary[sc.ScheduleRequest, sc.ScheduleResponse] = bind("Schedule", sc.ScheduleResponse.FromString)
+        self.unschedule: Unary[sc.UnscheduleRequest, sc.UnscheduleResponse] = bind(
+            "Unschedule", sc.UnscheduleResponse.FromString
+        )
+        self.get_instance: Unary[sc.GetInstanceRequest, sc.GetInstanceResponse] = bind(
+            "GetInstance", sc.GetInstanceResponse.FromString
+        )
+        self.list_instances: Unary[sc.ListInstancesRequest, sc.ListInstancesResponse] = bind(
+            "ListInstances", sc.ListInstancesResponse.FromString
+        )
+        self.get_partition_map: Unary[sc.GetPartitionMapRequest, sc.GetPartitionMapResponse] = bind(
+            "GetPartitionMap", sc.GetPartitionMapResponse.FromString
+        )

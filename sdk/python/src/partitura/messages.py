@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union, cast
 
 from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
 
@@ -51,9 +51,9 @@ def task(
         name=name,
         dynamic=dynamic,
         partition_count=partition_count,
-        execution_mode=enum_value(task_pb2.ExecutionMode, "EXECUTION_MODE_", execution_mode),
-        failure_mode=enum_value(task_pb2.FailureMode, "FAILURE_MODE_", failure_mode),
-        misfire_policy=enum_value(task_pb2.MisfirePolicy, "MISFIRE_POLICY_", misfire_policy),
+        execution_mode=cast(Any, enum_value(task_pb2.ExecutionMode, "EXECUTION_MODE_", execution_mode)),
+        failure_mode=cast(Any, enum_value(task_pb2.FailureMode, "FAILURE_MODE_", failure_mode)),
+        misfire_policy=cast(Any, enum_value(task_pb2.MisfirePolicy, "MISFIRE_POLICY_", misfire_policy)),
     )
     if schedule is not None:
         message.schedule.CopyFrom(schedule)

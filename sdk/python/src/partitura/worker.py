@@ -12,10 +12,11 @@ from typing import Callable, Dict, List, Optional, Sequence
 
 import grpc
 
-from partitura.v1 import execution_service_pb2 as ex, execution_service_pb2_grpc
+from partitura.v1 import execution_service_pb2 as ex
 
 from ._acks import AckBatcher
 from ._routes import Routes, credit_per_stream, routes_of
+from ._rpc import ExecutionRpcs
 from ._stream import ExecuteStream
 from .client import Client
 from .connection import Channels, Connection
@@ -278,7 +279,7 @@ class Worker:
             self._handler(lease.execution)
         except RetryLater as later:
             self._finish(lease, ex.OUTCOME_FAILURE, later.delay)
-        except Exception as error:  # noqa: BLE001 - any handler failure is a FAILURE ack
+        except Exception as error:  # any handler failure is a FAILURE ack
             log.info("partitura: %r failed: %s", lease.execution, error)
             self._finish(lease, ex.OUTCOME_FAILURE, 0.0)
         else:
@@ -323,10 +324,10 @@ class Worker:
                 self._extend(address, leases)
 
     def _extend(self, address: str, leases: List[_Lease]) -> None:
-        stub = execution_service_pb2_grpc.ExecutionServiceStub(self._channels.get(address))
+        rpcs = ExecutionRpcs(self._channels.get(address))
         request = ex.ExtendLeasesRequest(items=[ex.ExtendItem(lease_id=l.execution.lease_id) for l in leases])
         try:
-            response = stub.ExtendLeases(request, timeout=10.0, metadata=self._metadata)
+            response = rpcs.extend_leases(request, timeout=10.0, metadata=self._metadata)
         except grpc.RpcError as rpc_error:
             self._report(from_rpc_error(rpc_error))
             return
@@ -340,5 +341,5 @@ class Worker:
     def _report(self, error: Exception) -> None:
         try:
             self._on_error(error)
-        except Exception:  # noqa: BLE001 - a failing error callback must not kill a worker thread
+        except Exception:  # a failing error callback must not kill a worker thread
             log.exception("partitura: on_error raised")
