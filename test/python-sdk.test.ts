@@ -118,6 +118,13 @@ test.serial("the installed Python SDK's pure parts (routes, args, schedules, bac
   t.regex(stdout, /PYTHON SDK UNITS OK\n$/);
 });
 
+test.serial("the installed Python Client speaks TLS and sends the bearer token", async (t) => {
+  const stdout = await runPython(join(process.cwd(), "test/python/sdk_tls.py"), []);
+  t.regex(stdout, /ok: TLS with the CA's roots, and the token as a bearer header/);
+  t.regex(stdout, /ok: an untrusted server certificate fails the call/);
+  t.regex(stdout, /PYTHON SDK TLS OK\n$/);
+});
+
 test.serial("the installed Python Client schedules and its Worker executes", async (t) => {
   await using s = await startTestServer();
   const stdout = await runPython(join(process.cwd(), "test/python/sdk_roundtrip.py"), [s.address]);
