@@ -166,6 +166,34 @@ test.serial("a Python Worker executes instances the TypeScript Client scheduled"
   );
 });
 
+test.serial("a Python Worker opens its stream to the replica the partition map names", async (t) => {
+  // Two servers on one store; the one the worker is pointed at advertises the other in its map.
+  const storeUrl = testStoreUrl();
+  await using replica = await startTestServer({ storeUrl });
+  await using front = await startTestServer({ storeUrl, config: { advertise: replica.address } });
+  await front.scheduler.putTask({ task: { name: "mapped", dynamic: true, partitionCount: 4 } });
+  const due = timestampFromMs(Date.now() - 1_000);
+  await front.scheduler.schedule({
+    task: "mapped",
+    instances: Array.from({ length: 4 }, (_, i) => ({
+      name: `item-${i}`,
+      schedule: { kind: { case: "at" as const, value: due } },
+    })),
+  });
+  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_worker.py"), [
+    front.address,
+    "mapped",
+    "4",
+  ]);
+  t.teardown(() => worker.kill());
+  t.is(await worker.exited, 0, worker.errors);
+  const done = JSON.parse(worker.lines.find((line) => line.startsWith("DONE "))?.slice(5) ?? "{}") as {
+    addresses?: string[];
+  };
+  t.deepEqual(done.addresses, [replica.address]);
+  t.is(new Set(executions(worker.lines).map((r) => r.name)).size, 4);
+});
+
 test.serial("a Python Worker loses no execution when the server restarts mid-run", async (t) => {
   const storeUrl = testStoreUrl();
   const first = await startTestServer({ storeUrl });

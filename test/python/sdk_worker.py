@@ -33,14 +33,16 @@ def main(address, task, count, hold):
     errors = []
     worker = Worker(address, task, handler, max_in_flight=4, on_error=lambda e: errors.append(str(e)))
     worker.start()
+    addresses = []
     if not done.wait(90):
         print(f"TIMEOUT: missing {sorted(names - seen)}", flush=True)
         worker.stop(1)
         sys.exit(1)
+    addresses = worker.addresses
     worker.stop(5)
     stats = {"delivered": worker.stats.delivered, "succeeded": worker.stats.succeeded,
              "failed": worker.stats.failed, "acks_refused": worker.stats.acks_refused,
-             "map_versions": worker.stats.map_versions, "errors": len(errors)}
+             "map_versions": worker.stats.map_versions, "errors": len(errors), "addresses": addresses}
     print(f"DONE {json.dumps(stats)}", flush=True)
 
 
