@@ -6,7 +6,7 @@ import { startTestServer } from "./support/server.ts";
 
 /*
  * A client in another language, built only from the proto files with Debian's protoc and
- * grpc_python_plugin (scripts/gen-python.sh, output committed in gen/python). Debian's
+ * grpc_python_plugin (scripts/gen-python.sh, output committed in sdk/python/src/partitura/v1). Debian's
  * python3 (/usr/bin/python3) has grpcio; another python3 earlier on PATH may not.
  */
 const PYTHON = "/usr/bin/python3";
@@ -18,7 +18,7 @@ test("a Python client defines a task, schedules, reads and unschedules instances
   }
   await using s = await startTestServer();
   const { stdout } = await promisify(execFile)(PYTHON, ["test/python/client_test.py", s.address], {
-    env: { ...process.env, PYTHONPATH: "gen/python" },
+    env: { ...process.env, PYTHONPATH: "sdk/python/src" },
     timeout: 60_000,
   }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
     t.log(error.stdout ?? "", error.stderr ?? "");

@@ -6,7 +6,7 @@ import { startTestServer } from "./support/server.ts";
 
 /*
  * A worker in another language, built only from the proto files with Debian's protoc and
- * grpc_python_plugin (gen/python): it receives executions on Execute and acks them. It runs
+ * grpc_python_plugin (sdk/python/src/partitura/v1): it receives executions on Execute and acks them. It runs
  * on the wall clock, like any real worker, so it takes a couple of seconds.
  */
 const PYTHON = "/usr/bin/python3";
@@ -18,7 +18,7 @@ test("a Python worker receives executions on Execute, heartbeats and acks them",
   }
   await using s = await startTestServer();
   const { stdout } = await promisify(execFile)(PYTHON, ["test/python/execute_test.py", s.address], {
-    env: { ...process.env, PYTHONPATH: "gen/python" },
+    env: { ...process.env, PYTHONPATH: "sdk/python/src" },
     timeout: 60_000,
   }).catch((error: { stdout?: string; stderr?: string; message: string }) => {
     t.log(error.stdout ?? "", error.stderr ?? "");

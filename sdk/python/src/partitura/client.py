@@ -1,0 +1,168 @@
+"""The Client: every SchedulerService call (and the lease calls) with deadlines, retries and one error type."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Iterator, Optional, Sequence, TypeVar, Union, cast
+
+from partitura.v1 import execution_service_pb2 as ex, instance_pb2, scheduler_service_pb2 as sc, task_pb2
+
+from . import retry
+from ._rpc import SCHEDULER, ExecutionRpcs, Unary
+from .connection import Connection
+from .messages import EnumValue, enum_value, task
+
+T = TypeVar("T")
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds a unary call may take unless told otherwise: a hung server fails a call instead of hanging it."""
+
+
+class Client:
+    """A client of one Partitura server (or a load balancer in front of replicas).
+
+    Every call has a deadline (`timeout`, default 30 s). Calls that are safe to repeat (reads,
+    PutTask, Ack, ExtendLeases) are retried with backoff and jitter on UNAVAILABLE; Schedule,
+    Unschedule and DeleteTask are not (a repeat would report a different outcome). Every failure
+    raises PartituraError with the gRPC code and the server's message.
+    """
+
+    def __init__(
+        self,
+        address: str,
+        *,
+        connection: Optional[Connection] = None,
+        tls: bool = False,
+        token: Optional[str] = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        retry_policy: retry.RetryPolicy = retry.RetryPolicy(),
+    ) -> None:
+        self.address = address
+        self.connection = connection or Connection(tls=tls, token=token)
+        self._channel = self.connection.channel(address)
+        self._scheduler = _SchedulerRpcs(self._channel)
+        self._execution = ExecutionRpcs(self._channel)
+        self._timeout = timeout
+        self._retry = retry_policy
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Closes the channel; calls in flight fail with CANCELLED."""
+        self._channel.close()
+
+    # Tasks
+
+    def put_task(self, definition: Union[task_pb2.Task, str], **fields: Any) -> task_pb2.Task:
+        """Creates or replaces a task: a Task message, or a name and the keyword arguments of
+        `partitura.task` (dynamic=, schedule=, partition_count=, lease_duration=, ...)."""
+        message = definition if isinstance(definition, task_pb2.Task) else task(definition, **fields)
+        return self._unary(self._scheduler.put_task, sc.PutTaskRequest(task=message), True).task
+
+    def get_task(self, name: str) -> task_pb2.Task:
+        return self._unary(self._scheduler.get_task, sc.GetTaskRequest(name=name), True).task
+
+    def list_tasks(self, page_size: int = 0) -> Iterator[task_pb2.Task]:
+        """Every task, fetched a page at a time."""
+        token = ""
+        while True:
+            page = self._unary(self._scheduler.list_tasks, sc.ListTasksRequest(page_size=page_size, page_token=token), True)
+            yield from page.tasks
+            token = page.next_page_token
+            if not token:
+                return
+
+    def delete_task(self, name: str) -> None:
+        """Deletes a task and every instance of it."""
+        self._unary(self._scheduler.delete_task, sc.DeleteTaskRequest(name=name), False)
+
+    # Instances
+
+    def schedule(
+        self, task_name: str, instances: Iterable[instance_pb2.InstanceSpec], mode: EnumValue = "safe"
+    ) -> sc.ScheduleResponse:
+        """Creates or updates instances (build them with `partitura.instance`); `mode` is "safe"
+        (keep the sooner due time, leave locked instances) or "force" (overwrite and unlock).
+        The response has one instance and one outcome per spec, in order."""
+        request = sc.ScheduleRequest(
+            task=task_name,
+            instances=list(instances),
+            mode=cast(Any, enum_value(sc.ScheduleMode, "SCHEDULE_MODE_", mode)),
+        )
+        return self._unary(self._scheduler.schedule, request, False)
+
+    def unschedule(self, task_name: str, names: Sequence[str], partition_key: str = "") -> int:
+        """Removes instances at once; returns how many existed."""
+        request = sc.UnscheduleRequest(task=task_name, names=list(names), partition_key=partition_key)
+        return int(self._unary(self._scheduler.unschedule, request, False).removed)
+
+    def get_instance(self, task_name: str, name: str, partition_key: str = "") -> instance_pb2.Instance:
+        request = sc.GetInstanceRequest(task=task_name, name=name, partition_key=partition_key)
+        return self._unary(self._scheduler.get_instance, request, True).instance
+
+    def list_instances(
+        self, task_name: str, partition: Optional[int] = None, page_size: int = 0
+    ) -> Iterator[instance_pb2.Instance]:
+        """Every instance of a task (or of one partition), fetched a page at a time."""
+        token = ""
+        while True:
+            request = sc.ListInstancesRequest(task=task_name, page_size=page_size, page_token=token)
+            if partition is not None:
+                request.partition = partition
+            page = self._unary(self._scheduler.list_instances, request, True)
+            yield from page.instances
+            token = page.next_page_token
+            if not token:
+                return
+
+    def get_partition_map(self, task_name: str) -> sc.GetPartitionMapResponse:
+        """Which replica (address) serves which partitions of a task, and the map's version."""
+        return self._unary(self._scheduler.get_partition_map, sc.GetPartitionMapRequest(task=task_name), True)
+
+    # Leases (the Worker does these itself; here for workers of your own)
+
+    def ack(self, items: Sequence[ex.AckItem]) -> ex.AckResponse:
+        """Acknowledges executions; idempotent, so it is retried."""
+        return self._unary(self._execution.ack, ex.AckRequest(items=list(items)), True)
+
+    def extend_leases(self, items: Sequence[ex.ExtendItem]) -> ex.ExtendLeasesResponse:
+        """Heartbeats: keeps leases of long executions."""
+        return self._unary(self._execution.extend_leases, ex.ExtendLeasesRequest(items=list(items)), True)
+
+    def _unary(self, method: Unary[Any, T], request: Any, idempotent: bool) -> T:
+        policy = self._retry if idempotent else retry.NO_RETRY
+        metadata = self.connection.metadata()
+        return retry.call(policy, lambda: method(request, timeout=self._timeout, metadata=metadata))
+
+
+class _SchedulerRpcs:
+    """SchedulerService on one channel."""
+
+    def __init__(self, channel: Any) -> None:
+        def bind(name: str, parse: Any) -> Any:
+            return Unary(channel, SCHEDULER + name, parse)
+
+        self.put_task: Unary[sc.PutTaskRequest, sc.PutTaskResponse] = bind("PutTask", sc.PutTaskResponse.FromString)
+        self.get_task: Unary[sc.GetTaskRequest, sc.GetTaskResponse] = bind("GetTask", sc.GetTaskResponse.FromString)
+        self.list_tasks: Unary[sc.ListTasksRequest, sc.ListTasksResponse] = bind(
+            "ListTasks", sc.ListTasksResponse.FromString
+        )
+        self.delete_task: Unary[sc.DeleteTaskRequest, sc.DeleteTaskResponse] = bind(
+            "DeleteTask", sc.DeleteTaskResponse.FromString
+        )
+        self.schedule: Unary[sc.ScheduleRequest, sc.ScheduleResponse] = bind("Schedule", sc.ScheduleResponse.FromString)
+        self.unschedule: Unary[sc.UnscheduleRequest, sc.UnscheduleResponse] = bind(
+            "Unschedule", sc.UnscheduleResponse.FromString
+        )
+        self.get_instance: Unary[sc.GetInstanceRequest, sc.GetInstanceResponse] = bind(
+            "GetInstance", sc.GetInstanceResponse.FromString
+        )
+        self.list_instances: Unary[sc.ListInstancesRequest, sc.ListInstancesResponse] = bind(
+            "ListInstances", sc.ListInstancesResponse.FromString
+        )
+        self.get_partition_map: Unary[sc.GetPartitionMapRequest, sc.GetPartitionMapResponse] = bind(
+            "GetPartitionMap", sc.GetPartitionMapResponse.FromString
+        )

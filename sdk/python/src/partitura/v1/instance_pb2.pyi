@@ -1,0 +1,44 @@
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from partitura.v1 import task_pb2 as _task_pb2
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class Instance(_message.Message):
+    __slots__ = ["args", "attempt", "created_at", "locked_until", "name", "next_run_at", "partition", "partition_key", "schedule", "task"]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    ATTEMPT_FIELD_NUMBER: _ClassVar[int]
+    CREATED_AT_FIELD_NUMBER: _ClassVar[int]
+    LOCKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    NEXT_RUN_AT_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    args: _struct_pb2.Struct
+    attempt: int
+    created_at: _timestamp_pb2.Timestamp
+    locked_until: _timestamp_pb2.Timestamp
+    name: str
+    next_run_at: _timestamp_pb2.Timestamp
+    partition: int
+    partition_key: str
+    schedule: _task_pb2.Schedule
+    task: str
+    def __init__(self, task: _Optional[str] = ..., name: _Optional[str] = ..., partition: _Optional[int] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., next_run_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., locked_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class InstanceSpec(_message.Message):
+    __slots__ = ["args", "name", "partition_key", "schedule"]
+    ARGS_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    args: _struct_pb2.Struct
+    name: str
+    partition_key: str
+    schedule: _task_pb2.Schedule
+    def __init__(self, name: _Optional[str] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., partition_key: _Optional[str] = ...) -> None: ...

@@ -1,0 +1,164 @@
+from partitura.v1 import instance_pb2 as _instance_pb2
+from partitura.v1 import task_pb2 as _task_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+SCHEDULE_MODE_FORCE: ScheduleMode
+SCHEDULE_MODE_SAFE: ScheduleMode
+SCHEDULE_MODE_UNSPECIFIED: ScheduleMode
+SCHEDULE_OUTCOME_CREATED: ScheduleOutcome
+SCHEDULE_OUTCOME_LOCKED: ScheduleOutcome
+SCHEDULE_OUTCOME_UNSPECIFIED: ScheduleOutcome
+SCHEDULE_OUTCOME_UPDATED: ScheduleOutcome
+
+class DeleteTaskRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class DeleteTaskResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
+class GetInstanceRequest(_message.Message):
+    __slots__ = ["name", "partition_key", "task"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    partition_key: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., name: _Optional[str] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class GetInstanceResponse(_message.Message):
+    __slots__ = ["instance"]
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    instance: _instance_pb2.Instance
+    def __init__(self, instance: _Optional[_Union[_instance_pb2.Instance, _Mapping]] = ...) -> None: ...
+
+class GetPartitionMapRequest(_message.Message):
+    __slots__ = ["task"]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: str
+    def __init__(self, task: _Optional[str] = ...) -> None: ...
+
+class GetPartitionMapResponse(_message.Message):
+    __slots__ = ["replicas", "version"]
+    REPLICAS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    replicas: _containers.RepeatedCompositeFieldContainer[ReplicaPartitions]
+    version: int
+    def __init__(self, replicas: _Optional[_Iterable[_Union[ReplicaPartitions, _Mapping]]] = ..., version: _Optional[int] = ...) -> None: ...
+
+class GetTaskRequest(_message.Message):
+    __slots__ = ["name"]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    def __init__(self, name: _Optional[str] = ...) -> None: ...
+
+class GetTaskResponse(_message.Message):
+    __slots__ = ["task"]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _task_pb2.Task
+    def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class ListInstancesRequest(_message.Message):
+    __slots__ = ["page_size", "page_token", "partition", "task"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    partition: int
+    task: str
+    def __init__(self, task: _Optional[str] = ..., partition: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListInstancesResponse(_message.Message):
+    __slots__ = ["instances", "next_page_token"]
+    INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    instances: _containers.RepeatedCompositeFieldContainer[_instance_pb2.Instance]
+    next_page_token: str
+    def __init__(self, instances: _Optional[_Iterable[_Union[_instance_pb2.Instance, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ListTasksRequest(_message.Message):
+    __slots__ = ["page_size", "page_token"]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTasksResponse(_message.Message):
+    __slots__ = ["next_page_token", "tasks"]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    TASKS_FIELD_NUMBER: _ClassVar[int]
+    next_page_token: str
+    tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.Task]
+    def __init__(self, tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class PutTaskRequest(_message.Message):
+    __slots__ = ["task"]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _task_pb2.Task
+    def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class PutTaskResponse(_message.Message):
+    __slots__ = ["task"]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    task: _task_pb2.Task
+    def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
+
+class ReplicaPartitions(_message.Message):
+    __slots__ = ["address", "partitions"]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PARTITIONS_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    partitions: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, address: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ...) -> None: ...
+
+class ScheduleRequest(_message.Message):
+    __slots__ = ["instances", "mode", "task"]
+    INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    instances: _containers.RepeatedCompositeFieldContainer[_instance_pb2.InstanceSpec]
+    mode: ScheduleMode
+    task: str
+    def __init__(self, task: _Optional[str] = ..., instances: _Optional[_Iterable[_Union[_instance_pb2.InstanceSpec, _Mapping]]] = ..., mode: _Optional[_Union[ScheduleMode, str]] = ...) -> None: ...
+
+class ScheduleResponse(_message.Message):
+    __slots__ = ["instances", "outcomes"]
+    INSTANCES_FIELD_NUMBER: _ClassVar[int]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    instances: _containers.RepeatedCompositeFieldContainer[_instance_pb2.Instance]
+    outcomes: _containers.RepeatedScalarFieldContainer[ScheduleOutcome]
+    def __init__(self, instances: _Optional[_Iterable[_Union[_instance_pb2.Instance, _Mapping]]] = ..., outcomes: _Optional[_Iterable[_Union[ScheduleOutcome, str]]] = ...) -> None: ...
+
+class UnscheduleRequest(_message.Message):
+    __slots__ = ["names", "partition_key", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class UnscheduleResponse(_message.Message):
+    __slots__ = ["removed"]
+    REMOVED_FIELD_NUMBER: _ClassVar[int]
+    removed: int
+    def __init__(self, removed: _Optional[int] = ...) -> None: ...
+
+class ScheduleMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ScheduleOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

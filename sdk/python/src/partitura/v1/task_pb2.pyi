@@ -1,0 +1,67 @@
+from google.protobuf import duration_pb2 as _duration_pb2
+from google.protobuf import struct_pb2 as _struct_pb2
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+EXECUTION_MODE_AT_LEAST_ONCE: ExecutionMode
+EXECUTION_MODE_AT_MOST_ONCE: ExecutionMode
+EXECUTION_MODE_UNSPECIFIED: ExecutionMode
+FAILURE_MODE_COMMIT: FailureMode
+FAILURE_MODE_NONE: FailureMode
+FAILURE_MODE_UNLOCK: FailureMode
+FAILURE_MODE_UNSPECIFIED: FailureMode
+MISFIRE_POLICY_CATCH_UP: MisfirePolicy
+MISFIRE_POLICY_FAST_FORWARD: MisfirePolicy
+MISFIRE_POLICY_SKIP: MisfirePolicy
+MISFIRE_POLICY_UNSPECIFIED: MisfirePolicy
+
+class Schedule(_message.Message):
+    __slots__ = ["at", "cron", "interval", "timezone"]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    CRON_FIELD_NUMBER: _ClassVar[int]
+    INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    TIMEZONE_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    cron: str
+    interval: _duration_pb2.Duration
+    timezone: str
+    def __init__(self, cron: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ...) -> None: ...
+
+class Task(_message.Message):
+    __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "schedule"]
+    DEFAULT_ARGS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMIC_FIELD_NUMBER: _ClassVar[int]
+    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    EXECUTION_MODE_FIELD_NUMBER: _ClassVar[int]
+    FAILURE_MODE_FIELD_NUMBER: _ClassVar[int]
+    LEASE_DURATION_FIELD_NUMBER: _ClassVar[int]
+    MISFIRE_GRACE_FIELD_NUMBER: _ClassVar[int]
+    MISFIRE_POLICY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    default_args: _struct_pb2.Struct
+    dynamic: bool
+    enabled: bool
+    execution_mode: ExecutionMode
+    failure_mode: FailureMode
+    lease_duration: _duration_pb2.Duration
+    misfire_grace: _duration_pb2.Duration
+    misfire_policy: MisfirePolicy
+    name: str
+    partition_count: int
+    schedule: Schedule
+    def __init__(self, name: _Optional[str] = ..., dynamic: bool = ..., schedule: _Optional[_Union[Schedule, _Mapping]] = ..., partition_count: _Optional[int] = ..., execution_mode: _Optional[_Union[ExecutionMode, str]] = ..., failure_mode: _Optional[_Union[FailureMode, str]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_grace: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., default_args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: bool = ...) -> None: ...
+
+class ExecutionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class FailureMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class MisfirePolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []

@@ -1,0 +1,55 @@
+"""Pure parts of the installed Python SDK, checked without a server. Usage: sdk_units.py"""
+
+import sys
+from datetime import datetime, timedelta, timezone
+
+import grpc
+
+from partitura import PartituraError, RetryPolicy, at, every, from_struct, task, to_struct
+from partitura._routes import credit_per_stream, routes_of
+from partitura.v1 import scheduler_service_pb2 as sc
+
+
+def check(condition, what):
+    if not condition:
+        print(f"FAILED: {what}", flush=True)
+        sys.exit(1)
+    print(f"ok: {what}", flush=True)
+
+
+def replica(address, partitions):
+    return sc.ReplicaPartitions(address=address, partitions=partitions)
+
+
+moved = sc.GetPartitionMapResponse(
+    replicas=[replica("a:1", [0, 2]), replica("b:1", [1, 3]), replica("c:1", []), replica("a:1", [4])], version=7
+)
+check(routes_of(moved, None) == {"a:1": (0, 2, 4), "b:1": (1, 3)}, "one stream per replica that owns partitions")
+check(routes_of(moved, [1, 4]) == {"a:1": (4,), "b:1": (1,)}, "asked-for partitions limit the streams")
+check(routes_of(moved, [9]) == {}, "no stream when no replica owns an asked-for partition")
+check([credit_per_stream(16, n) for n in (1, 2, 3, 40)] == [16, 8, 5, 1], "max_in_flight is shared out over the streams")
+
+values = {"s": "x", "n": 3, "f": 2.5, "b": True, "none": None, "list": [1, "two"], "nested": {"k": 2**53 + 2}}
+check(from_struct(to_struct(values)) == values, "args dicts round-trip through Struct, whole numbers as int")
+check(isinstance(from_struct(to_struct({"n": 3}))["n"], int), "a whole number comes back as int")
+
+check(task("t", execution_mode="at_most_once").execution_mode == 2, "enum short names are accepted")
+try:
+    task("t", misfire_policy="sometimes")
+    check(False, "an unknown enum name is refused")
+except ValueError as error:
+    check("catch_up, fast_forward, skip" in str(error), "an unknown enum name is refused, listing the names")
+try:
+    at(datetime(2030, 1, 1))
+    check(False, "a naive datetime is refused")
+except ValueError as error:
+    check("time zone" in str(error), "at() refuses a naive datetime")
+check(at(datetime(2030, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))).at.seconds == 1893456000, "at() converts to UTC")
+check(every(timedelta(milliseconds=1500)).interval.ToMilliseconds() == 1500, "every() takes a timedelta")
+
+policy = RetryPolicy(initial_delay=0.1, max_delay=1.0)
+delays = [policy.delay(n) for n in range(10) for _ in range(50)]
+check(all(0 <= d <= 1.0 for d in delays) and len(set(delays)) > 100, "backoff delays are jittered and capped")
+error = PartituraError(grpc.StatusCode.UNAVAILABLE, "moved", (("partitura-refresh-map", "1"),))
+check(error.refresh_map and not PartituraError(grpc.StatusCode.UNAVAILABLE, "x").refresh_map, "the refresh-map trailer is seen")
+print("PYTHON SDK UNITS OK", flush=True)
