@@ -10,6 +10,11 @@ missing=()
 command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
 command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 /usr/bin/python3 -c 'import grpc' 2>/dev/null || missing+=(python3-grpcio)
+/usr/bin/python3 -c 'import google.protobuf' 2>/dev/null || missing+=(python3-protobuf)
+/usr/bin/python3 -c 'import setuptools' 2>/dev/null || missing+=(python3-setuptools)
+/usr/bin/python3 -c 'import wheel' 2>/dev/null || missing+=(python3-wheel)
+/usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
+command -v openssl >/dev/null || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "npm test needs: ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
   echo "0 passed, 1 failed"
