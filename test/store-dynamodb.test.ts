@@ -72,12 +72,27 @@ test("dynamodb: ready stays max(next, locked) through every fenced write", async
   const due = async () => store.nextDueAt("mixed", 0);
 
   // At-most-once: the next slot comes before the lease end, so the lease end rules.
-  let [held] = await store.claimDue("mixed", 0, T0, 1, LEASE_MS, OWNER);
+  let [held] = (
+    await store.claim({ task: "mixed", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   if (held === undefined) return t.fail("a is due");
   const [kept] = await store.commit([{ lease: leaseOf(held), nextRunAt: T0 + SECOND, keepLease: true }], T0);
   t.is(kept?.status, "ok");
   t.is(await due(), T0 + LEASE_MS, "ready at the kept lease's end");
-  t.deepEqual(await store.claimDue("mixed", 0, T0 + SECOND, 1, LEASE_MS, OWNER), [], "still locked");
+  t.deepEqual(
+    (
+      await store.claim({
+        task: "mixed",
+        partition: 0,
+        now: T0 + SECOND,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed,
+    [],
+    "still locked",
+  );
 
   // A heartbeat past the next slot moves ready with it.
   const keptLease = { ...leaseOf(held), version: kept?.version ?? -1 };
@@ -90,7 +105,16 @@ test("dynamodb: ready stays max(next, locked) through every fenced write", async
   t.is(await due(), T0 + SECOND);
 
   // Claimed again, then committed with the lease kept past a slot later than the lease end.
-  [held] = await store.claimDue("mixed", 0, T0 + 12 * SECOND, 1, LEASE_MS, OWNER);
+  [held] = (
+    await store.claim({
+      task: "mixed",
+      partition: 0,
+      now: T0 + 12 * SECOND,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: OWNER,
+    })
+  ).claimed;
   if (held === undefined) return t.fail("a is due again");
   const [later] = await store.commit(
     [{ lease: leaseOf(held), nextRunAt: T0 + 5 * MINUTE, keepLease: true }],
@@ -176,7 +200,11 @@ test("dynamodb: create=false accepts a table made elsewhere with the documented 
   const store = await openDynamoStore(`${url}&create=false`);
   t.teardown(() => store.close());
   await seed(t, store, taskRecord("infra"), [draft("a", T0)]);
-  t.like(await store.claimDue("infra", 0, T0, 1, LEASE_MS, OWNER), [{ name: "a", version: 1 }]);
+  t.like(
+    (await store.claim({ task: "infra", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+    [{ name: "a", version: 1 }],
+  );
 });
 
 test("dynamodb: an unreachable endpoint is UNAVAILABLE once retries are spent, and unhealthy", async (t) => {
@@ -224,9 +252,25 @@ test("dynamodb: tasks and instances of two namespaces in one table never meet", 
   t.teardown(() => Promise.all([blue.close(), green.close()]));
   await seed(t, blue, taskRecord("reports"), [draft("a", T0)]);
   t.deepEqual(await green.listTasks(10), []);
-  t.deepEqual(await green.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), []);
+  t.deepEqual(
+    (
+      await green.claim({
+        task: "reports",
+        partition: 0,
+        now: T0,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed,
+    [],
+  );
   t.is(await green.nextDueAt("reports", 0), undefined);
-  t.like(await blue.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), [{ name: "a" }]);
+  t.like(
+    (await blue.claim({ task: "reports", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+    [{ name: "a" }],
+  );
 });
 
 test("dynamodb: a throttled claim write leaves the other claims of its batch delivered", async (t) => {
@@ -258,17 +302,25 @@ test("dynamodb: a throttled claim write leaves the other claims of its batch del
   ]);
 
   throttled.add("b");
-  const partial = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  const partial = (
+    await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   t.deepEqual(
     partial.map((r) => r.name),
     ["a", "c"],
     "the passed claims come back: leased to this poller and delivered, not stranded",
   );
   // Only the throttled one is left, so nothing passes and the claim reports the throttle.
-  const error = await t.throwsAsync(store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER));
+  const error = await t.throwsAsync(
+    store
+      .claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+      .then((r) => r.claimed),
+  );
   t.is(codeOf(error), ErrorCode.Unavailable);
   throttled.clear();
-  const rest = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  const rest = (
+    await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   t.deepEqual(
     rest.map((r) => r.name),
     ["b"],

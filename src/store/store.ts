@@ -59,32 +59,14 @@ export interface Store {
   // --- execution -----------------------------------------------------------------------------
 
   /**
-   * Atomically claims up to `limit` instances of one partition whose ready time
-   * (max(nextRunAt, lockedUntil)) is at or before `now`, earliest first: bumps each version,
-   * increments attempt, sets lockedUntil = now + leaseMs and the owner. Returns the records
-   * as they are after the claim. Two concurrent claims never return the same version.
+   * Atomically claims up to `request.limit` instances of one partition whose ready time
+   * (max(nextRunAt, lockedUntil)) is at or before `request.now`, earliest first: bumps each
+   * version, increments attempt, sets lockedUntil = now + leaseMs and the owner. Answers the
+   * records as they are after the claim, and the partition's earliest ready time right after
+   * it (what nextDueAt would answer then), always. Two concurrent claims never return the same
+   * version. A limit of 0 claims nothing and still answers nextDueAt.
    */
-  claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]>;
-  /**
-   * claimDue, also answering what nextDueAt would answer right after it: one round trip where
-   * the poller needed two. Optional (an addition to the contract); without it the engine calls
-   * claimDue then nextDueAt.
-   */
-  claimDueAndNext?(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult>;
+  claim(request: ClaimRequest): Promise<ClaimResult>;
   /**
    * Settles leases: moves each instance to `nextRunAt` (attempt 0, version bumped) or deletes
    * it when `nextRunAt` is null. With `keepLease` (at-most-once) the lease stays held, under
@@ -119,6 +101,20 @@ export type UpsertMode = "safe" | "force";
 export interface InstanceRef {
   readonly partition: number;
   readonly name: string;
+}
+
+/** What a claim asks for: one partition of one task, at `now`. */
+export interface ClaimRequest {
+  readonly task: string;
+  readonly partition: number;
+  /** Epoch ms: instances ready at or before it are taken. */
+  readonly now: number;
+  /** The most instances to take. */
+  readonly limit: number;
+  /** The lease duration: lockedUntil = now + leaseMs. */
+  readonly leaseMs: number;
+  /** Who holds the lease (a replica id, for operators). */
+  readonly owner: string;
 }
 
 /** The instances a claim took, and the partition's earliest ready time after it. */

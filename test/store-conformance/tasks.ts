@@ -64,7 +64,19 @@ export const taskCases: StoreCases = {
     t.deepEqual(await store.listInstances("doomed", 0, 10), []);
     t.deepEqual(await store.listInstances("doomed", 3, 10), []);
     t.is(await store.nextDueAt("doomed", 0), undefined);
-    t.deepEqual(await store.claimDue("doomed", 3, T0 + MINUTE, 10, MINUTE, "w"), []);
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "doomed",
+          partition: 3,
+          now: T0 + MINUTE,
+          limit: 10,
+          leaseMs: MINUTE,
+          owner: "w",
+        })
+      ).claimed,
+      [],
+    );
     t.truthy(await store.getTask("kept"), "another task survives");
     t.deepEqual(names(await store.listInstances("kept", 0, 10)), ["a"], "another task keeps its instances");
   },

@@ -2,6 +2,8 @@ import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
+  ClaimRequest,
+  ClaimResult,
   CommitItem,
   CommitResult,
   ExtendItem,
@@ -12,7 +14,7 @@ import type {
   UpsertMode,
   UpsertResult,
 } from "../store.ts";
-import { claimDue } from "./claim.ts";
+import { claim } from "./claim.ts";
 import { createDynamoClient } from "./client.ts";
 import { type DynamoContext, WRITE_CONCURRENCY } from "./context.ts";
 import { mapDynamoError } from "./errors.ts";
@@ -130,15 +132,8 @@ export class DynamoStore implements Store {
     );
   }
 
-  claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]> {
-    return this.#run("claimDue", (context) => claimDue(context, task, partition, now, limit, leaseMs, owner));
+  claim(request: ClaimRequest): Promise<ClaimResult> {
+    return this.#run("claim", (context) => claim(context, request));
   }
 
   commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {

@@ -2,6 +2,7 @@ import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
+  ClaimRequest,
   ClaimResult,
   CommitItem,
   CommitResult,
@@ -271,27 +272,9 @@ export class RedisStore implements Store {
 
   // --- execution -------------------------------------------------------------------------------
 
-  async claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]> {
-    if (limit <= 0) return this.#run("claimDue", async () => []);
-    return (await this.claimDueAndNext(task, partition, now, limit, leaseMs, owner)).claimed;
-  }
-
-  claimDueAndNext(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult> {
-    return this.#run("claimDue", async () => {
+  claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { task, partition, now, limit, leaseMs, owner } = request;
+    return this.#run("claim", async () => {
       if (limit <= 0) {
         return { claimed: [], nextDueAt: await this.nextDueAt(task, partition) };
       }
