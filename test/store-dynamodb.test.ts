@@ -6,6 +6,7 @@ import { createDynamoClient } from "../src/store/dynamodb/client.ts";
 import { DynamoStore, openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
 import { parseDynamoUrl } from "../src/store/dynamodb/url.ts";
 import {
+  byName,
   draft,
   LEASE_MS,
   leaseOf,
@@ -326,4 +327,64 @@ test("dynamodb: a throttled claim write leaves the other claims of its batch del
     ["b"],
     "the throttled one stayed due",
   );
+});
+
+test("dynamodb: a lease batch whose write failed after retries answers unknown for that item only", async (t) => {
+  // As above, the client refuses the writes of the names in `failing` itself, as a throttle
+  // that outlasts the SDK's retries would.
+  const config = parseDynamoUrl(await freshDynamoUrl());
+  const client = createDynamoClient(config);
+  const failing = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: { S?: string } } };
+      const write =
+        context.commandName === "UpdateItemCommand" || context.commandName === "DeleteItemCommand";
+      if (write && failing.has(input.Key?.sk?.S ?? "")) {
+        throw new ThrottlingException({
+          message: "Rate of requests exceeds the allowed throughput",
+          $metadata: {},
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "testThrottle" },
+  );
+  const store = new DynamoStore(config, client);
+  t.teardown(() => store.close());
+  await store.ready();
+  await seed(t, store, taskRecord("hot", { partitionCount: 1 }), [
+    draft("a", T0),
+    draft("b", T0),
+    draft("c", T0),
+  ]);
+  const claimed = byName(
+    (await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+  );
+  const [a, b, c] = claimed.map(leaseOf);
+  if (a === undefined || b === undefined || c === undefined) return t.fail("three claimed");
+  failing.add("b");
+  const extended = await store.extendLeases(
+    [a, b, c].map((lease) => ({ lease, durationMs: LEASE_MS })),
+    T0 + 1,
+  );
+  t.deepEqual(
+    extended.map((r) => r.status),
+    ["ok", "unknown", "ok"],
+  );
+  const committed = await store.commit(
+    [a, b].map((lease) => ({ lease, nextRunAt: T0 + MINUTE })),
+    T0 + 2,
+  );
+  t.deepEqual(
+    committed.map((r) => r.status),
+    ["ok", "unknown"],
+  );
+  t.like(await store.getInstance("hot", 0, "a"), { nextRunAt: T0 + MINUTE, lockedUntil: 0 });
+  // Every item failed: nothing is known, so the call throws.
+  const error = await t.throwsAsync(store.release([{ lease: b }], T0 + 3));
+  t.is(codeOf(error), ErrorCode.Unavailable);
+  failing.clear();
+  t.deepEqual(await store.release([{ lease: b }, { lease: c }], T0 + 4), ["ok", "ok"]);
 });

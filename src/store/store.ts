@@ -7,6 +7,20 @@ import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord }
  * arguments (`now`), never from the store's clock. Every batch operation answers per item, in
  * the order of its input.
  *
+ * A batch that fails half way. A store applies a batch in groups (SQLite: one transaction, so
+ * all or nothing; Redis: one atomic script per partition group; DynamoDB: one conditional
+ * write per item), and a group may fail after others were applied. Then:
+ * - commit, release and extendLeases answer "unknown" (BatchStatus) for every item the adapter
+ *   cannot vouch for (a Redis group whose script call failed while others passed, a DynamoDB
+ *   write that still errored after the SDK's retries: it may or may not have been applied),
+ *   and the known answer for the rest. They throw only when nothing was applied or nothing can
+ *   be known about any item. The caller keeps what it cannot know (the engine keeps the lease:
+ *   it is settled again, or it expires).
+ * - upsertInstances and removeInstances throw when any group failed; the groups that passed
+ *   stay applied. Both converge when the same batch is sent again (an upsert of the same
+ *   drafts lands on the same records, SAFE keeping the sooner due time; a remove of what is
+ *   gone counts 0), so a caller that saw an error re-sends the whole batch.
+ *
  * The conformance suite in test/store-conformance runs the same cases against every adapter.
  */
 export interface Store {
@@ -78,7 +92,7 @@ export interface Store {
    * Gives leases up: the instance becomes ready at `retryAt` (default: at once, or at its
    * nextRunAt if later); version bumped so the old lease is dead. Same refusals as commit.
    */
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]>;
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]>;
   /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]>;
   /** The earliest ready time in a partition (locked instances count at their lease end). */
@@ -96,6 +110,8 @@ export interface Store {
 
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */
 export type UpsertMode = "safe" | "force";
+
+export type BatchStatus = LeaseStatus | "unknown";
 
 /** Where an instance lives. */
 export interface InstanceRef {
@@ -138,7 +154,7 @@ export interface CommitItem {
 }
 
 export interface CommitResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** With keepLease and status ok: the version the kept lease now carries. */
   readonly version?: number;
 }
@@ -155,7 +171,7 @@ export interface ExtendItem {
 }
 
 export interface ExtendResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** The new lease end when status is ok. */
   readonly lockedUntil?: number;
 }

@@ -1,7 +1,8 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
+  BatchStatus,
   ClaimRequest,
   ClaimResult,
   CommitItem,
@@ -20,11 +21,14 @@ import { type DynamoContext, WRITE_CONCURRENCY } from "./context.ts";
 import { mapDynamoError } from "./errors.ts";
 import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
-import { mapLimit } from "./map-limit.ts";
+import { mapLimit, mapSettled } from "./map-limit.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
 import { upsertOne } from "./upsert.ts";
 import { type DynamoConfig, parseDynamoUrl } from "./url.ts";
+
+/** The answer for an item whose write failed after retries (store.ts: a batch half way). */
+const UNKNOWN_RESULT: { readonly status: BatchStatus } = { status: "unknown" };
 
 /**
  * The Store on one DynamoDB table (open it with openDynamoStore). Every instance write is a
@@ -138,19 +142,21 @@ export class DynamoStore implements Store {
 
   commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {
     return this.#run("commit", (context) =>
-      mapLimit(items, WRITE_CONCURRENCY, (item) => commitOne(context, item, now)),
+      mapSettled(items, WRITE_CONCURRENCY, UNKNOWN_RESULT, (item) => commitOne(context, item, now)),
     );
   }
 
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]> {
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]> {
     return this.#run("release", (context) =>
-      mapLimit(items, WRITE_CONCURRENCY, (item) => releaseOne(context, item, now)),
+      mapSettled<ReleaseItem, BatchStatus>(items, WRITE_CONCURRENCY, "unknown", (item) =>
+        releaseOne(context, item, now),
+      ),
     );
   }
 
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]> {
     return this.#run("extendLeases", (context) =>
-      mapLimit(items, WRITE_CONCURRENCY, (item) => extendOne(context, item, now)),
+      mapSettled(items, WRITE_CONCURRENCY, UNKNOWN_RESULT, (item) => extendOne(context, item, now)),
     );
   }
 

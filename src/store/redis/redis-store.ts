@@ -1,7 +1,8 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
-import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
+  BatchStatus,
   ClaimRequest,
   ClaimResult,
   CommitItem,
@@ -18,7 +19,7 @@ import type {
 import { createdInstance } from "../transitions.ts";
 import { closedError, mapRedisError } from "./errors.ts";
 import type { KeyLayout } from "./keys.ts";
-import { perPartition } from "./partition-groups.ts";
+import { perPartition, perPartitionSettled } from "./partition-groups.ts";
 import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
 import { type RedisClient, Scripts } from "./scripts.ts";
 import { decodeTask, encodeTask } from "./task-codec.ts";
@@ -26,6 +27,9 @@ import { WakeSubscriber, wakeTarget } from "./wake.ts";
 
 /** How long ready() waits for the first connection before it reports UNAVAILABLE. */
 const READY_TIMEOUT_MS = 10_000;
+
+/** The answer for an item of a group whose script call failed (store.ts: a batch half way). */
+const UNKNOWN_RESULT: { readonly status: BatchStatus } = { status: "unknown" };
 
 /** Where an item of a lease batch lives. */
 const leasePartition = (item: { readonly lease: { task: string; partition: number } }) => item.lease;
@@ -293,57 +297,71 @@ export class RedisStore implements Store {
 
   commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {
     return this.#run("commit", () =>
-      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
-        const answers = await this.#scripts.commit(
-          this.keys.partition(task, partition),
-          wakeTarget(this.keys.wakeChannel, task, partition),
-          now,
-          group,
-        );
-        return answers.map(({ status, version }, i): CommitResult => {
-          const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;
-          return kept ? { status, version } : { status };
-        });
-      }),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        async ({ task, partition, items: group }) => {
+          const answers = await this.#scripts.commit(
+            this.keys.partition(task, partition),
+            wakeTarget(this.keys.wakeChannel, task, partition),
+            now,
+            group,
+          );
+          return answers.map(({ status, version }, i): CommitResult => {
+            const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;
+            return kept ? { status, version } : { status };
+          });
+        },
+        UNKNOWN_RESULT,
+      ),
     );
   }
 
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]> {
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]> {
     return this.#run("release", () =>
-      perPartition(items, leasePartition, ({ task, partition, items: group }) =>
-        this.#scripts.release(
-          this.keys.partition(task, partition),
-          wakeTarget(this.keys.wakeChannel, task, partition),
-          now,
-          group.map(({ lease, retryAt }) => ({
-            name: lease.name,
-            version: lease.version,
-            incarnation: lease.incarnation,
-            retryAt,
-          })),
-        ),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        ({ task, partition, items: group }): Promise<BatchStatus[]> =>
+          this.#scripts.release(
+            this.keys.partition(task, partition),
+            wakeTarget(this.keys.wakeChannel, task, partition),
+            now,
+            group.map(({ lease, retryAt }) => ({
+              name: lease.name,
+              version: lease.version,
+              incarnation: lease.incarnation,
+              retryAt,
+            })),
+          ),
+        "unknown",
       ),
     );
   }
 
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]> {
     return this.#run("extendLeases", () =>
-      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
-        const statuses = await this.#scripts.extend(
-          this.keys.partition(task, partition),
-          now,
-          group.map(({ lease, durationMs }) => ({
-            name: lease.name,
-            version: lease.version,
-            incarnation: lease.incarnation,
-            durationMs,
-          })),
-        );
-        return statuses.map((status, i): ExtendResult => {
-          const durationMs = group[i]?.durationMs ?? 0;
-          return status === "ok" ? { status, lockedUntil: now + durationMs } : { status };
-        });
-      }),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        async ({ task, partition, items: group }) => {
+          const statuses = await this.#scripts.extend(
+            this.keys.partition(task, partition),
+            now,
+            group.map(({ lease, durationMs }) => ({
+              name: lease.name,
+              version: lease.version,
+              incarnation: lease.incarnation,
+              durationMs,
+            })),
+          );
+          return statuses.map((status, i): ExtendResult => {
+            const durationMs = group[i]?.durationMs ?? 0;
+            return status === "ok" ? { status, lockedUntil: now + durationMs } : { status };
+          });
+        },
+        UNKNOWN_RESULT,
+      ),
     );
   }
 
