@@ -112,9 +112,27 @@ export class DynamoStore implements Store {
     mode: UpsertMode,
     now: number,
   ): Promise<UpsertResult[]> {
-    return this.#run("upsertInstances", (context) =>
-      mapLimit(drafts, WRITE_CONCURRENCY, (draft) => upsertOne(context, task, draft, mode, now)),
-    );
+    return this.#run("upsertInstances", async (context) => {
+      const results = await mapLimit(drafts, WRITE_CONCURRENCY, (draft) =>
+        upsertOne(context, task, draft, mode, now),
+      );
+      /*
+       * A conditional write cannot look at the task item, so the task is read again after the
+       * writes: when a DeleteTask finished meanwhile, what this batch created is taken back and
+       * the caller told the task is gone (a delete still sweeping partitions is not seen; see
+       * the report of issue 12).
+       */
+      if (drafts.length > 0 && (await tasks.getTask(context, task.name)) === undefined) {
+        const created = results.flatMap((result) =>
+          result.outcome === "created"
+            ? [{ partition: result.instance.partition, name: result.instance.name }]
+            : [],
+        );
+        await instances.removeInstances(context, task.name, created);
+        throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
+      }
+      return results;
+    });
   }
 
   removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number> {

@@ -1,5 +1,6 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
+import { TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
   BatchStatus,
@@ -108,6 +109,14 @@ export class RedisStore implements Store {
 
   putTask(task: TaskRecord): Promise<void> {
     return this.#run("putTask", async () => {
+      // A task created (again): lift the tombstones a deletion left, so its upserts pass. An
+      // upsert that read the deleted task has been answered by now (its caller saw the delete
+      // or lost the race), so none of them can slip through.
+      if ((await this.client.hexists(this.keys.tasks, task.name)) === 0) {
+        await Promise.all(
+          partitions(task).map((p) => this.client.unlink(this.keys.partition(task.name, p).gone)),
+        );
+      }
       // Both keys carry the namespace's hash tag, so this MULTI stays in one slot.
       const results = await this.client
         .multi()
@@ -151,11 +160,19 @@ export class RedisStore implements Store {
       // Instances first, the definition last: a failure half-way leaves a task that a retry
       // deletes, never instances without a task.
       await Promise.all(
-        partitions(task).map((partition) => {
+        partitions(task).map(async (partition) => {
           const keys = this.keys.partition(name, partition);
+          // The tombstone and the unlink in one MULTI (one slot): an upsert that read the task
+          // before this delete either ran before it (and its instances go now) or after (and
+          // is refused), so a Schedule racing a DeleteTask never leaves orphans.
           // UNLINK, not DEL: a partition may hold millions of instances, and DEL frees them
           // on Redis's one thread, stalling every other client; UNLINK frees in the background.
-          return this.client.unlink(keys.due, keys.inst);
+          const results = await this.client
+            .multi()
+            .set(keys.gone, "1", "PX", TASK_TOMBSTONE_MS)
+            .unlink(keys.due, keys.inst)
+            .exec();
+          for (const [error] of results ?? []) if (error !== null) throw error;
         }),
       );
       const [deleted] = await Promise.all([
@@ -201,6 +218,9 @@ export class RedisStore implements Store {
           const keys = this.keys.partition(task.name, partition);
           const wake = wakeTarget(this.keys.wakeChannel, task.name, partition);
           const answers = await this.#scripts.upsert(keys, wake, now, mode, args);
+          if (answers === "task_gone") {
+            throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
+          }
           return answers.map(({ outcome, record }, i) => {
             const draft = items[i] as InstanceDraft;
             // A created instance is not sent back: it is the draft as upsert.lua stored it.

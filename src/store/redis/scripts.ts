@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 2;
+export const SCRIPTS_VERSION = 3;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -65,7 +65,8 @@ export class Scripts {
     const calls = new Map<ScriptName, ScriptCall>();
     for (const name of SCRIPT_NAMES) {
       const command = `partitura_${name}_v${SCRIPTS_VERSION}`;
-      client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys: 2 });
+      const numberOfKeys = name === "upsert" ? 3 : 2;
+      client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys });
       // defineCommand adds `command` (string replies) and `commandBuffer` (binary replies).
       const method: unknown = Reflect.get(client, `${command}Buffer`);
       if (typeof method !== "function") throw new Error(`ioredis did not define ${command}Buffer`);
@@ -77,6 +78,7 @@ export class Scripts {
   #call(name: ScriptName, keys: PartitionKeys, args: Arg[]): Promise<unknown> {
     const call = this.#calls.get(name);
     if (call === undefined) throw new Error(`script ${name} was not defined`);
+    if (name === "upsert") return call(keys.due, keys.inst, keys.gone, ...args);
     return call(keys.due, keys.inst, ...args);
   }
 
@@ -87,9 +89,12 @@ export class Scripts {
     now: number,
     mode: "safe" | "force",
     drafts: readonly UpsertArgs[],
-  ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[]> {
+  ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[] | "task_gone"> {
     const args: Arg[] = [wake.channel, wake.tag, now, mode, packDrafts(drafts)];
-    const reply = flat(await this.#call("upsert", keys, args), "upsert", drafts.length * 2);
+    const answer = await this.#call("upsert", keys, args);
+    // A lone 0: the task was deleted after the caller read it (upsert.lua); nothing changed.
+    if (answer === 0) return "task_gone";
+    const reply = flat(answer, "upsert", drafts.length * 2);
     return drafts.map((_, i) => ({
       outcome: pick(UPSERT_OUTCOMES, reply[2 * i], "upsert", 1),
       record: bytes(reply[2 * i + 1], "upsert"),

@@ -138,14 +138,18 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<UpsertResult[]> {
     return this.#run("upsertInstances", () =>
-      this.#write(() =>
-        drafts.map((draft) => {
+      this.#write(() => {
+        // In the transaction: a task deleted after the caller read it takes no instances.
+        if (drafts.length > 0 && this.#sql.getTask.get(task.name) === undefined) {
+          throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
+        }
+        return drafts.map((draft) => {
           const existing = this.#get(task.name, draft.partition, draft.name);
           const result = upserted(task, existing, draft, mode, now, newIncarnation);
           if (result.outcome !== "locked") this.#put(result.instance);
           return result;
-        }),
-      ),
+        });
+      }),
     );
   }
 
