@@ -31,6 +31,13 @@ export interface Store {
   ready(): Promise<void>;
   /** True while the store answers; cheap, for the health service. */
   healthy(): boolean;
+  /**
+   * Asks the store whether it answers, within `timeoutMs`; rejects (UNAVAILABLE) when it does
+   * not. For stores whose connection can stay open while the server does not answer (Redis
+   * frozen, a partitioned network), which healthy() cannot see. Optional: without it the
+   * health service follows healthy() alone.
+   */
+  ping?(timeoutMs: number): Promise<void>;
   /** Closes every connection the adapter owns. Idempotent. */
   close(): Promise<void>;
 

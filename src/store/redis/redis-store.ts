@@ -97,6 +97,24 @@ export class RedisStore implements Store {
     return this.#closing === undefined && this.client.status === "ready";
   }
 
+  ping(timeoutMs: number): Promise<void> {
+    return this.#run("ping", async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new PartituraError(ErrorCode.Unavailable, `redis ping: no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await Promise.race([this.client.ping(), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#wakes.close();
