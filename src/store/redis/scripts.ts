@@ -154,8 +154,7 @@ export class Scripts {
     now: number,
     items: readonly (LeaseArgs & { retryAt: number | undefined })[],
   ): Promise<LeaseStatus[]> {
-    const args: Arg[] = [wake.channel, wake.tag, now];
-    for (const it of items) args.push(it.name, it.version, it.incarnation, it.retryAt ?? "");
+    const args: Arg[] = [wake.channel, wake.tag, now, packLeaseItems(items, (it) => it.retryAt ?? 0)];
     const reply = flat(await this.#call("release", keys, args), "release", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
   }
@@ -166,8 +165,7 @@ export class Scripts {
     now: number,
     items: readonly (LeaseArgs & { durationMs: number })[],
   ): Promise<LeaseStatus[]> {
-    const args: Arg[] = [now];
-    for (const it of items) args.push(it.name, it.version, it.incarnation, it.durationMs);
+    const args: Arg[] = [now, packLeaseItems(items, (it) => it.durationMs)];
     const reply = flat(await this.#call("extend", keys, args), "extend", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "extend", 0));
   }
@@ -189,6 +187,26 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
     pos += 20;
     out.set(d.tail, pos);
     pos += d.tail.length;
+  }
+  return out;
+}
+
+/** Release and extend items as one binary argument (common.lua's LEASE_ITEM), as commit's. */
+const LEASE_FIXED_BYTES = 4 + 8 + 8 + 8;
+
+function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: T) => number): Buffer {
+  let total = 0;
+  for (const item of items) total += LEASE_FIXED_BYTES + Buffer.byteLength(item.name);
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const item of items) {
+    const length = out.write(item.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(item.version, pos);
+    out.writeDoubleLE(item.incarnation, pos + 8);
+    out.writeDoubleLE(value(item), pos + 16);
+    pos += LEASE_FIXED_BYTES - 4;
   }
   return out;
 }
