@@ -35,7 +35,9 @@ async function poll(store: Store, owner: string, deliveries: Delivery[], refusal
     const now = T0 + step * SECOND;
     for (let partition = 0; partition < PARTITIONS; partition++) {
       for (;;) {
-        const claimed = await store.claimDue("tick", partition, now, 25, LEASE_MS, owner);
+        const claimed = (
+          await store.claim({ task: "tick", partition, now, limit: 25, leaseMs: LEASE_MS, owner })
+        ).claimed;
         if (claimed.length === 0) break;
         for (const record of claimed) deliveries.push({ slot: `${record.name}@${record.nextRunAt}`, owner });
         const results = await store.commit(

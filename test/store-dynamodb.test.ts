@@ -6,6 +6,7 @@ import { createDynamoClient } from "../src/store/dynamodb/client.ts";
 import { DynamoStore, openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
 import { parseDynamoUrl } from "../src/store/dynamodb/url.ts";
 import {
+  byName,
   draft,
   LEASE_MS,
   leaseOf,
@@ -72,12 +73,27 @@ test("dynamodb: ready stays max(next, locked) through every fenced write", async
   const due = async () => store.nextDueAt("mixed", 0);
 
   // At-most-once: the next slot comes before the lease end, so the lease end rules.
-  let [held] = await store.claimDue("mixed", 0, T0, 1, LEASE_MS, OWNER);
+  let [held] = (
+    await store.claim({ task: "mixed", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   if (held === undefined) return t.fail("a is due");
   const [kept] = await store.commit([{ lease: leaseOf(held), nextRunAt: T0 + SECOND, keepLease: true }], T0);
   t.is(kept?.status, "ok");
   t.is(await due(), T0 + LEASE_MS, "ready at the kept lease's end");
-  t.deepEqual(await store.claimDue("mixed", 0, T0 + SECOND, 1, LEASE_MS, OWNER), [], "still locked");
+  t.deepEqual(
+    (
+      await store.claim({
+        task: "mixed",
+        partition: 0,
+        now: T0 + SECOND,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed,
+    [],
+    "still locked",
+  );
 
   // A heartbeat past the next slot moves ready with it.
   const keptLease = { ...leaseOf(held), version: kept?.version ?? -1 };
@@ -90,7 +106,16 @@ test("dynamodb: ready stays max(next, locked) through every fenced write", async
   t.is(await due(), T0 + SECOND);
 
   // Claimed again, then committed with the lease kept past a slot later than the lease end.
-  [held] = await store.claimDue("mixed", 0, T0 + 12 * SECOND, 1, LEASE_MS, OWNER);
+  [held] = (
+    await store.claim({
+      task: "mixed",
+      partition: 0,
+      now: T0 + 12 * SECOND,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: OWNER,
+    })
+  ).claimed;
   if (held === undefined) return t.fail("a is due again");
   const [later] = await store.commit(
     [{ lease: leaseOf(held), nextRunAt: T0 + 5 * MINUTE, keepLease: true }],
@@ -176,7 +201,11 @@ test("dynamodb: create=false accepts a table made elsewhere with the documented 
   const store = await openDynamoStore(`${url}&create=false`);
   t.teardown(() => store.close());
   await seed(t, store, taskRecord("infra"), [draft("a", T0)]);
-  t.like(await store.claimDue("infra", 0, T0, 1, LEASE_MS, OWNER), [{ name: "a", version: 1 }]);
+  t.like(
+    (await store.claim({ task: "infra", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+    [{ name: "a", version: 1 }],
+  );
 });
 
 test("dynamodb: an unreachable endpoint is UNAVAILABLE once retries are spent, and unhealthy", async (t) => {
@@ -224,9 +253,25 @@ test("dynamodb: tasks and instances of two namespaces in one table never meet", 
   t.teardown(() => Promise.all([blue.close(), green.close()]));
   await seed(t, blue, taskRecord("reports"), [draft("a", T0)]);
   t.deepEqual(await green.listTasks(10), []);
-  t.deepEqual(await green.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), []);
+  t.deepEqual(
+    (
+      await green.claim({
+        task: "reports",
+        partition: 0,
+        now: T0,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed,
+    [],
+  );
   t.is(await green.nextDueAt("reports", 0), undefined);
-  t.like(await blue.claimDue("reports", 0, T0, 10, LEASE_MS, OWNER), [{ name: "a" }]);
+  t.like(
+    (await blue.claim({ task: "reports", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+    [{ name: "a" }],
+  );
 });
 
 test("dynamodb: a throttled claim write leaves the other claims of its batch delivered", async (t) => {
@@ -258,20 +303,88 @@ test("dynamodb: a throttled claim write leaves the other claims of its batch del
   ]);
 
   throttled.add("b");
-  const partial = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  const partial = (
+    await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   t.deepEqual(
     partial.map((r) => r.name),
     ["a", "c"],
     "the passed claims come back: leased to this poller and delivered, not stranded",
   );
   // Only the throttled one is left, so nothing passes and the claim reports the throttle.
-  const error = await t.throwsAsync(store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER));
+  const error = await t.throwsAsync(
+    store
+      .claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+      .then((r) => r.claimed),
+  );
   t.is(codeOf(error), ErrorCode.Unavailable);
   throttled.clear();
-  const rest = await store.claimDue("hot", 0, T0, 10, LEASE_MS, OWNER);
+  const rest = (
+    await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+  ).claimed;
   t.deepEqual(
     rest.map((r) => r.name),
     ["b"],
     "the throttled one stayed due",
   );
+});
+
+test("dynamodb: a lease batch whose write failed after retries answers unknown for that item only", async (t) => {
+  // As above, the client refuses the writes of the names in `failing` itself, as a throttle
+  // that outlasts the SDK's retries would.
+  const config = parseDynamoUrl(await freshDynamoUrl());
+  const client = createDynamoClient(config);
+  const failing = new Set<string>();
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Key?: { sk?: { S?: string } } };
+      const write =
+        context.commandName === "UpdateItemCommand" || context.commandName === "DeleteItemCommand";
+      if (write && failing.has(input.Key?.sk?.S ?? "")) {
+        throw new ThrottlingException({
+          message: "Rate of requests exceeds the allowed throughput",
+          $metadata: {},
+        });
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "testThrottle" },
+  );
+  const store = new DynamoStore(config, client);
+  t.teardown(() => store.close());
+  await store.ready();
+  await seed(t, store, taskRecord("hot", { partitionCount: 1 }), [
+    draft("a", T0),
+    draft("b", T0),
+    draft("c", T0),
+  ]);
+  const claimed = byName(
+    (await store.claim({ task: "hot", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER }))
+      .claimed,
+  );
+  const [a, b, c] = claimed.map(leaseOf);
+  if (a === undefined || b === undefined || c === undefined) return t.fail("three claimed");
+  failing.add("b");
+  const extended = await store.extendLeases(
+    [a, b, c].map((lease) => ({ lease, durationMs: LEASE_MS })),
+    T0 + 1,
+  );
+  t.deepEqual(
+    extended.map((r) => r.status),
+    ["ok", "unknown", "ok"],
+  );
+  const committed = await store.commit(
+    [a, b].map((lease) => ({ lease, nextRunAt: T0 + MINUTE })),
+    T0 + 2,
+  );
+  t.deepEqual(
+    committed.map((r) => r.status),
+    ["ok", "unknown"],
+  );
+  t.like(await store.getInstance("hot", 0, "a"), { nextRunAt: T0 + MINUTE, lockedUntil: 0 });
+  // Every item failed: nothing is known, so the call throws.
+  const error = await t.throwsAsync(store.release([{ lease: b }], T0 + 3));
+  t.is(codeOf(error), ErrorCode.Unavailable);
+  failing.clear();
+  t.deepEqual(await store.release([{ lease: b }, { lease: c }], T0 + 4), ["ok", "ok"]);
 });

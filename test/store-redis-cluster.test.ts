@@ -25,7 +25,12 @@ test("redis cluster: a 32-partition task's keys land on every master, each parti
     Array.from({ length: 32 }, (_, p) => draft(`i${p}`, T0, { partition: p })),
   );
   // A claim per partition works (no CROSSSLOT), whichever node holds it.
-  for (let p = 0; p < 32; p++) t.is((await store.claimDue("spread", p, T0, 1, LEASE_MS, "x")).length, 1);
+  for (let p = 0; p < 32; p++)
+    t.is(
+      (await store.claim({ task: "spread", partition: p, now: T0, limit: 1, leaseMs: LEASE_MS, owner: "x" }))
+        .claimed.length,
+      1,
+    );
 
   const { endpoints, namespace } = parseRedisUrl(url);
   const admin = new Cluster(endpoints.map((e) => ({ host: e.host, port: e.port })));

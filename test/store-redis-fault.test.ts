@@ -28,7 +28,16 @@ test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in fl
 
   // One instance leased before the crash.
   await store.upsertInstances(task, [draft("leased", T0)], "safe", T0);
-  const [claimed] = await store.claimDue("faulty", 0, T0, 1, LEASE_MS, "replica-a");
+  const [claimed] = (
+    await store.claim({
+      task: "faulty",
+      partition: 0,
+      now: T0,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: "replica-a",
+    })
+  ).claimed;
   if (claimed === undefined) return t.fail("the due instance is claimed");
 
   // A writer that keeps scheduling batches until Redis goes away.
@@ -72,7 +81,16 @@ test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in fl
     leaseOwner: "replica-a",
     version: claimed.version,
   });
-  const early = await store.claimDue("faulty", 0, T0 + 2 * SECOND, 1_000, LEASE_MS, "replica-b");
+  const early = (
+    await store.claim({
+      task: "faulty",
+      partition: 0,
+      now: T0 + 2 * SECOND,
+      limit: 1_000,
+      leaseMs: LEASE_MS,
+      owner: "replica-b",
+    })
+  ).claimed;
   t.false(
     early.some((r) => r.name === "leased"),
     "not redelivered while its lease holds",
@@ -81,7 +99,16 @@ test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in fl
 
   // ...and once it has expired the instance is delivered again (at-least-once).
   const after = T0 + LEASE_MS + 1;
-  const again = await store.claimDue("faulty", 0, after, 1_000, LEASE_MS, "replica-b");
+  const again = (
+    await store.claim({
+      task: "faulty",
+      partition: 0,
+      now: after,
+      limit: 1_000,
+      leaseMs: LEASE_MS,
+      owner: "replica-b",
+    })
+  ).claimed;
   const redelivered = again.find((r) => r.name === "leased");
   t.like(redelivered, { attempt: 2, version: claimed.version + 1, leaseOwner: "replica-b" });
   t.deepEqual(await store.commit([{ lease: leaseOf(claimed), nextRunAt: T0 + 60 * SECOND }], after), [

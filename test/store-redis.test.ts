@@ -99,7 +99,16 @@ test("redis record: every schedule kind, partition key and UTF-8 round-trips thr
     const read = await store.getInstance(task.name, record.partition, record.name);
     t.deepEqual(read && { ...read, args: [...read.args] }, { ...record, args: [...record.args] });
   }
-  const [claimed] = await store.claimDue(task.name, 2, T0 + 1, 5, LEASE_MS, "ø".repeat(200));
+  const [claimed] = (
+    await store.claim({
+      task: task.name,
+      partition: 2,
+      now: T0 + 1,
+      limit: 5,
+      leaseMs: LEASE_MS,
+      owner: "ø".repeat(200),
+    })
+  ).claimed;
   t.is(claimed?.leaseOwner, "ø".repeat(127), "an owner over 255 bytes is cut on a character boundary");
 });
 
@@ -117,8 +126,16 @@ test("redis: the namespace isolates deployments sharing one Redis", async (t) =>
   t.teardown(() => Promise.all([first.close(), second.close()]));
   await seed(t, first, taskRecord("reports"), [draft("a", T0)]);
   t.is(await second.getTask("reports"), undefined);
-  t.deepEqual(await second.claimDue("reports", 0, T0, 10, LEASE_MS, "x"), []);
-  t.is((await first.claimDue("reports", 0, T0, 10, LEASE_MS, "x")).length, 1);
+  t.deepEqual(
+    (await second.claim({ task: "reports", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: "x" }))
+      .claimed,
+    [],
+  );
+  t.is(
+    (await first.claim({ task: "reports", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: "x" }))
+      .claimed.length,
+    1,
+  );
 });
 
 test("redis: a batch over many partitions and more than one script's worth answers in input order", async (t) => {
@@ -137,7 +154,18 @@ test("redis: a batch over many partitions and more than one script's worth answe
   t.is(results.at(-1)?.instance.nextRunAt, T0 - 1);
   let claimed: InstanceRecord[] = [];
   for (let p = 0; p < 8; p++)
-    claimed = claimed.concat(await store.claimDue("bulk", p, T0 + 5_000, 5_000, LEASE_MS, "x"));
+    claimed = claimed.concat(
+      (
+        await store.claim({
+          task: "bulk",
+          partition: p,
+          now: T0 + 5_000,
+          limit: 5_000,
+          leaseMs: LEASE_MS,
+          owner: "x",
+        })
+      ).claimed,
+    );
   t.is(claimed.length, 2_500);
   const commits = await store.commit(
     claimed.map((r) => ({ lease: r, nextRunAt: null })),

@@ -23,7 +23,7 @@ process.stdout.write("ready\\n");
 await once(process.stdin, "data");
 const taken = [];
 for (;;) {
-  const got = await store.claimDue("reports", 0, Number(process.env.NOW), 2, 60000, process.env.OWNER);
+  const got = (await store.claim({ task: "reports", partition: 0, now: Number(process.env.NOW), limit: 2, leaseMs: 60000, owner: process.env.OWNER })).claimed;
   if (got.length === 0) break;
   for (const r of got) taken.push(r.name);
   await new Promise((resolve) => setTimeout(resolve, 1));

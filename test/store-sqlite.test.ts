@@ -47,7 +47,16 @@ test("sqlite: tasks, instances and leases survive close and reopen of the file",
   const first = await openSqliteStore(path);
   const task = taskRecord("reports", { defaultArgs: new Uint8Array([1, 2, 3]) });
   await seed(t, first, task, [draft("a", T0), draft("b", T0 + MINUTE, { partition: 2 })]);
-  const [claimed] = await first.claimDue("reports", 0, T0, 1, LEASE_MS, "replica-a");
+  const [claimed] = (
+    await first.claim({
+      task: "reports",
+      partition: 0,
+      now: T0,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: "replica-a",
+    })
+  ).claimed;
   await first.close();
 
   const second = await openSqliteStore(path);
@@ -80,7 +89,9 @@ test("sqlite: two stores on one file claiming at once never take the same instan
   const taken: string[] = [];
   const drain = async (store: typeof a, owner: string): Promise<void> => {
     for (;;) {
-      const got = await store.claimDue("reports", 0, now, 4, LEASE_MS, owner);
+      const got = (
+        await store.claim({ task: "reports", partition: 0, now, limit: 4, leaseMs: LEASE_MS, owner })
+      ).claimed;
       if (got.length === 0) return;
       taken.push(...got.map((r) => r.name));
     }
@@ -98,14 +109,36 @@ test("sqlite: a held write lock past the busy timeout is UNAVAILABLE", async (t)
   const other = new Database(path);
   other.exec("BEGIN IMMEDIATE");
   try {
-    const error = await t.throwsAsync(store.claimDue("reports", 0, T0, 1, LEASE_MS, "replica-a"));
+    const error = await t.throwsAsync(
+      store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-a",
+      }),
+    );
     t.is(codeOf(error), ErrorCode.Unavailable);
-    t.regex(error?.message ?? "", /claimDue.*SQLITE_BUSY/);
+    t.regex(error?.message ?? "", /claim.*SQLITE_BUSY/);
   } finally {
     other.exec("ROLLBACK");
     other.close();
   }
-  t.is((await store.claimDue("reports", 0, T0, 1, LEASE_MS, "replica-a")).length, 1, "works once released");
+  t.is(
+    (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-a",
+      })
+    ).claimed.length,
+    1,
+    "works once released",
+  );
 });
 
 test("sqlite: a file written by a newer schema is refused with FAILED_PRECONDITION", async (t) => {

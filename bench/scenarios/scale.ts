@@ -12,7 +12,7 @@ const CLAIM_LIMIT = 1_000;
 const ROUNDS = 5;
 
 /**
- * scale: the store-level cost of claimDue + commit per execution as the number of stored
+ * scale: the store-level cost of claim + commit per execution as the number of stored
  * instances grows. All instances sit in one partition (one sorted set and one hash: the worst
  * case for the index); DUE of them are made due before each round (untimed), then claimed in
  * batches of CLAIM_LIMIT and committed to a slot far ahead (timed). The figure is the best
@@ -111,7 +111,16 @@ async function claimAndCommit(
   while (done < due) {
     const now = Date.now();
     let t = performance.now();
-    const claimed: InstanceRecord[] = await store.claimDue("bench", 0, now, CLAIM_LIMIT, 60_000, "bench");
+    const claimed: InstanceRecord[] = (
+      await store.claim({
+        task: "bench",
+        partition: 0,
+        now,
+        limit: CLAIM_LIMIT,
+        leaseMs: 60_000,
+        owner: "bench",
+      })
+    ).claimed;
     claimMs += performance.now() - t;
     if (claimed.length === 0) throw new Error(`scale: only ${done} of ${due} due instances were claimed`);
     const items: CommitItem[] = claimed.map((r) => ({

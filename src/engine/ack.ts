@@ -1,3 +1,4 @@
+import { ErrorCode, PartituraError } from "../domain/errors.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
@@ -175,8 +176,17 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
     releases.length > 0 ? ctx.store.release(releases, now) : [],
     Promise.all(checks),
   ]);
+  // Bridge until the engine's own handling of "unknown" lands: an unconfirmed ack fails the
+  // call (as a failed batch did before); the worker retries it.
+  const unknown =
+    committed.filter((result) => result.status === "unknown").length +
+    released.filter((status) => status === "unknown").length;
+  if (unknown > 0) {
+    throw new PartituraError(ErrorCode.Unavailable, `the store did not confirm ${unknown} acks; retry them`);
+  }
   committed.forEach((result, k) => {
     const item = commits[k] as CommitItem;
+    if (result.status === "unknown") return;
     statuses[commitAt[k] as number] = result.status;
     // The next slot may be sooner than the poller's sleep (a catch-up slot already in the past).
     if (result.status === "ok" && item.nextRunAt !== null) {
@@ -185,6 +195,7 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
   });
   released.forEach((status, k) => {
     const item = releases[k] as ReleaseItem;
+    if (status === "unknown") return;
     statuses[releaseAt[k] as number] = status;
     if (status === "ok") ctx.wake(item.lease.task, item.lease.partition, wakeAt[k] as number);
   });

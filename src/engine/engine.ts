@@ -3,11 +3,11 @@ import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, toError } from "../domain/errors.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
-import type { ExtendResult, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import { settleAcks } from "./ack.ts";
 import type { EngineContext } from "./context.ts";
 import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
-import { extendLeases } from "./extend.ts";
+import { extendLeases, type KnownExtendResult } from "./extend.ts";
 import { type HeldLease, LeaseTable } from "./lease-table.ts";
 import { PartitionPoller } from "./poller.ts";
 import { releaseLeases } from "./release.ts";
@@ -156,7 +156,7 @@ export class Engine {
   }
 
   /** Heartbeats; per item a status and, when ok, the new lease end. */
-  extendLeases(items: readonly ExtendInput[]): Promise<ExtendResult[]> {
+  extendLeases(items: readonly ExtendInput[]): Promise<KnownExtendResult[]> {
     return extendLeases(this.ctx, items);
   }
 

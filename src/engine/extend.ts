@@ -1,12 +1,15 @@
-import { invalid } from "../domain/errors.ts";
+import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
-import type { LeaseRef } from "../domain/model.ts";
+import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
 import type { ExtendItem, ExtendResult } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 import type { ExtendInput } from "./delivery.ts";
 
 /** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
 export const MAX_EXTEND_MS = 86_400_000;
+
+/** An extend result the store vouched for (the engine answers "unknown" with an error). */
+export type KnownExtendResult = ExtendResult & { readonly status: LeaseStatus };
 
 /**
  * Heartbeats: every lease id is decoded and every duration checked before anything changes;
@@ -16,7 +19,7 @@ export const MAX_EXTEND_MS = 86_400_000;
 export async function extendLeases(
   ctx: EngineContext,
   items: readonly ExtendInput[],
-): Promise<ExtendResult[]> {
+): Promise<KnownExtendResult[]> {
   const refs: LeaseRef[] = items.map((item, i) => {
     const ref = decodeLeaseId(item.leaseId, `items[${i}].lease_id`);
     const ms = item.durationMs;
@@ -32,7 +35,7 @@ export async function extendLeases(
       return task?.leaseMs;
     }),
   );
-  const results: ExtendResult[] = new Array(items.length);
+  const results: KnownExtendResult[] = new Array(items.length);
   const batch: ExtendItem[] = [];
   const batchAt: number[] = [];
   durations.forEach((durationMs, i) => {
@@ -45,13 +48,26 @@ export async function extendLeases(
   });
   const now = ctx.clock.now();
   const extended = batch.length > 0 ? await ctx.store.extendLeases(batch, now) : [];
+  let unknown = 0;
   extended.forEach((result, k) => {
     const i = batchAt[k] as number;
-    results[i] = result;
+    if (result.status === "unknown") {
+      unknown++;
+      return;
+    }
+    results[i] = { ...result, status: result.status };
     const held = ctx.leases.get((items[i] as ExtendInput).leaseId);
     if (result.status === "ok" && held !== undefined && result.lockedUntil !== undefined) {
       ctx.leases.setExpiry(held, result.lockedUntil);
     }
   });
+  // Bridge until the engine's own handling of "unknown" lands: the known ones are applied
+  // above; a heartbeat the store could not confirm is retried by the worker.
+  if (unknown > 0) {
+    throw new PartituraError(
+      ErrorCode.Unavailable,
+      `the store did not confirm ${unknown} heartbeats; retry them`,
+    );
+  }
   return results;
 }

@@ -183,18 +183,21 @@ export class PartitionPoller {
     }
   }
 
-  /** Claims through claimDueAndNext where the store has it; `answered` says nextDueAt came along. */
+  /** Claims through the store; `answered` says nextDueAt came along (it always does now). */
   private async claim(
     now: number,
     limit: number,
     leaseMs: number,
   ): Promise<{ claimed: InstanceRecord[]; nextDueAt: number | undefined; answered: boolean }> {
     const { store, owner } = this.ctx;
-    if (store.claimDueAndNext === undefined) {
-      const claimed = await store.claimDue(this.task, this.partition, now, limit, leaseMs, owner);
-      return { claimed, nextDueAt: undefined, answered: false };
-    }
-    const result = await store.claimDueAndNext(this.task, this.partition, now, limit, leaseMs, owner);
+    const result = await store.claim({
+      task: this.task,
+      partition: this.partition,
+      now,
+      limit,
+      leaseMs,
+      owner,
+    });
     return { claimed: result.claimed, nextDueAt: result.nextDueAt, answered: true };
   }
 }

@@ -7,6 +7,7 @@ import {
 import { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { ErrorCode, PartituraError } from "../domain/errors.ts";
+import { HEALTH_PING_INTERVAL_MS, HEALTH_PING_TIMEOUT_MS } from "../domain/limits.ts";
 import type { Store } from "../store/store.ts";
 import type { ServiceHandlers } from "./bind.ts";
 
@@ -29,14 +30,45 @@ export class HealthService {
   private readonly watchers = new Set<() => void>();
   private readonly closers = new Set<() => void>();
   private timer: NodeJS.Timeout | undefined;
+  private pinger: NodeJS.Timeout | undefined;
+  /** False from a ping that failed or timed out until the next one that answers. */
+  private answering = true;
+  private pinging = false;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store) {
+    /*
+     * healthy() sees a closed connection, not a Redis that stopped answering on an open one
+     * (SIGSTOP, a partitioned network). So the store is pinged with a short deadline; readiness
+     * follows the last answer, and comes back with the first ping that passes.
+     */
+    if (store.ping !== undefined) {
+      this.pinger = setInterval(() => void this.ping(), HEALTH_PING_INTERVAL_MS);
+      this.pinger.unref();
+    }
+  }
+
+  private async ping(): Promise<void> {
+    if (this.pinging || this.store.ping === undefined) return;
+    this.pinging = true;
+    const before = this.answering;
+    try {
+      await this.store.ping(HEALTH_PING_TIMEOUT_MS);
+      this.answering = true;
+    } catch {
+      // The cause is the store's to log (its error listener); readiness only needs the fact.
+      this.answering = false;
+    } finally {
+      this.pinging = false;
+    }
+    if (before !== this.answering) for (const notify of this.watchers) notify();
+  }
 
   /** The status of `service`, or undefined when the name is not one we serve. */
   status(service: string): ServingStatus | undefined {
     if (service === LIVENESS_SERVICE) return ServingStatus.SERVING;
     if (!READINESS_SERVICES.has(service)) return undefined;
-    return !this.shuttingDown && this.store.healthy() ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
+    const ready = !this.shuttingDown && this.answering && this.store.healthy();
+    return ready ? ServingStatus.SERVING : ServingStatus.NOT_SERVING;
   }
 
   /** Readiness goes NOT_SERVING for good; watchers hear it at once. */
@@ -49,6 +81,8 @@ export class HealthService {
   close(): void {
     for (const end of this.closers) end();
     this.stopPolling();
+    clearInterval(this.pinger);
+    this.pinger = undefined;
   }
 
   /** The grpc-js handlers. */

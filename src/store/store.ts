@@ -7,6 +7,20 @@ import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord }
  * arguments (`now`), never from the store's clock. Every batch operation answers per item, in
  * the order of its input.
  *
+ * A batch that fails half way. A store applies a batch in groups (SQLite: one transaction, so
+ * all or nothing; Redis: one atomic script per partition group; DynamoDB: one conditional
+ * write per item), and a group may fail after others were applied. Then:
+ * - commit, release and extendLeases answer "unknown" (BatchStatus) for every item the adapter
+ *   cannot vouch for (a Redis group whose script call failed while others passed, a DynamoDB
+ *   write that still errored after the SDK's retries: it may or may not have been applied),
+ *   and the known answer for the rest. They throw only when nothing was applied or nothing can
+ *   be known about any item. The caller keeps what it cannot know (the engine keeps the lease:
+ *   it is settled again, or it expires).
+ * - upsertInstances and removeInstances throw when any group failed; the groups that passed
+ *   stay applied. Both converge when the same batch is sent again (an upsert of the same
+ *   drafts lands on the same records, SAFE keeping the sooner due time; a remove of what is
+ *   gone counts 0), so a caller that saw an error re-sends the whole batch.
+ *
  * The conformance suite in test/store-conformance runs the same cases against every adapter.
  */
 export interface Store {
@@ -17,6 +31,13 @@ export interface Store {
   ready(): Promise<void>;
   /** True while the store answers; cheap, for the health service. */
   healthy(): boolean;
+  /**
+   * Asks the store whether it answers, within `timeoutMs`; rejects (UNAVAILABLE) when it does
+   * not. For stores whose connection can stay open while the server does not answer (Redis
+   * frozen, a partitioned network), which healthy() cannot see. Optional: without it the
+   * health service follows healthy() alone.
+   */
+  ping?(timeoutMs: number): Promise<void>;
   /** Closes every connection the adapter owns. Idempotent. */
   close(): Promise<void>;
 
@@ -59,32 +80,14 @@ export interface Store {
   // --- execution -----------------------------------------------------------------------------
 
   /**
-   * Atomically claims up to `limit` instances of one partition whose ready time
-   * (max(nextRunAt, lockedUntil)) is at or before `now`, earliest first: bumps each version,
-   * increments attempt, sets lockedUntil = now + leaseMs and the owner. Returns the records
-   * as they are after the claim. Two concurrent claims never return the same version.
+   * Atomically claims up to `request.limit` instances of one partition whose ready time
+   * (max(nextRunAt, lockedUntil)) is at or before `request.now`, earliest first: bumps each
+   * version, increments attempt, sets lockedUntil = now + leaseMs and the owner. Answers the
+   * records as they are after the claim, and the partition's earliest ready time right after
+   * it (what nextDueAt would answer then), always. Two concurrent claims never return the same
+   * version. A limit of 0 claims nothing and still answers nextDueAt.
    */
-  claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]>;
-  /**
-   * claimDue, also answering what nextDueAt would answer right after it: one round trip where
-   * the poller needed two. Optional (an addition to the contract); without it the engine calls
-   * claimDue then nextDueAt.
-   */
-  claimDueAndNext?(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult>;
+  claim(request: ClaimRequest): Promise<ClaimResult>;
   /**
    * Settles leases: moves each instance to `nextRunAt` (attempt 0, version bumped) or deletes
    * it when `nextRunAt` is null. With `keepLease` (at-most-once) the lease stays held, under
@@ -96,7 +99,7 @@ export interface Store {
    * Gives leases up: the instance becomes ready at `retryAt` (default: at once, or at its
    * nextRunAt if later); version bumped so the old lease is dead. Same refusals as commit.
    */
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]>;
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]>;
   /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]>;
   /** The earliest ready time in a partition (locked instances count at their lease end). */
@@ -115,10 +118,26 @@ export interface Store {
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */
 export type UpsertMode = "safe" | "force";
 
+export type BatchStatus = LeaseStatus | "unknown";
+
 /** Where an instance lives. */
 export interface InstanceRef {
   readonly partition: number;
   readonly name: string;
+}
+
+/** What a claim asks for: one partition of one task, at `now`. */
+export interface ClaimRequest {
+  readonly task: string;
+  readonly partition: number;
+  /** Epoch ms: instances ready at or before it are taken. */
+  readonly now: number;
+  /** The most instances to take. */
+  readonly limit: number;
+  /** The lease duration: lockedUntil = now + leaseMs. */
+  readonly leaseMs: number;
+  /** Who holds the lease (a replica id, for operators). */
+  readonly owner: string;
 }
 
 /** The instances a claim took, and the partition's earliest ready time after it. */
@@ -142,7 +161,7 @@ export interface CommitItem {
 }
 
 export interface CommitResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** With keepLease and status ok: the version the kept lease now carries. */
   readonly version?: number;
 }
@@ -159,7 +178,7 @@ export interface ExtendItem {
 }
 
 export interface ExtendResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** The new lease end when status is ok. */
   readonly lockedUntil?: number;
 }

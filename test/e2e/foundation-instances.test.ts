@@ -150,7 +150,16 @@ test("SAFE leaves a locked instance as it was and says so per instance; FORCE un
 
   // A worker holds it: claim through a second handle on the same store.
   const store = await openStore(s.storeUrl, pino({ level: "silent" }));
-  const claimed = await store.claimDue("busy", 0, T0, 10, 60_000, "test-worker");
+  const claimed = (
+    await store.claim({
+      task: "busy",
+      partition: 0,
+      now: T0,
+      limit: 10,
+      leaseMs: 60_000,
+      owner: "test-worker",
+    })
+  ).claimed;
   await store.close();
   t.is(claimed.length, 1);
 

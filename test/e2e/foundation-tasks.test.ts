@@ -143,7 +143,16 @@ test("a static one-off that has run is not run again by a repeated PutTask", asy
   await s.scheduler.putTask({ task });
   // It runs: a worker claims it and commits with no next slot, which deletes the instance.
   const store = await openStore(s.storeUrl, pino({ level: "silent" }));
-  const [claimed] = await store.claimDue("migrate", 0, T0, 1, 60_000, "test-worker");
+  const [claimed] = (
+    await store.claim({
+      task: "migrate",
+      partition: 0,
+      now: T0,
+      limit: 1,
+      leaseMs: 60_000,
+      owner: "test-worker",
+    })
+  ).claimed;
   t.truthy(claimed);
   if (claimed) {
     const lease = {

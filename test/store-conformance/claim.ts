@@ -13,9 +13,9 @@ import {
   taskRecord,
 } from "./fixtures.ts";
 
-/** claimDue: readiness, order, limit, the lease it sets, concurrency, partitions. */
+/** claim: readiness, order, limit, the lease it sets, concurrency, partitions. */
 export const claimCases: StoreCases = {
-  "claimDue takes only ready instances, earliest first, at most limit": async (t, store) => {
+  "claim takes only ready instances, earliest first, at most limit": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [
       draft("a", T0 + 3_000),
       draft("b", T0 + 1_000),
@@ -25,21 +25,52 @@ export const claimCases: StoreCases = {
     ]);
     const now = T0 + 5_000;
     const lease = 10 * MINUTE; // outlasts the last claim below
-    const first = await store.claimDue("reports", 0, now, 2, lease, OWNER);
+    const first = (
+      await store.claim({ task: "reports", partition: 0, now, limit: 2, leaseMs: lease, owner: OWNER })
+    ).claimed;
     t.deepEqual(names(first), ["b", "c"]);
     for (const record of first) {
       t.like(record, { version: 1, attempt: 1, lockedUntil: now + lease, leaseOwner: OWNER });
     }
-    const second = await store.claimDue("reports", 0, now, 10, lease, "replica-b");
+    const second = (
+      await store.claim({ task: "reports", partition: 0, now, limit: 10, leaseMs: lease, owner: "replica-b" })
+    ).claimed;
     t.deepEqual(names(second), ["a", "d"], "leased instances are not ready; e is not due");
     t.is(second[0]?.leaseOwner, "replica-b");
-    t.deepEqual(await store.claimDue("reports", 0, now, 10, lease, OWNER), []);
-    t.deepEqual(names(await store.claimDue("reports", 0, T0 + MINUTE, 10, lease, OWNER)), ["e"]);
+    t.deepEqual(
+      (await store.claim({ task: "reports", partition: 0, now, limit: 10, leaseMs: lease, owner: OWNER }))
+        .claimed,
+      [],
+    );
+    t.deepEqual(
+      names(
+        (
+          await store.claim({
+            task: "reports",
+            partition: 0,
+            now: T0 + MINUTE,
+            limit: 10,
+            leaseMs: lease,
+            owner: OWNER,
+          })
+        ).claimed,
+      ),
+      ["e"],
+    );
   },
 
-  "claimDue returns the records as they are stored after the claim": async (t, store) => {
+  "claim returns the records as they are stored after the claim": async (t, store) => {
     const [created] = await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0 + 10, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 10,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     if (claimed === undefined || created === undefined) return t.fail("the due instance is claimed");
     t.deepEqual(plain(claimed), plain(await mustGet(t, store, "reports", 0, "a")));
     t.like(claimed, {
@@ -55,9 +86,32 @@ export const claimCases: StoreCases = {
     store,
   ) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [first] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
-    t.deepEqual(await store.claimDue("reports", 0, T0 + LEASE_MS - 1, 1, LEASE_MS, "replica-b"), []);
-    const [again] = await store.claimDue("reports", 0, T0 + LEASE_MS, 1, LEASE_MS, "replica-b");
+    const [first] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0 + LEASE_MS - 1,
+          limit: 1,
+          leaseMs: LEASE_MS,
+          owner: "replica-b",
+        })
+      ).claimed,
+      [],
+    );
+    const [again] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + LEASE_MS,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-b",
+      })
+    ).claimed;
     t.like(again, {
       name: "a",
       version: 2,
@@ -80,15 +134,28 @@ export const claimCases: StoreCases = {
     );
     const now = T0 + MINUTE;
     const [a, b] = await Promise.all([
-      store.claimDue("reports", 0, now, 15, LEASE_MS, "replica-a"),
-      store.claimDue("reports", 0, now, 15, LEASE_MS, "replica-b"),
+      store
+        .claim({ task: "reports", partition: 0, now, limit: 15, leaseMs: LEASE_MS, owner: "replica-a" })
+        .then((r) => r.claimed),
+      store
+        .claim({ task: "reports", partition: 0, now, limit: 15, leaseMs: LEASE_MS, owner: "replica-b" })
+        .then((r) => r.claimed),
     ]);
     const taken = [...names(a), ...names(b)];
     t.true(taken.length > 0, "the claims took something");
     t.is(new Set(taken).size, taken.length, "no instance is in both claims");
     // Whatever the race left is still there for a later claim: nothing is lost.
     for (;;) {
-      const more = await store.claimDue("reports", 0, now, 15, LEASE_MS, "replica-c");
+      const more = (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now,
+          limit: 15,
+          leaseMs: LEASE_MS,
+          owner: "replica-c",
+        })
+      ).claimed;
       if (more.length === 0) break;
       taken.push(...names(more));
     }
@@ -102,7 +169,16 @@ export const claimCases: StoreCases = {
       draft("x", T0 + 1, { partition: 1 }),
       draft("y", T0, { partition: 1 }),
     ]);
-    const zero = await store.claimDue("reports", 0, T0 + 10, 10, LEASE_MS, OWNER);
+    const zero = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 10,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     t.deepEqual(
       zero.map((r) => [r.partition, r.name]),
       [[0, "x"]],
@@ -117,7 +193,16 @@ export const claimCases: StoreCases = {
       { version: 0, nextRunAt: T0 + 1 },
       "same name elsewhere stays",
     );
-    const one = await store.claimDue("reports", 1, T0 + 10, 10, LEASE_MS, OWNER);
+    const one = (
+      await store.claim({
+        task: "reports",
+        partition: 1,
+        now: T0 + 10,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     t.deepEqual(
       one.map((r) => [r.partition, r.name]),
       [
@@ -127,10 +212,12 @@ export const claimCases: StoreCases = {
     );
   },
 
-  "claimDue only takes the named task's instances": async (t, store) => {
+  "claim only takes the named task's instances": async (t, store) => {
     await seed(t, store, taskRecord("a"), [draft("x", T0)]);
     await seed(t, store, taskRecord("ab"), [draft("x", T0)]);
-    const claimed = await store.claimDue("a", 0, T0, 10, LEASE_MS, OWNER);
+    const claimed = (
+      await store.claim({ task: "a", partition: 0, now: T0, limit: 10, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     t.deepEqual(
       claimed.map((r) => r.task),
       ["a"],

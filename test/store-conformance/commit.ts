@@ -16,7 +16,9 @@ import {
 export const commitCases: StoreCases = {
   "commit moves the instance to its next slot, unlocked, attempt 0, version bumped": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     const [result] = await store.commit([{ lease: leaseOf(claimed), nextRunAt: T0 + MINUTE }], T0 + 1_000);
     t.is(result?.status, "ok");
@@ -29,14 +31,40 @@ export const commitCases: StoreCases = {
       incarnation: claimed.incarnation,
     });
     t.is(await store.nextDueAt("reports", 0), T0 + MINUTE);
-    t.deepEqual(await store.claimDue("reports", 0, T0 + MINUTE - 1, 1, LEASE_MS, OWNER), []);
-    t.like(await store.claimDue("reports", 0, T0 + MINUTE, 1, LEASE_MS, OWNER), [{ name: "a", attempt: 1 }]);
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0 + MINUTE - 1,
+          limit: 1,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+      [],
+    );
+    t.like(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0 + MINUTE,
+          limit: 1,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+      [{ name: "a", attempt: 1 }],
+    );
   },
 
   "commit with nextRunAt null deletes the instance": async (t, store) => {
     const task = taskRecord("once");
     await seed(t, store, task, [draft("a", T0, { schedule: { kind: "at", atMs: T0 } })]);
-    const [claimed] = await store.claimDue("once", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "once", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     t.like(await store.commit([{ lease: leaseOf(claimed), nextRunAt: null }], T0 + 1), [{ status: "ok" }]);
     t.is(await store.getInstance("once", 0, "a"), undefined);
@@ -49,7 +77,9 @@ export const commitCases: StoreCases = {
     store,
   ) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     const [result] = await store.commit(
       [{ lease: leaseOf(claimed), nextRunAt: T0 + 10_000, keepLease: true }],
@@ -62,7 +92,20 @@ export const commitCases: StoreCases = {
       version: claimed.version + 1,
       attempt: 0,
     });
-    t.deepEqual(await store.claimDue("reports", 0, T0 + 20_000, 1, LEASE_MS, OWNER), [], "still locked");
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0 + 20_000,
+          limit: 1,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+      [],
+      "still locked",
+    );
     t.deepEqual(
       await store.release([{ lease: leaseOf(claimed) }], T0 + 2_000),
       ["lease_lost"],
@@ -75,7 +118,9 @@ export const commitCases: StoreCases = {
 
   "a second commit of the same lease is lease_lost and changes nothing": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     await store.commit([{ lease: leaseOf(claimed), nextRunAt: T0 + MINUTE }], T0 + 1);
     const [again] = await store.commit([{ lease: leaseOf(claimed), nextRunAt: T0 + 2 * MINUTE }], T0 + 2);
@@ -90,7 +135,18 @@ export const commitCases: StoreCases = {
       draft("c", T0),
       draft("d", T0),
     ]);
-    const claimed = byName(await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER));
+    const claimed = byName(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0,
+          limit: 4,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+    );
     const [a, b, c, d] = claimed.map(leaseOf);
     if (a === undefined || b === undefined || c === undefined || d === undefined) {
       return t.fail("all four are claimed");

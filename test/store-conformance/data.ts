@@ -43,7 +43,16 @@ export const dataCases: StoreCases = {
     );
     t.true(empty.args instanceof Uint8Array);
     t.is(empty.args.length, 0, "empty args stay empty");
-    const claimed = await store.claimDue("reports", 0, T0 + 1, 10, LEASE_MS, OWNER);
+    const claimed = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 1,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     t.deepEqual(
       claimed.map((r) => hex(r.args)),
       [hex(args), ""],
@@ -78,7 +87,16 @@ export const dataCases: StoreCases = {
       });
     }
     t.deepEqual(names(await store.listInstances(taskName, 0, 10)).sort(), [...instanceNames].sort());
-    const claimed = await store.claimDue(taskName, 0, T0 + MINUTE, 10, LEASE_MS, OWNER);
+    const claimed = (
+      await store.claim({
+        task: taskName,
+        partition: 0,
+        now: T0 + MINUTE,
+        limit: 10,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     t.deepEqual(names(claimed), instanceNames, "claimed in due order");
     const results = await store.commit(
       claimed.map((r) => ({ lease: leaseOf(r), nextRunAt: null })),

@@ -19,7 +19,9 @@ export const extendCases: StoreCases = {
     store,
   ) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     const results = await store.extendLeases([{ lease: leaseOf(claimed), durationMs: MINUTE }], T0 + 10_000);
     t.deepEqual(results, [{ status: "ok", lockedUntil: T0 + 10_000 + MINUTE }]);
@@ -30,7 +32,16 @@ export const extendCases: StoreCases = {
     });
     t.is(await store.nextDueAt("reports", 0), T0 + 10_000 + MINUTE);
     t.deepEqual(
-      await store.claimDue("reports", 0, T0 + 10_000 + MINUTE - 1, 1, LEASE_MS, "replica-b"),
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0 + 10_000 + MINUTE - 1,
+          limit: 1,
+          leaseMs: LEASE_MS,
+          owner: "replica-b",
+        })
+      ).claimed,
       [],
       "nobody else takes it while extended",
     );
@@ -43,8 +54,28 @@ export const extendCases: StoreCases = {
 
   "extendLeases refuses expired, moved and unknown leases, answering in input order": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0), draft("b", T0 + 10), draft("c", T0)]);
-    const [a, c] = byName(await store.claimDue("reports", 0, T0, 2, LEASE_MS, OWNER)).map(leaseOf);
-    const [b] = (await store.claimDue("reports", 0, T0 + 10, 1, LEASE_MS, OWNER)).map(leaseOf);
+    const [a, c] = byName(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0,
+          limit: 2,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+    ).map(leaseOf);
+    const [b] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 10,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed.map(leaseOf);
     if (a === undefined || b === undefined || c === undefined) return t.fail("all three are claimed");
     const now = T0 + LEASE_MS + 1; // a's and c's leases have ended, b's has not
     const results = await store.extendLeases(

@@ -17,14 +17,25 @@ export const fencingCases: StoreCases = {
   "a recreated instance has a new incarnation, so a stale lease gets not_found": async (t, store) => {
     const task = taskRecord("reports");
     await seed(t, store, task, [draft("a", T0)]);
-    const [old] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [old] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (old === undefined) return t.fail("the due instance is claimed");
     t.is(await store.removeInstances("reports", [{ partition: 0, name: "a" }]), 1);
     const [again] = await store.upsertInstances(task, [draft("a", T0)], "safe", T0 + 1);
     t.is(again?.outcome, "created");
     t.not(again?.instance.incarnation, old.incarnation, "a new incarnation");
     // Claim the new one so its version equals the stale lease's: only the incarnation differs.
-    const [fresh] = await store.claimDue("reports", 0, T0 + 2, 1, LEASE_MS, "replica-b");
+    const [fresh] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 2,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-b",
+      })
+    ).claimed;
     t.is(fresh?.version, old.version);
     const stale = leaseOf(old);
     t.like(await store.commit([{ lease: stale, nextRunAt: T0 + MINUTE }], T0 + 3), [{ status: "not_found" }]);
@@ -44,7 +55,9 @@ export const fencingCases: StoreCases = {
     store,
   ) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0), draft("b", T0, { partition: 1 })]);
-    const [leased] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [leased] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (leased === undefined) return t.fail("the due instance is claimed");
     const removed = await store.removeInstances("reports", [
       { partition: 0, name: "a" },
@@ -67,7 +80,18 @@ export const fencingCases: StoreCases = {
       draft("c", T0),
       draft("d", T0),
     ]);
-    const leases = byName(await store.claimDue("reports", 0, T0, 4, LEASE_MS, OWNER)).map(leaseOf);
+    const leases = byName(
+      (
+        await store.claim({
+          task: "reports",
+          partition: 0,
+          now: T0,
+          limit: 4,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+    ).map(leaseOf);
     const [a, b, c, d] = leases;
     if (a === undefined || b === undefined || c === undefined || d === undefined) {
       return t.fail("all four are claimed");
@@ -82,8 +106,26 @@ export const fencingCases: StoreCases = {
 
   "after a lease expires and another claim takes over, only the new holder settles": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0)]);
-    const [first] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, "replica-a");
-    const [second] = await store.claimDue("reports", 0, T0 + LEASE_MS + 1, 1, LEASE_MS, "replica-b");
+    const [first] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-a",
+      })
+    ).claimed;
+    const [second] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + LEASE_MS + 1,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: "replica-b",
+      })
+    ).claimed;
     if (first === undefined || second === undefined) return t.fail("both claims take the instance");
     t.not(second.version, first.version);
     const results = await store.commit(

@@ -20,7 +20,11 @@ export const lifecycleCases: StoreCases = {
     const error = await t.throwsAsync(store.getTask("reports"));
     t.true(error instanceof PartituraError, "a PartituraError, not a driver error");
     t.is(error instanceof PartituraError ? error.code : undefined, ErrorCode.Unavailable);
-    const claimError = await t.throwsAsync(store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER));
+    const claimError = await t.throwsAsync(
+      store
+        .claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+        .then((r) => r.claimed),
+    );
     t.is(claimError instanceof PartituraError ? claimError.code : undefined, ErrorCode.Unavailable);
   },
 
@@ -30,7 +34,19 @@ export const lifecycleCases: StoreCases = {
     t.is(await store.getInstance("nothing", 0, "none"), undefined);
     t.deepEqual(await store.listInstances("nothing", 0, 10), []);
     t.is(await store.nextDueAt("nothing", 0), undefined);
-    t.deepEqual(await store.claimDue("nothing", 0, T0, 10, LEASE_MS, OWNER), []);
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "nothing",
+          partition: 0,
+          now: T0,
+          limit: 10,
+          leaseMs: LEASE_MS,
+          owner: OWNER,
+        })
+      ).claimed,
+      [],
+    );
     t.false(await store.deleteTask("nothing"));
     t.false(await store.hasInstances(taskRecord("nothing")));
     t.is(await store.removeInstances("nothing", [{ partition: 0, name: "none" }]), 0);

@@ -12,27 +12,27 @@ import {
 
 /** nextDueAt: the earliest ready time of a partition. */
 export const nextDueCases: StoreCases = {
-  "claimDueAndNext claims as claimDue does and answers nextDueAt as it is after the claim": async (
-    t,
-    store,
-  ) => {
-    if (store.claimDueAndNext === undefined) {
-      // Optional: the engine then calls claimDue and nextDueAt, which the other cases cover.
-      t.log(`${store.kind} has no claimDueAndNext; the engine falls back to claimDue + nextDueAt`);
-      t.pass();
-      return;
-    }
+  "claim answers nextDueAt as it is after the claim": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0 + 1_000), draft("b", T0 + 5_000)]);
-    const none = await store.claimDueAndNext("reports", 0, T0, 10, LEASE_MS, OWNER);
-    t.deepEqual(none, { claimed: [], nextDueAt: T0 + 1_000 });
-    const first = await store.claimDueAndNext("reports", 0, T0 + 1_000, 10, LEASE_MS, OWNER);
+    const at = (now: number, limit = 10) =>
+      store.claim({ task: "reports", partition: 0, now, limit, leaseMs: LEASE_MS, owner: OWNER });
+    t.deepEqual(await at(T0), { claimed: [], nextDueAt: T0 + 1_000 });
+    t.deepEqual(await at(T0 + 1_000, 0), { claimed: [], nextDueAt: T0 + 1_000 }, "limit 0 claims nothing");
+    const first = await at(T0 + 1_000);
     t.like(first.claimed, [{ name: "a", attempt: 1, lockedUntil: T0 + 1_000 + LEASE_MS }]);
     t.is(first.nextDueAt, T0 + 5_000);
-    const second = await store.claimDueAndNext("reports", 0, T0 + 5_000, 10, LEASE_MS, OWNER);
+    const second = await at(T0 + 5_000);
     t.like(second.claimed, [{ name: "b" }]);
     t.is(second.nextDueAt, T0 + 1_000 + LEASE_MS, "a locked instance counts at its lease end");
     t.is(second.nextDueAt, await store.nextDueAt("reports", 0));
-    const empty = await store.claimDueAndNext("unknown", 0, T0, 10, LEASE_MS, OWNER);
+    const empty = await store.claim({
+      task: "unknown",
+      partition: 0,
+      now: T0,
+      limit: 10,
+      leaseMs: LEASE_MS,
+      owner: OWNER,
+    });
     t.deepEqual(empty, { claimed: [], nextDueAt: undefined });
   },
 
@@ -45,9 +45,23 @@ export const nextDueCases: StoreCases = {
   "nextDueAt counts locked instances at their lease end": async (t, store) => {
     await seed(t, store, taskRecord("reports"), [draft("a", T0 + 1_000), draft("b", T0 + 5_000)]);
     t.is(await store.nextDueAt("reports", 0), T0 + 1_000);
-    await store.claimDue("reports", 0, T0 + 1_000, 1, LEASE_MS, OWNER); // a, locked to T0+31s
+    await store.claim({
+      task: "reports",
+      partition: 0,
+      now: T0 + 1_000,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: OWNER,
+    }); // a, locked to T0+31s
     t.is(await store.nextDueAt("reports", 0), T0 + 5_000);
-    await store.claimDue("reports", 0, T0 + 5_000, 1, LEASE_MS, OWNER); // b, locked to T0+35s
+    await store.claim({
+      task: "reports",
+      partition: 0,
+      now: T0 + 5_000,
+      limit: 1,
+      leaseMs: LEASE_MS,
+      owner: OWNER,
+    }); // b, locked to T0+35s
     t.is(await store.nextDueAt("reports", 0), T0 + 1_000 + LEASE_MS);
   },
 
@@ -56,7 +70,16 @@ export const nextDueCases: StoreCases = {
     await seed(t, store, task, [draft("a", T0 + 10 * MINUTE)]);
     await store.upsertInstances(task, [draft("b", T0 + 2 * MINUTE)], "safe", T0);
     t.is(await store.nextDueAt("reports", 0), T0 + 2 * MINUTE);
-    const [b] = await store.claimDue("reports", 0, T0 + 2 * MINUTE, 1, LEASE_MS, OWNER);
+    const [b] = (
+      await store.claim({
+        task: "reports",
+        partition: 0,
+        now: T0 + 2 * MINUTE,
+        limit: 1,
+        leaseMs: LEASE_MS,
+        owner: OWNER,
+      })
+    ).claimed;
     if (b === undefined) return t.fail("b is claimed");
     await store.commit([{ lease: leaseOf(b), nextRunAt: T0 + 20 * MINUTE }], T0 + 2 * MINUTE + 1);
     t.is(await store.nextDueAt("reports", 0), T0 + 10 * MINUTE);

@@ -1,3 +1,4 @@
+import { ErrorCode, PartituraError } from "../../src/domain/errors.ts";
 import {
   draft,
   MINUTE,
@@ -53,6 +54,62 @@ export const taskCases: StoreCases = {
     t.is(instance?.nextRunAt, T0 + MINUTE, "the instance is untouched");
   },
 
+  "an upsert that read the task before deleteTask is refused, and no instance of it outlives the delete":
+    async (t, store) => {
+      // The interleaving of a Schedule racing a DeleteTask: the task was read, then deleted,
+      // then the write arrives. It must not leave instances that a re-created task inherits.
+      const stale = taskRecord("raced", { partitionCount: 4 });
+      await seed(t, store, stale, [draft("before", T0)]);
+      t.true(await store.deleteTask("raced"));
+      const drafts = Array.from({ length: 20 }, (_, i) => draft(`late-${i}`, T0, { partition: i % 4 }));
+      const error = await t.throwsAsync(store.upsertInstances(stale, drafts, "safe", T0));
+      t.is(error instanceof PartituraError ? error.code : undefined, ErrorCode.NotFound);
+      await store.putTask(stale);
+      for (let partition = 0; partition < 4; partition++) {
+        t.deepEqual(
+          names(await store.listInstances("raced", partition, 100)),
+          [],
+          `partition ${partition} is empty`,
+        );
+      }
+      // The re-created task takes instances again.
+      t.like(await store.upsertInstances(stale, [draft("after", T0)], "safe", T0), [{ outcome: "created" }]);
+    },
+
+  "concurrent upserts and deleteTask: an upsert answered ok lost its instances only to the delete": async (
+    t,
+    store,
+  ) => {
+    const task = taskRecord("raced", { partitionCount: 4 });
+    for (let trial = 0; trial < 10; trial++) {
+      await store.putTask(task);
+      const drafts = Array.from({ length: 40 }, (_, i) => draft(`t${trial}-${i}`, T0, { partition: i % 4 }));
+      const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const [upserted, deleted] = await Promise.allSettled([
+        delay(trial % 3).then(() => store.upsertInstances(task, drafts, "safe", T0)),
+        delay((trial + 1) % 3).then(() => store.deleteTask("raced")),
+      ]);
+      t.is(deleted.status, "fulfilled", `trial ${trial}: the delete succeeds`);
+      if (upserted.status === "rejected") {
+        const reason: unknown = upserted.reason;
+        t.is(
+          reason instanceof PartituraError ? reason.code : undefined,
+          ErrorCode.NotFound,
+          `trial ${trial}`,
+        );
+      }
+      await store.putTask(task);
+      for (let partition = 0; partition < 4; partition++) {
+        t.deepEqual(
+          names(await store.listInstances("raced", partition, 100)),
+          [],
+          `trial ${trial}: nothing from before the delete in partition ${partition}`,
+        );
+      }
+      await store.deleteTask("raced");
+    }
+  },
+
   "deleteTask removes the task and its instances in every partition, and only those": async (t, store) => {
     const task = taskRecord("doomed");
     const other = taskRecord("kept");
@@ -64,7 +121,19 @@ export const taskCases: StoreCases = {
     t.deepEqual(await store.listInstances("doomed", 0, 10), []);
     t.deepEqual(await store.listInstances("doomed", 3, 10), []);
     t.is(await store.nextDueAt("doomed", 0), undefined);
-    t.deepEqual(await store.claimDue("doomed", 3, T0 + MINUTE, 10, MINUTE, "w"), []);
+    t.deepEqual(
+      (
+        await store.claim({
+          task: "doomed",
+          partition: 3,
+          now: T0 + MINUTE,
+          limit: 10,
+          leaseMs: MINUTE,
+          owner: "w",
+        })
+      ).claimed,
+      [],
+    );
     t.truthy(await store.getTask("kept"), "another task survives");
     t.deepEqual(names(await store.listInstances("kept", 0, 10)), ["a"], "another task keeps its instances");
   },

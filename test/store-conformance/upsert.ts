@@ -76,7 +76,9 @@ export const upsertCases: StoreCases = {
   "SAFE reports a leased instance as locked and leaves it as it was": async (t, store) => {
     const task = taskRecord("reports");
     await seed(t, store, task, [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     const [result] = await store.upsertInstances(task, [draft("a", T0 - MINUTE)], "safe", T0 + 1_000);
     t.is(result?.outcome, "locked");
@@ -89,7 +91,7 @@ export const upsertCases: StoreCases = {
   "SAFE updates an instance whose lease has expired": async (t, store) => {
     const task = taskRecord("reports");
     await seed(t, store, task, [draft("a", T0)]);
-    await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER });
     const [result] = await store.upsertInstances(task, [draft("a", T0 + MINUTE)], "safe", T0 + LEASE_MS + 1);
     t.is(result?.outcome, "updated");
   },
@@ -97,7 +99,9 @@ export const upsertCases: StoreCases = {
   "FORCE overwrites a leased instance, unlocks it and kills the lease": async (t, store) => {
     const task = taskRecord("reports");
     await seed(t, store, task, [draft("a", T0)]);
-    const [claimed] = await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER);
+    const [claimed] = (
+      await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER })
+    ).claimed;
     if (claimed === undefined) return t.fail("the due instance is claimed");
     const args = structArgs({ forced: true });
     const [result] = await store.upsertInstances(
@@ -132,7 +136,7 @@ export const upsertCases: StoreCases = {
   "a batch answers per draft, in input order": async (t, store) => {
     const task = taskRecord("reports");
     await seed(t, store, task, [draft("a", T0 + MINUTE), draft("b", T0)]);
-    await store.claimDue("reports", 0, T0, 1, LEASE_MS, OWNER); // leases b, the only due one
+    await store.claim({ task: "reports", partition: 0, now: T0, limit: 1, leaseMs: LEASE_MS, owner: OWNER }); // leases b, the only due one
     const drafts = [
       draft("c", T0 + MINUTE),
       draft("b", T0 + MINUTE),

@@ -1,8 +1,10 @@
 import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import type { InstanceRecord } from "../../domain/model.ts";
+import type { ClaimRequest, ClaimResult } from "../store.ts";
 import { type Item, itemToInstance, num, partitionKey, READY_INDEX } from "./codec.ts";
 import { type DynamoContext, namesOf, queryUpTo, WRITE_CONCURRENCY } from "./context.ts";
 import { isConditionFailed } from "./errors.ts";
+import { nextDueAt } from "./instances.ts";
 import { mapLimit } from "./map-limit.ts";
 
 /*
@@ -63,16 +65,18 @@ async function claimOne(
   }
 }
 
-/** The Store's claimDue on DynamoDB (see the contract in store.ts). */
-export async function claimDue(
-  context: DynamoContext,
-  task: string,
-  partition: number,
-  now: number,
-  limit: number,
-  leaseMs: number,
-  owner: string,
-): Promise<InstanceRecord[]> {
+/**
+ * The Store's claim on DynamoDB (see the contract in store.ts). nextDueAt costs one more
+ * query of the ready index, read after the writes (DynamoDB has no claim-and-read in one step).
+ */
+export async function claim(context: DynamoContext, request: ClaimRequest): Promise<ClaimResult> {
+  const claimed = await claimDue(context, request);
+  return { claimed, nextDueAt: await nextDueAt(context, request.task, request.partition) };
+}
+
+async function claimDue(context: DynamoContext, request: ClaimRequest): Promise<InstanceRecord[]> {
+  const { task, partition, now, limit, leaseMs, owner } = request;
+  if (limit <= 0) return [];
   const pk = partitionKey(context.namespace, task, partition);
   const condition = "#pk = :pk AND #ready <= :now";
   const claimed: { ready: number; record: InstanceRecord }[] = [];

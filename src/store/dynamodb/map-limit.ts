@@ -27,3 +27,28 @@ export async function mapLimit<T, R>(
   if (failure !== undefined) throw failure.error;
   return results;
 }
+
+/**
+ * mapLimit for lease batches (store.ts, "a batch that fails half way"): an item whose write
+ * still failed after the SDK's retries answers `unknown` (the write may or may not have been
+ * applied), and every item is tried. Throws the first failure only when every item failed,
+ * when nothing is known about any of them.
+ */
+export async function mapSettled<T, R>(
+  items: readonly T[],
+  limit: number,
+  unknown: R,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  let failed = 0;
+  let first: { error: unknown } | undefined;
+  const results = await mapLimit(items, limit, (item, index) =>
+    fn(item, index).catch((error: unknown) => {
+      failed++;
+      first ??= { error };
+      return unknown;
+    }),
+  );
+  if (first !== undefined && failed === items.length) throw first.error;
+  return results;
+}

@@ -57,8 +57,13 @@ export async function listTasks(
 export async function deleteTask(context: DynamoContext, name: string): Promise<boolean> {
   const task = await getTask(context, name);
   if (task === undefined) return false;
-  const partitions = Array.from({ length: task.partitionCount }, (_, partition) => partition);
-  await mapLimit(partitions, 4, (partition) => deletePartition(context, name, partition));
+  /*
+   * The definition first, the instances after: an upsert reads the task again after its writes
+   * (dynamodb-store.ts), so one that still saw the task wrote before this delete and its
+   * instances are swept below, and one that did not takes its own back. Swept the other way
+   * round, a write landing between the sweep and the delete would be an orphan. The cost: a
+   * sweep that fails half way leaves instances a retry cannot find (it finds no task).
+   */
   const answer = await context.client.send(
     new DeleteItemCommand({
       TableName: context.table,
@@ -66,6 +71,8 @@ export async function deleteTask(context: DynamoContext, name: string): Promise<
       ReturnValues: "ALL_OLD",
     }),
   );
+  const partitions = Array.from({ length: task.partitionCount }, (_, partition) => partition);
+  await mapLimit(partitions, 4, (partition) => deletePartition(context, name, partition));
   return answer.Attributes !== undefined;
 }
 

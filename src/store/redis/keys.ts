@@ -14,16 +14,19 @@
  *   {ns}:task-names                    zset   task names, score 0, for name-ordered paging
  *   {ns:gen:partition:task}:due        zset   instance name -> ready time (epoch ms)
  *   {ns:gen:partition:task}:inst       hash   instance name -> binary instance record
+ *   {ns:gen:partition:task}:gone       string tombstone of a deleted task (expires; see deleteTask)
  *   ns:wake                            pub/sub channel of wake-up messages
  */
 
 /** The layout generation every task lives in today. */
 export const LAYOUT_GENERATION = 0;
 
-/** The two keys of one partition, in the order every partition script takes them. */
+/** The keys of one partition; due and inst, in that order, are every script's first two. */
 export interface PartitionKeys {
   readonly due: string;
   readonly inst: string;
+  /** Set by deleteTask, so an upsert that read the task before the delete is refused. */
+  readonly gone: string;
 }
 
 /** The keys of one namespace. */
@@ -41,7 +44,7 @@ export class KeyLayout {
   /** The keys of one partition of one task. */
   partition(task: string, partition: number, generation = LAYOUT_GENERATION): PartitionKeys {
     const tag = `{${this.namespace}:${generation}:${partition}:${task}}`;
-    return { due: `${tag}:due`, inst: `${tag}:inst` };
+    return { due: `${tag}:due`, inst: `${tag}:inst`, gone: `${tag}:gone` };
   }
 
   /** Glob patterns matching every key of the namespace (for tools and test clean-up). */

@@ -50,8 +50,34 @@ export async function perPartition<T, R>(
   run: (group: PartitionGroup<T>) => Promise<R[]>,
 ): Promise<R[]> {
   const groups = groupByPartition(items, where);
-  const answers = await Promise.all(groups.map(run));
-  const out = new Array<R>(items.length);
+  return assemble(items.length, groups, await Promise.all(groups.map(run)));
+}
+
+/**
+ * perPartition for lease batches (store.ts, "a batch that fails half way"): a group whose call
+ * failed answers `unknown` for each of its items (its script may or may not have run), the
+ * other groups their own answers. Throws the first failure only when every group failed:
+ * then nothing is known about any item.
+ */
+export async function perPartitionSettled<T, R>(
+  items: readonly T[],
+  where: (item: T) => { readonly task: string; readonly partition: number },
+  run: (group: PartitionGroup<T>) => Promise<R[]>,
+  unknown: R,
+): Promise<R[]> {
+  const groups = groupByPartition(items, where);
+  const settled = await Promise.allSettled(groups.map(run));
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed !== undefined && settled.every((result) => result.status === "rejected")) throw failed.reason;
+  const answers = settled.map((result, g) =>
+    result.status === "fulfilled" ? result.value : (groups[g]?.items.map(() => unknown) ?? []),
+  );
+  return assemble(items.length, groups, answers);
+}
+
+/** Puts each group's answers back at their items' input positions. */
+function assemble<T, R>(length: number, groups: readonly PartitionGroup<T>[], answers: readonly R[][]): R[] {
+  const out = new Array<R>(length);
   groups.forEach((group, g) => {
     const answer = answers[g] ?? [];
     group.positions.forEach((position, i) => {

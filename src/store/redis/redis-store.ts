@@ -1,7 +1,10 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
-import type { InstanceDraft, InstanceRecord, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import { TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
+import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
+  BatchStatus,
+  ClaimRequest,
   ClaimResult,
   CommitItem,
   CommitResult,
@@ -17,7 +20,7 @@ import type {
 import { createdInstance } from "../transitions.ts";
 import { closedError, mapRedisError } from "./errors.ts";
 import type { KeyLayout } from "./keys.ts";
-import { perPartition } from "./partition-groups.ts";
+import { perPartition, perPartitionSettled } from "./partition-groups.ts";
 import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
 import { type RedisClient, Scripts } from "./scripts.ts";
 import { decodeTask, encodeTask } from "./task-codec.ts";
@@ -25,6 +28,9 @@ import { WakeSubscriber, wakeTarget } from "./wake.ts";
 
 /** How long ready() waits for the first connection before it reports UNAVAILABLE. */
 const READY_TIMEOUT_MS = 10_000;
+
+/** The answer for an item of a group whose script call failed (store.ts: a batch half way). */
+const UNKNOWN_RESULT: { readonly status: BatchStatus } = { status: "unknown" };
 
 /** Where an item of a lease batch lives. */
 const leasePartition = (item: { readonly lease: { task: string; partition: number } }) => item.lease;
@@ -91,6 +97,24 @@ export class RedisStore implements Store {
     return this.#closing === undefined && this.client.status === "ready";
   }
 
+  ping(timeoutMs: number): Promise<void> {
+    return this.#run("ping", async () => {
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () =>
+            reject(new PartituraError(ErrorCode.Unavailable, `redis ping: no answer within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
+      });
+      try {
+        await Promise.race([this.client.ping(), deadline]);
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await this.#wakes.close();
@@ -103,6 +127,14 @@ export class RedisStore implements Store {
 
   putTask(task: TaskRecord): Promise<void> {
     return this.#run("putTask", async () => {
+      // A task created (again): lift the tombstones a deletion left, so its upserts pass. An
+      // upsert that read the deleted task has been answered by now (its caller saw the delete
+      // or lost the race), so none of them can slip through.
+      if ((await this.client.hexists(this.keys.tasks, task.name)) === 0) {
+        await Promise.all(
+          partitions(task).map((p) => this.client.unlink(this.keys.partition(task.name, p).gone)),
+        );
+      }
       // Both keys carry the namespace's hash tag, so this MULTI stays in one slot.
       const results = await this.client
         .multi()
@@ -146,11 +178,19 @@ export class RedisStore implements Store {
       // Instances first, the definition last: a failure half-way leaves a task that a retry
       // deletes, never instances without a task.
       await Promise.all(
-        partitions(task).map((partition) => {
+        partitions(task).map(async (partition) => {
           const keys = this.keys.partition(name, partition);
+          // The tombstone and the unlink in one MULTI (one slot): an upsert that read the task
+          // before this delete either ran before it (and its instances go now) or after (and
+          // is refused), so a Schedule racing a DeleteTask never leaves orphans.
           // UNLINK, not DEL: a partition may hold millions of instances, and DEL frees them
           // on Redis's one thread, stalling every other client; UNLINK frees in the background.
-          return this.client.unlink(keys.due, keys.inst);
+          const results = await this.client
+            .multi()
+            .set(keys.gone, "1", "PX", TASK_TOMBSTONE_MS)
+            .unlink(keys.due, keys.inst)
+            .exec();
+          for (const [error] of results ?? []) if (error !== null) throw error;
         }),
       );
       const [deleted] = await Promise.all([
@@ -196,6 +236,9 @@ export class RedisStore implements Store {
           const keys = this.keys.partition(task.name, partition);
           const wake = wakeTarget(this.keys.wakeChannel, task.name, partition);
           const answers = await this.#scripts.upsert(keys, wake, now, mode, args);
+          if (answers === "task_gone") {
+            throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
+          }
           return answers.map(({ outcome, record }, i) => {
             const draft = items[i] as InstanceDraft;
             // A created instance is not sent back: it is the draft as upsert.lua stored it.
@@ -271,27 +314,9 @@ export class RedisStore implements Store {
 
   // --- execution -------------------------------------------------------------------------------
 
-  async claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]> {
-    if (limit <= 0) return this.#run("claimDue", async () => []);
-    return (await this.claimDueAndNext(task, partition, now, limit, leaseMs, owner)).claimed;
-  }
-
-  claimDueAndNext(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<ClaimResult> {
-    return this.#run("claimDue", async () => {
+  claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { task, partition, now, limit, leaseMs, owner } = request;
+    return this.#run("claim", async () => {
       if (limit <= 0) {
         return { claimed: [], nextDueAt: await this.nextDueAt(task, partition) };
       }
@@ -310,57 +335,71 @@ export class RedisStore implements Store {
 
   commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]> {
     return this.#run("commit", () =>
-      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
-        const answers = await this.#scripts.commit(
-          this.keys.partition(task, partition),
-          wakeTarget(this.keys.wakeChannel, task, partition),
-          now,
-          group,
-        );
-        return answers.map(({ status, version }, i): CommitResult => {
-          const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;
-          return kept ? { status, version } : { status };
-        });
-      }),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        async ({ task, partition, items: group }) => {
+          const answers = await this.#scripts.commit(
+            this.keys.partition(task, partition),
+            wakeTarget(this.keys.wakeChannel, task, partition),
+            now,
+            group,
+          );
+          return answers.map(({ status, version }, i): CommitResult => {
+            const kept = status === "ok" && group[i]?.keepLease === true && group[i]?.nextRunAt !== null;
+            return kept ? { status, version } : { status };
+          });
+        },
+        UNKNOWN_RESULT,
+      ),
     );
   }
 
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]> {
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]> {
     return this.#run("release", () =>
-      perPartition(items, leasePartition, ({ task, partition, items: group }) =>
-        this.#scripts.release(
-          this.keys.partition(task, partition),
-          wakeTarget(this.keys.wakeChannel, task, partition),
-          now,
-          group.map(({ lease, retryAt }) => ({
-            name: lease.name,
-            version: lease.version,
-            incarnation: lease.incarnation,
-            retryAt,
-          })),
-        ),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        ({ task, partition, items: group }): Promise<BatchStatus[]> =>
+          this.#scripts.release(
+            this.keys.partition(task, partition),
+            wakeTarget(this.keys.wakeChannel, task, partition),
+            now,
+            group.map(({ lease, retryAt }) => ({
+              name: lease.name,
+              version: lease.version,
+              incarnation: lease.incarnation,
+              retryAt,
+            })),
+          ),
+        "unknown",
       ),
     );
   }
 
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]> {
     return this.#run("extendLeases", () =>
-      perPartition(items, leasePartition, async ({ task, partition, items: group }) => {
-        const statuses = await this.#scripts.extend(
-          this.keys.partition(task, partition),
-          now,
-          group.map(({ lease, durationMs }) => ({
-            name: lease.name,
-            version: lease.version,
-            incarnation: lease.incarnation,
-            durationMs,
-          })),
-        );
-        return statuses.map((status, i): ExtendResult => {
-          const durationMs = group[i]?.durationMs ?? 0;
-          return status === "ok" ? { status, lockedUntil: now + durationMs } : { status };
-        });
-      }),
+      perPartitionSettled(
+        items,
+        leasePartition,
+        async ({ task, partition, items: group }) => {
+          const statuses = await this.#scripts.extend(
+            this.keys.partition(task, partition),
+            now,
+            group.map(({ lease, durationMs }) => ({
+              name: lease.name,
+              version: lease.version,
+              incarnation: lease.incarnation,
+              durationMs,
+            })),
+          );
+          return statuses.map((status, i): ExtendResult => {
+            const durationMs = group[i]?.durationMs ?? 0;
+            return status === "ok" ? { status, lockedUntil: now + durationMs } : { status };
+          });
+        },
+        UNKNOWN_RESULT,
+      ),
     );
   }
 

@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 2;
+export const SCRIPTS_VERSION = 3;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -65,7 +65,8 @@ export class Scripts {
     const calls = new Map<ScriptName, ScriptCall>();
     for (const name of SCRIPT_NAMES) {
       const command = `partitura_${name}_v${SCRIPTS_VERSION}`;
-      client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys: 2 });
+      const numberOfKeys = name === "upsert" ? 3 : 2;
+      client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys });
       // defineCommand adds `command` (string replies) and `commandBuffer` (binary replies).
       const method: unknown = Reflect.get(client, `${command}Buffer`);
       if (typeof method !== "function") throw new Error(`ioredis did not define ${command}Buffer`);
@@ -77,6 +78,7 @@ export class Scripts {
   #call(name: ScriptName, keys: PartitionKeys, args: Arg[]): Promise<unknown> {
     const call = this.#calls.get(name);
     if (call === undefined) throw new Error(`script ${name} was not defined`);
+    if (name === "upsert") return call(keys.due, keys.inst, keys.gone, ...args);
     return call(keys.due, keys.inst, ...args);
   }
 
@@ -87,9 +89,12 @@ export class Scripts {
     now: number,
     mode: "safe" | "force",
     drafts: readonly UpsertArgs[],
-  ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[]> {
+  ): Promise<{ outcome: (typeof UPSERT_OUTCOMES)[number]; record: Buffer }[] | "task_gone"> {
     const args: Arg[] = [wake.channel, wake.tag, now, mode, packDrafts(drafts)];
-    const reply = flat(await this.#call("upsert", keys, args), "upsert", drafts.length * 2);
+    const answer = await this.#call("upsert", keys, args);
+    // A lone 0: the task was deleted after the caller read it (upsert.lua); nothing changed.
+    if (answer === 0) return "task_gone";
+    const reply = flat(answer, "upsert", drafts.length * 2);
     return drafts.map((_, i) => ({
       outcome: pick(UPSERT_OUTCOMES, reply[2 * i], "upsert", 1),
       record: bytes(reply[2 * i + 1], "upsert"),
@@ -149,8 +154,7 @@ export class Scripts {
     now: number,
     items: readonly (LeaseArgs & { retryAt: number | undefined })[],
   ): Promise<LeaseStatus[]> {
-    const args: Arg[] = [wake.channel, wake.tag, now];
-    for (const it of items) args.push(it.name, it.version, it.incarnation, it.retryAt ?? "");
+    const args: Arg[] = [wake.channel, wake.tag, now, packLeaseItems(items, (it) => it.retryAt ?? 0)];
     const reply = flat(await this.#call("release", keys, args), "release", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
   }
@@ -161,8 +165,7 @@ export class Scripts {
     now: number,
     items: readonly (LeaseArgs & { durationMs: number })[],
   ): Promise<LeaseStatus[]> {
-    const args: Arg[] = [now];
-    for (const it of items) args.push(it.name, it.version, it.incarnation, it.durationMs);
+    const args: Arg[] = [now, packLeaseItems(items, (it) => it.durationMs)];
     const reply = flat(await this.#call("extend", keys, args), "extend", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "extend", 0));
   }
@@ -184,6 +187,26 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
     pos += 20;
     out.set(d.tail, pos);
     pos += d.tail.length;
+  }
+  return out;
+}
+
+/** Release and extend items as one binary argument (common.lua's LEASE_ITEM), as commit's. */
+const LEASE_FIXED_BYTES = 4 + 8 + 8 + 8;
+
+function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: T) => number): Buffer {
+  let total = 0;
+  for (const item of items) total += LEASE_FIXED_BYTES + Buffer.byteLength(item.name);
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const item of items) {
+    const length = out.write(item.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(item.version, pos);
+    out.writeDoubleLE(item.incarnation, pos + 8);
+    out.writeDoubleLE(value(item), pos + 16);
+    pos += LEASE_FIXED_BYTES - 4;
   }
   return out;
 }

@@ -1,4 +1,9 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import {
+  MAX_REDIS_COMMAND_TIMEOUT_MS,
+  MIN_REDIS_COMMAND_TIMEOUT_MS,
+  REDIS_COMMAND_TIMEOUT_MS,
+} from "../../domain/limits.ts";
 import { redactUrl } from "../../domain/redact.ts";
 
 /** One Redis endpoint. */
@@ -20,6 +25,8 @@ export interface RedisTarget {
   readonly db: number;
   /** Prefix of every key, so several deployments can share one Redis. */
   readonly namespace: string;
+  /** How long one command may take before it fails as UNAVAILABLE (`commandTimeoutMs`). */
+  readonly commandTimeoutMs: number;
 }
 
 /** The namespace when the URL names none. */
@@ -63,7 +70,7 @@ export function parseRedisUrl(url: string): RedisTarget {
     query = rest.slice(questionMark + 1);
     rest = rest.slice(0, questionMark);
   }
-  const namespace = parseNamespace(url, query);
+  const { namespace, commandTimeoutMs } = parseQuery(url, query);
 
   let username: string | undefined;
   let password: string | undefined;
@@ -93,22 +100,45 @@ export function parseRedisUrl(url: string): RedisTarget {
   if (scheme.mode === "single" && endpoints.length !== 1) {
     throw malformed(url, "redis:// names one host; use redis+cluster:// for several");
   }
-  return { mode: scheme.mode, endpoints, tls: scheme.tls, username, password, db, namespace };
+  return {
+    mode: scheme.mode,
+    endpoints,
+    tls: scheme.tls,
+    username,
+    password,
+    db,
+    namespace,
+    commandTimeoutMs,
+  };
 }
 
-function parseNamespace(url: string, query: string): string {
+function parseQuery(url: string, query: string): { namespace: string; commandTimeoutMs: number } {
   let namespace = DEFAULT_NAMESPACE;
+  let commandTimeoutMs = REDIS_COMMAND_TIMEOUT_MS;
   for (const pair of query.split("&")) {
     if (pair === "") continue;
     const equals = pair.indexOf("=");
     const name = equals < 0 ? pair : pair.slice(0, equals);
-    if (name !== "ns") throw malformed(url, `unknown parameter "${name}"; the only one is ns`);
-    namespace = decode(url, equals < 0 ? "" : pair.slice(equals + 1));
+    const value = decode(url, equals < 0 ? "" : pair.slice(equals + 1));
+    if (name === "ns") namespace = value;
+    else if (name === "commandTimeoutMs") {
+      commandTimeoutMs = Number(value);
+      const inRange =
+        /^\d+$/.test(value) &&
+        commandTimeoutMs >= MIN_REDIS_COMMAND_TIMEOUT_MS &&
+        commandTimeoutMs <= MAX_REDIS_COMMAND_TIMEOUT_MS;
+      if (!inRange) {
+        throw malformed(
+          url,
+          `commandTimeoutMs must be a whole number of ms from ${MIN_REDIS_COMMAND_TIMEOUT_MS} to ${MAX_REDIS_COMMAND_TIMEOUT_MS}`,
+        );
+      }
+    } else throw malformed(url, `unknown parameter "${name}"; the known ones are ns and commandTimeoutMs`);
   }
   if (!NAMESPACE.test(namespace)) {
     throw malformed(url, "ns must be 1 to 64 characters of A-Z a-z 0-9 _ . -");
   }
-  return namespace;
+  return { namespace, commandTimeoutMs };
 }
 
 function parseEndpoint(url: string, hostPort: string): RedisEndpoint {

@@ -1,3 +1,4 @@
+import { toError } from "../../domain/errors.ts";
 import type { WakeListener } from "../store.ts";
 import type { RedisClient, WakeTarget } from "./scripts.ts";
 
@@ -70,8 +71,7 @@ export class WakeSubscriber {
       for (const listener of this.#listeners) listener(wake.task, wake.partition, wake.readyAt);
     });
     // ioredis emits "error" for every failed reconnect; without a listener Node would crash.
-    const failed = (thrown: unknown) =>
-      this.onError(thrown instanceof Error ? thrown : new Error(String(thrown)));
+    const failed = (thrown: unknown) => this.onError(toError(thrown));
     subscriber.on("error", failed);
     // Subscribing at every "ready" covers a first connect that failed and was retried;
     // SUBSCRIBE to a channel already subscribed is a no-op.

@@ -3,6 +3,8 @@ import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
+  ClaimRequest,
+  ClaimResult,
   CommitItem,
   CommitResult,
   ExtendItem,
@@ -136,14 +138,18 @@ export class SqliteStore implements Store {
     now: number,
   ): Promise<UpsertResult[]> {
     return this.#run("upsertInstances", () =>
-      this.#write(() =>
-        drafts.map((draft) => {
+      this.#write(() => {
+        // In the transaction: a task deleted after the caller read it takes no instances.
+        if (drafts.length > 0 && this.#sql.getTask.get(task.name) === undefined) {
+          throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
+        }
+        return drafts.map((draft) => {
           const existing = this.#get(task.name, draft.partition, draft.name);
           const result = upserted(task, existing, draft, mode, now, newIncarnation);
           if (result.outcome !== "locked") this.#put(result.instance);
           return result;
-        }),
-      ),
+        });
+      }),
     );
   }
 
@@ -176,22 +182,19 @@ export class SqliteStore implements Store {
     );
   }
 
-  claimDue(
-    task: string,
-    partition: number,
-    now: number,
-    limit: number,
-    leaseMs: number,
-    owner: string,
-  ): Promise<InstanceRecord[]> {
-    return this.#run("claimDue", () =>
-      this.#write(() =>
-        this.#sql.due.all(task, partition, now, limit).map((row) => {
+  claim(request: ClaimRequest): Promise<ClaimResult> {
+    const { task, partition, now, limit, leaseMs, owner } = request;
+    return this.#run("claim", () =>
+      this.#write(() => {
+        const claimedRecords = this.#sql.due.all(task, partition, now, limit).map((row) => {
           const record = claimed(rowToInstance(row), now, leaseMs, owner);
           this.#put(record);
           return record;
-        }),
-      ),
+        });
+        // In the same transaction, so the answer is the partition as the claim left it.
+        const nextDueAt = this.#sql.nextDueAt.get(task, partition)?.ready ?? undefined;
+        return { claimed: claimedRecords, nextDueAt };
+      }),
     );
   }
 

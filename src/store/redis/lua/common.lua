@@ -22,6 +22,22 @@ local CHUNK = 1000
 
 local STATUS_OK, STATUS_LEASE_LOST, STATUS_NOT_FOUND = 0, 1, 2
 
+-- One lease of a release or extend batch, packed by scripts.ts (packLeaseItems): name length
+-- and name, lease version, lease incarnation (doubles, as the lease id carried them), and one
+-- number (release: retryAt, 0 for at once; extend: the duration in ms).
+local LEASE_ITEM = '<I4c0ddd'
+
+-- The items of a packed lease batch, as parallel lists.
+local function unpack_leases(packed)
+  local names, versions, incarnations, values = {}, {}, {}, {}
+  local pos = 1
+  while pos <= #packed do
+    local n = #names + 1
+    names[n], versions[n], incarnations[n], values[n], pos = struct.unpack(LEASE_ITEM, packed, pos)
+  end
+  return names, versions, incarnations, values
+end
+
 --[[
   Records stay encoded strings: a script unpacks the header fields it needs and packs a new
   header in front of the untouched rest, with no table per record (this is the hot path of

@@ -6,9 +6,9 @@
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
-  then per item, 4 values:
-           name, lease version, lease incarnation,
-           retryAt (epoch ms before which the instance must not run again; empty: at once)
+  ARGV[4]  the items, packed one after the other as LEASE_ITEM (common.lua): name, lease
+           version, lease incarnation, retryAt (epoch ms before which the instance must not
+           run again; 0: at once)
 
   The retry delay is kept in lockedUntil, never in nextRunAt, so the scheduled slot (from
   which the next one is computed) is not disturbed. The version is bumped: the old lease is dead.
@@ -19,20 +19,18 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
-local names = {}
-for i = 4, #ARGV, 4 do names[#names + 1] = ARGV[i] end
+local names, versions, incarnations, retry_ats = unpack_leases(ARGV[4])
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
 
-for i = 4, #ARGV, 4 do
-  local name = ARGV[i]
+for n, name in ipairs(names) do
   local record = records[name]
-  local status = lease_status(record, tonumber(ARGV[i + 1]), tonumber(ARGV[i + 2]), now)
+  local status = lease_status(record, versions[n], incarnations[n], now)
   if status == STATUS_OK then
     local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
-    local locked = ARGV[i + 3] == '' and 0 or tonumber(ARGV[i + 3])
+    local locked = retry_ats[n]
     record = rebuild(record, owner_length, next_run, locked, bump(version), attempt, incarnation, created, '')
     records[name] = record
     record_change(changes, name, record, ready_at(next_run, locked))

@@ -3,6 +3,7 @@
 
   KEYS[1]  the partition's `due` sorted set
   KEYS[2]  the partition's `inst` hash
+  KEYS[3]  the partition's `gone` tombstone, set by deleteTask
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
@@ -16,9 +17,12 @@
     outcome: 1 created, 2 updated, 3 locked (SAFE and leased: nothing changed)
     the record as the draft left it; empty when created (the caller knows it: the draft's
     fields, version 0, attempt 0, created now, unlocked), which saves most of the reply
+  Returns a lone 0 instead, changing nothing, when the tombstone is set: the task was deleted
+  after the caller read it, and these drafts must not outlive it.
   Publishes a wake-up when the partition's earliest ready time became sooner.
 ]]
 local due, inst = KEYS[1], KEYS[2]
+if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 local force = ARGV[4] == 'force'
