@@ -74,7 +74,7 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
     return await apply(ctx, actions, now);
   } finally {
     // The acked executions no longer count against their streams: let the pollers claim more.
-    for (const stream of touched) stream.creditReturned();
+    for (const stream of touched) ctx.credit.creditReturned(stream);
   }
 }
 
