@@ -4,12 +4,12 @@ import { ErrorCode, invalid, PartituraError, toError } from "../domain/errors.ts
 import { FORCED_LOOKS_PER_SECOND } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
-import type { ExtendResult, Store } from "../store/store.ts";
+import type { Store } from "../store/store.ts";
 import { settleAcks } from "./ack.ts";
 import type { EngineContext } from "./context.ts";
 import { CreditLedger } from "./credit-ledger.ts";
 import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
-import { extendLeases } from "./extend.ts";
+import { extendLeases, type Heartbeat } from "./extend.ts";
 import { type HeldLease, LeaseTable } from "./lease-table.ts";
 import { PartitionPoller } from "./poller.ts";
 import { releaseLeases } from "./release.ts";
@@ -164,7 +164,7 @@ export class Engine {
   }
 
   /** Heartbeats; per item a status and, when ok, the new lease end. */
-  extendLeases(items: readonly ExtendInput[]): Promise<ExtendResult[]> {
+  extendLeases(items: readonly ExtendInput[]): Promise<Heartbeat[]> {
     return extendLeases(this.ctx, items);
   }
 

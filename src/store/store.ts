@@ -96,7 +96,7 @@ export interface Store {
    * Gives leases up: the instance becomes ready at `retryAt` (default: at once, or at its
    * nextRunAt if later); version bumped so the old lease is dead. Same refusals as commit.
    */
-  release(items: readonly ReleaseItem[], now: number): Promise<LeaseStatus[]>;
+  release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]>;
   /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]>;
   /** The earliest ready time in a partition (locked instances count at their lease end). */
@@ -114,6 +114,7 @@ export interface Store {
 
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */
 export type UpsertMode = "safe" | "force";
+export type BatchStatus = LeaseStatus | "unknown";
 
 /** Where an instance lives. */
 export interface InstanceRef {
@@ -142,7 +143,7 @@ export interface CommitItem {
 }
 
 export interface CommitResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** With keepLease and status ok: the version the kept lease now carries. */
   readonly version?: number;
 }
@@ -159,7 +160,7 @@ export interface ExtendItem {
 }
 
 export interface ExtendResult {
-  readonly status: LeaseStatus;
+  readonly status: BatchStatus;
   /** The new lease end when status is ok. */
   readonly lockedUntil?: number;
 }
