@@ -132,7 +132,9 @@ async function execute(
   let queued = 0;
   let full = false;
   const check = (): void => {
-    if (!full || call.writableNeedDrain || queued > STREAM_QUEUE_MAX_BYTES) return;
+    // Resumed only once everything queued went to the transport (hysteresis: a stream that
+    // hovers at the bound would otherwise flap between stalled and fed at every callback).
+    if (!full || call.writableNeedDrain || queued > 0) return;
     full = false;
     handle?.drained();
   };
