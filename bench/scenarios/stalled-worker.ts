@@ -1,3 +1,4 @@
+import { connect } from "node:http2";
 import { ExecuteRequestSchema } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { encode, METHOD, RawClient } from "../lib/grpc-raw.ts";
 import { benchTask, loadInstances, openBenchStore } from "../lib/load.ts";
@@ -71,13 +72,24 @@ export const stalledWorkerScenario: Scenario = {
       try {
         await client.ready();
         const start = rssMb(server.pid);
-        const call = client.stream(
-          METHOD.execute,
-          encode(ExecuteRequestSchema, { task: "stalled", maxInFlight: 1_000 }),
-        );
-        // Never read: no data listener, paused, so HTTP/2 flow control stops the server's writes.
-        call.pause();
+        /*
+         * A raw HTTP/2 client that never reads: its paused stream sends no WINDOW_UPDATE, so
+         * the bytes queue in the server (a grpc-js client would buffer them itself).
+         */
+        const session = connect(`http://${server.address}`, { settings: { initialWindowSize: 65_535 } });
+        session.on("error", () => {});
+        const call = session.request({
+          ":method": "POST",
+          ":path": METHOD.execute,
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
         call.on("error", () => {});
+        const body = encode(ExecuteRequestSchema, { task: "stalled", maxInFlight: 1_000 });
+        const header = Buffer.alloc(5);
+        header.writeUInt32BE(body.length, 1);
+        call.end(Buffer.concat([header, body]));
+        call.pause();
         let peak = start;
         const windowS = options.durationS;
         for (let s = 0; s < windowS; s++) {
@@ -85,7 +97,8 @@ export const stalledWorkerScenario: Scenario = {
           peak = Math.max(peak, rssMb(server.pid));
         }
         const end = rssMb(server.pid);
-        call.cancel();
+        call.close();
+        session.destroy();
         context.emit({
           scenario: "stalled-worker",
           system: "partitura",

@@ -1,6 +1,6 @@
+import { connect } from "node:http2";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
 import test from "ava";
 import { ExecuteRequestSchema } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { until } from "../support/acking-sink.ts";
@@ -17,11 +17,15 @@ import { startTestServer } from "../support/server.ts";
 
 const COUNT = 600;
 const ARGS = "x".repeat(16 * 1024);
-const identity = (bytes: Buffer): Buffer => bytes;
 
-// Known open: the transport (grpc-js client buffering) takes ~10 MB before pushing back, so the
-// write-buffer signal alone does not stall this stream; see the engine report. Flip to test() when fixed.
-test.failing("a never-reading worker gets nothing more once its buffer is full; a healthy worker receives the instances after its leases expire", async (t) => {
+/** gRPC's length-prefixed frame around one message. */
+function frame(message: Uint8Array): Buffer {
+  const header = Buffer.alloc(5);
+  header.writeUInt32BE(message.length, 1);
+  return Buffer.concat([header, message]);
+}
+
+test("a never-reading worker gets nothing more once its buffer is full; a healthy worker receives the instances after its leases expire", async (t) => {
   const clock = new ManualClock();
   const s = await startTestServer({ clock });
   await using _ = s;
@@ -40,17 +44,21 @@ test.failing("a never-reading worker gets nothing more once its buffer is full; 
   }
   clock.advance(3_600_000);
 
-  const raw = new grpc.Client(s.address, grpc.credentials.createInsecure());
-  const stalled = raw.makeServerStreamRequest(
-    "/partitura.v1.ExecutionService/Execute",
-    identity,
-    identity,
-    Buffer.from(
-      toBinary(ExecuteRequestSchema, create(ExecuteRequestSchema, { task: "heavy", maxInFlight: COUNT })),
-    ),
-  );
+  /*
+   * A raw HTTP/2 client that never reads: with its stream paused it sends no WINDOW_UPDATE, so
+   * flow control stops the server's writes (a grpc-js client would buffer them itself).
+   */
+  const session = connect(`http://${s.address}`, { settings: { initialWindowSize: 65_535 } });
+  session.on("error", () => {});
+  const stalled = session.request({
+    ":method": "POST",
+    ":path": "/partitura.v1.ExecutionService/Execute",
+    "content-type": "application/grpc",
+    te: "trailers",
+  });
   stalled.on("error", () => {});
-  // Never read: HTTP/2 flow control then stops the server's writes.
+  const request = create(ExecuteRequestSchema, { task: "heavy", maxInFlight: COUNT });
+  stalled.end(frame(toBinary(ExecuteRequestSchema, request)));
   stalled.pause();
   await until(() => s.server.engine.stats().leases > 0, "the first deliveries to the stalled worker");
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -72,6 +80,7 @@ test.failing("a never-reading worker gets nothing more once its buffer is full; 
   }
   t.is(names.size, COUNT, "the healthy worker received every instance");
   healthy.close();
-  stalled.cancel();
-  raw.close();
+  stalled.close();
+  // destroy, not close: close would wait for a stream the client never read to the end.
+  session.destroy();
 });
