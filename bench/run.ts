@@ -8,9 +8,11 @@ import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
 import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
+import { manyPartitionsScenario } from "./scenarios/many-partitions.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
 import { scheduleScenario } from "./scenarios/schedule.ts";
+import { stalledWorkerScenario } from "./scenarios/stalled-worker.ts";
 import { wakeScenario } from "./scenarios/wake.ts";
 
 /*
@@ -29,6 +31,8 @@ const SCENARIOS: readonly Scenario[] = [
   memoryScenario,
   idleScenario,
   scaleScenario,
+  manyPartitionsScenario,
+  stalledWorkerScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),

@@ -50,6 +50,8 @@ export interface InstancePlan {
   readonly schedule: (i: number) => ScheduleSpec;
   readonly nextRunAt: (i: number) => number;
   readonly name?: (i: number) => string;
+  /** Args of instance `i` (default: smallArgs). */
+  readonly args?: (i: number) => Uint8Array;
   /** The instances exist already and are overwritten (FORCE), so "updated" is expected. */
   readonly replace?: boolean;
 }
@@ -83,7 +85,7 @@ export async function loadInstances(
           partition: selectPartition(name, task.partitionCount),
           partitionKey: "",
           schedule: plan.schedule(i),
-          args: smallArgs(i),
+          args: plan.args?.(i) ?? smallArgs(i),
           nextRunAt: plan.nextRunAt(i),
         });
       }

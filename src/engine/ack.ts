@@ -1,7 +1,7 @@
 import { ErrorCode, PartituraError } from "../domain/errors.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
-import type { CommitItem, ReleaseItem } from "../store/store.ts";
+import type { BatchStatus, CommitItem, ReleaseItem } from "../store/store.ts";
 import { leaseStatus } from "../store/transitions.ts";
 import type { EngineContext } from "./context.ts";
 import type { AckInput } from "./delivery.ts";
@@ -25,6 +25,11 @@ type Action =
  * memory, with no read; one it did not deliver (acked through another replica, or acked a second
  * time) costs a read of its instance. A second ack of a settled lease finds the version moved on
  * and gets LEASE_LOST, which is harmless.
+ *
+ * What the store cannot confirm is kept: when a commit or release comes back "unknown" for an
+ * item (or the store call throws), the held lease goes back into the lease table, to be acked
+ * again or to expire, and the call fails with UNAVAILABLE; items the store did settle stay
+ * settled (a retry of those gets LEASE_LOST).
  */
 export async function settleAcks(ctx: EngineContext, items: readonly AckInput[]): Promise<LeaseStatus[]> {
   // A lease id this replica holds was issued here and needs no parsing; any other must parse.
@@ -41,6 +46,7 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
      * item; only acks that need the task definition or a store read wait for them.
      */
     const actions = new Array<Action>(items.length);
+    const heldAt = new Array<HeldLease | undefined>(items.length);
     const waits: Promise<void>[] = [];
     let lastStream: WorkerStream | undefined;
     for (let i = 0; i < items.length; i++) {
@@ -56,6 +62,7 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
         );
         continue;
       }
+      heldAt[i] = held;
       if (held.stream !== lastStream) {
         lastStream = held.stream;
         touched.add(held.stream);
@@ -71,11 +78,42 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
         }),
       );
     }
-    if (waits.length > 0) await Promise.all(waits);
-    return await apply(ctx, actions, now);
+    let statuses: BatchStatus[];
+    try {
+      if (waits.length > 0) await Promise.all(waits);
+      statuses = await apply(ctx, actions, now);
+    } catch (thrown) {
+      // Nothing is known of any item: keep every lease this call took.
+      for (const held of heldAt) if (held !== undefined) ctx.leases.restore(held);
+      throw new PartituraError(
+        ErrorCode.Unavailable,
+        `the store did not confirm ${items.length} acks; retry them`,
+        {
+          cause: thrown,
+        },
+      );
+    }
+    const settled = new Array<LeaseStatus>(statuses.length);
+    let unknown = 0;
+    statuses.forEach((status, i) => {
+      if (status !== "unknown") {
+        settled[i] = status;
+        return;
+      }
+      unknown++;
+      const held = heldAt[i];
+      if (held !== undefined) ctx.leases.restore(held);
+    });
+    if (unknown > 0) {
+      throw new PartituraError(
+        ErrorCode.Unavailable,
+        `the store did not confirm ${unknown} acks; retry them`,
+      );
+    }
+    return settled;
   } finally {
     // The acked executions no longer count against their streams: let the pollers claim more.
-    for (const stream of touched) stream.creditReturned();
+    for (const stream of touched) ctx.credit.creditReturned(stream);
   }
 }
 
@@ -140,8 +178,8 @@ async function check(ctx: EngineContext, lease: LeaseRef, now: number): Promise<
   return leaseStatus(await ctx.store.getInstance(lease.task, lease.partition, lease.name), lease, now);
 }
 
-async function apply(ctx: EngineContext, actions: readonly Action[], now: number): Promise<LeaseStatus[]> {
-  const statuses: LeaseStatus[] = new Array(actions.length);
+async function apply(ctx: EngineContext, actions: readonly Action[], now: number): Promise<BatchStatus[]> {
+  const statuses: BatchStatus[] = new Array(actions.length);
   const commits: CommitItem[] = [];
   const commitAt: number[] = [];
   const releases: ReleaseItem[] = [];
@@ -176,17 +214,8 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
     releases.length > 0 ? ctx.store.release(releases, now) : [],
     Promise.all(checks),
   ]);
-  // Bridge until the engine's own handling of "unknown" lands: an unconfirmed ack fails the
-  // call (as a failed batch did before); the worker retries it.
-  const unknown =
-    committed.filter((result) => result.status === "unknown").length +
-    released.filter((status) => status === "unknown").length;
-  if (unknown > 0) {
-    throw new PartituraError(ErrorCode.Unavailable, `the store did not confirm ${unknown} acks; retry them`);
-  }
   committed.forEach((result, k) => {
     const item = commits[k] as CommitItem;
-    if (result.status === "unknown") return;
     statuses[commitAt[k] as number] = result.status;
     // The next slot may be sooner than the poller's sleep (a catch-up slot already in the past).
     if (result.status === "ok" && item.nextRunAt !== null) {
@@ -195,7 +224,6 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
   });
   released.forEach((status, k) => {
     const item = releases[k] as ReleaseItem;
-    if (status === "unknown") return;
     statuses[releaseAt[k] as number] = status;
     if (status === "ok") ctx.wake(item.lease.task, item.lease.partition, wakeAt[k] as number);
   });

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.ts";
 import type { Store } from "../store/store.ts";
+import type { CreditLedger } from "./credit-ledger.ts";
 import type { LeaseTable } from "./lease-table.ts";
 import type { TaskCache } from "./task-cache.ts";
 
@@ -12,8 +13,15 @@ export interface EngineContext {
   readonly owner: string;
   readonly tasks: TaskCache;
   readonly leases: LeaseTable;
+  /** Streams, the pollers drawing from them, and their credit. */
+  readonly credit: CreditLedger;
   /** Longest real-time sleep of a poller between two looks at its partition. */
   readonly maxPollMs: number;
+  /**
+   * The poll bound now: maxPollMs, stretched when so many pollers run that their forced looks
+   * would pass FORCED_LOOKS_PER_SECOND.
+   */
+  pollBoundMs(): number;
   /** Most executions one claim takes. */
   readonly claimBatch: number;
   /** A partition's earliest ready time became `readyAt`: wake its poller if it sleeps longer. */

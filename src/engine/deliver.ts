@@ -3,7 +3,7 @@ import { encodeLeaseId } from "../domain/lease-id.ts";
 import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
-import { consume, type Grant, type Reservation } from "./credit.ts";
+import type { CreditLedger, Grant, Reservation } from "./credit-ledger.ts";
 import type { Delivery } from "./delivery.ts";
 import { planClaim } from "./plan.ts";
 import type { WorkerStream } from "./worker-stream.ts";
@@ -95,15 +95,15 @@ async function handOut(
   const grants = reservation.grants;
   let cursor = 0;
   for (const item of ready) {
-    const grant = nextGrant(grants, cursor);
+    const grant = nextGrant(ctx.credit, grants, cursor);
     const lease = leaseOf(item.record, item.version);
     if (grant === undefined) {
       orphans.push({ lease });
       continue;
     }
     cursor = grants.indexOf(grant) + 1;
-    consume(grant);
     const id = encodeLeaseId(lease);
+    ctx.credit.consume(grant, id);
     const record = item.record;
     ctx.leases.add({
       id,
@@ -128,16 +128,17 @@ async function handOut(
     if (batch === undefined) batches.set(grant.stream, [delivery]);
     else batch.push(delivery);
   }
-  for (const [stream, batch] of batches) stream.send(batch);
+  // A stream whose buffer filled gets no more credit until it drains (StreamHandle.drained).
+  for (const [stream, batch] of batches) if (!stream.send(batch)) ctx.credit.stalled(stream);
   if (orphans.length > 0) await releaseOrphans(ctx, orphans);
 }
 
 /** The first grant from `cursor` on (wrapping) with credit left on an open stream. */
-function nextGrant(grants: readonly Grant[], cursor: number): Grant | undefined {
+function nextGrant(ledger: CreditLedger, grants: readonly Grant[], cursor: number): Grant | undefined {
   const n = grants.length;
   for (let k = 0; k < n; k++) {
     const grant = grants[(cursor + k) % n] as Grant;
-    if (grant.remaining > 0 && !grant.stream.closed) return grant;
+    if (grant.remaining > 0 && ledger.isOpen(grant.stream)) return grant;
   }
   return undefined;
 }

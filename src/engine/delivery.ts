@@ -25,6 +25,12 @@ export interface Delivery {
 export interface DeliverySink {
   /** Writes one message's worth of executions. */
   send(batch: readonly Delivery[]): void;
+  /**
+   * False while the stream's write buffer is full (the worker does not read): the engine then
+   * gives the stream no credit until the server calls StreamHandle.drained(). Absent: always
+   * writable.
+   */
+  writable?(): boolean;
   /** Ends the stream: cleanly, or with the error the worker should see. */
   end(error?: PartituraError): void;
 }

@@ -1,13 +1,15 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, toError } from "../domain/errors.ts";
+import { FORCED_LOOKS_PER_SECOND } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import type { Store } from "../store/store.ts";
 import { settleAcks } from "./ack.ts";
 import type { EngineContext } from "./context.ts";
+import { CreditLedger } from "./credit-ledger.ts";
 import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
-import { extendLeases, type KnownExtendResult } from "./extend.ts";
+import { extendLeases, type Heartbeat } from "./extend.ts";
 import { type HeldLease, LeaseTable } from "./lease-table.ts";
 import { PartitionPoller } from "./poller.ts";
 import { releaseLeases } from "./release.ts";
@@ -44,6 +46,8 @@ export const DEFAULT_SHUTDOWN_MS = 10_000;
 export interface StreamHandle {
   /** The worker went away: its unacked leases are released at once. Idempotent. */
   close(): void;
+  /** The stream's write buffer drained after the sink reported it full: credit counts again. */
+  drained(): void;
 }
 
 /** Sizes, for logs, metrics and tests. */
@@ -67,6 +71,9 @@ export class Engine {
   /** task -> partition -> poller. */
   private readonly pollers = new Map<string, Map<number, PartitionPoller>>();
   private readonly streams = new Set<WorkerStream>();
+  /** The one owner of stream credit and of which poller feeds which stream. */
+  private readonly credit = new CreditLedger<PartitionPoller>();
+  private pollerCount = 0;
   private readonly unsubscribe: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private nextStreamId = 1;
@@ -74,6 +81,7 @@ export class Engine {
 
   constructor(readonly options: EngineOptions) {
     const { store, clock, owner } = options;
+    const maxPollMs = options.maxPollMs ?? (store.watch === undefined ? 1000 : 10_000);
     this.log = options.logger;
     this.ctx = {
       store,
@@ -81,8 +89,10 @@ export class Engine {
       owner,
       logger: this.log,
       tasks: new TaskCache(store, options.taskCacheMs ?? 2000),
-      leases: new LeaseTable(),
-      maxPollMs: options.maxPollMs ?? (store.watch === undefined ? 1000 : 10_000),
+      leases: new LeaseTable(this.credit),
+      credit: this.credit,
+      maxPollMs,
+      pollBoundMs: () => Math.max(maxPollMs, (this.pollerCount * 1000) / FORCED_LOOKS_PER_SECOND),
       claimBatch: options.claimBatch ?? 256,
       wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
     };
@@ -137,17 +147,15 @@ export class Engine {
       sink,
     );
     this.streams.add(stream);
-    for (const partition of partitions) {
-      const poller = this.pollerFor(task.name, partition);
-      poller.streams.push(stream);
-      stream.pollers.push(poller);
-      poller.kick();
-    }
+    this.credit.open(stream);
+    const pollers = partitions.map((partition) => this.pollerFor(task.name, partition));
+    for (const poller of pollers) this.credit.subscribe(stream, poller);
+    for (const poller of pollers) poller.kick();
     this.log.debug(
       { stream: stream.id, task: task.name, worker: request.workerId, partitions: partitions.length },
       "execute stream opened",
     );
-    return { close: () => this.closeStream(stream) };
+    return { close: () => this.closeStream(stream), drained: () => this.credit.resumed(stream) };
   }
 
   /** Settles acks; per item "ok", "lease_lost" or "not_found", in input order. */
@@ -156,7 +164,7 @@ export class Engine {
   }
 
   /** Heartbeats; per item a status and, when ok, the new lease end. */
-  extendLeases(items: readonly ExtendInput[]): Promise<KnownExtendResult[]> {
+  extendLeases(items: readonly ExtendInput[]): Promise<Heartbeat[]> {
     return extendLeases(this.ctx, items);
   }
 
@@ -192,6 +200,7 @@ export class Engine {
   private async drain(deadlineMs: number): Promise<void> {
     const pollers = [...this.pollers.values()].flatMap((byPartition) => [...byPartition.values()]);
     this.pollers.clear();
+    this.pollerCount = 0;
     await Promise.all(pollers.map((poller) => poller.stop()));
     const inFlight = this.ctx.leases.size;
     let timer: NodeJS.Timeout | undefined;
@@ -210,7 +219,7 @@ export class Engine {
       "the server is shutting down; reconnect to keep receiving executions",
     );
     for (const stream of this.streams) {
-      stream.closed = true;
+      this.credit.close(stream);
       stream.sink.end(reconnect);
     }
     this.streams.clear();
@@ -236,28 +245,27 @@ export class Engine {
     if (poller === undefined) {
       poller = new PartitionPoller(this.ctx, task, partition);
       byPartition.set(partition, poller);
+      this.pollerCount++;
     }
     return poller;
   }
 
   private closeStream(stream: WorkerStream): void {
-    if (stream.closed) return;
-    stream.closed = true;
+    if (!this.credit.isOpen(stream)) return;
     this.streams.delete(stream);
-    for (const poller of stream.pollers) {
-      const at = poller.streams.indexOf(stream);
-      if (at >= 0) poller.streams.splice(at, 1);
-      if (poller.streams.length > 0) continue;
+    const { orphans, leases: ids } = this.credit.close(stream);
+    for (const poller of orphans) {
       // The last subscriber left: stop polling the partition (a claim in progress releases
       // what it can no longer deliver).
       void poller.stop();
       const byPartition = this.pollers.get(poller.task);
       if (byPartition?.get(poller.partition) === poller) {
         byPartition.delete(poller.partition);
+        this.pollerCount--;
         if (byPartition.size === 0) this.pollers.delete(poller.task);
       }
     }
-    const leases = this.ctx.leases.takeStream(stream);
+    const leases = this.ctx.leases.takeIds(ids);
     this.log.debug({ stream: stream.id, released: leases.length }, "execute stream closed");
     void releaseLeases(this.ctx, leases);
   }
@@ -298,6 +306,6 @@ export class Engine {
       streams.add(lease.stream);
       this.wake(lease.ref.task, lease.ref.partition, lease.expiresAt);
     }
-    for (const stream of streams) stream.creditReturned();
+    for (const stream of streams) this.credit.creditReturned(stream);
   }
 }

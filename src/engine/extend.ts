@@ -1,25 +1,28 @@
 import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
-import type { ExtendItem, ExtendResult } from "../store/store.ts";
+import type { ExtendItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 import type { ExtendInput } from "./delivery.ts";
 
 /** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
 export const MAX_EXTEND_MS = 86_400_000;
 
-/** An extend result the store vouched for (the engine answers "unknown" with an error). */
-export type KnownExtendResult = ExtendResult & { readonly status: LeaseStatus };
+/** One heartbeat's answer. */
+export interface Heartbeat {
+  readonly status: LeaseStatus;
+  /** The new lease end when status is ok. */
+  readonly lockedUntil?: number;
+}
 
 /**
  * Heartbeats: every lease id is decoded and every duration checked before anything changes;
  * then one store call extends them all (an unset duration means the task's lease duration).
- * The in-memory lease follows, so a heartbeat also keeps the execution's credit taken.
+ * The in-memory lease follows, so a heartbeat also keeps the execution's credit taken. Items
+ * the store could not confirm ("unknown") fail the call with UNAVAILABLE once the confirmed
+ * ones are applied: a heartbeat is safe to send again.
  */
-export async function extendLeases(
-  ctx: EngineContext,
-  items: readonly ExtendInput[],
-): Promise<KnownExtendResult[]> {
+export async function extendLeases(ctx: EngineContext, items: readonly ExtendInput[]): Promise<Heartbeat[]> {
   const refs: LeaseRef[] = items.map((item, i) => {
     const ref = decodeLeaseId(item.leaseId, `items[${i}].lease_id`);
     const ms = item.durationMs;
@@ -35,7 +38,8 @@ export async function extendLeases(
       return task?.leaseMs;
     }),
   );
-  const results: KnownExtendResult[] = new Array(items.length);
+  const results: Heartbeat[] = new Array(items.length);
+  let unknown = 0;
   const batch: ExtendItem[] = [];
   const batchAt: number[] = [];
   durations.forEach((durationMs, i) => {
@@ -48,21 +52,19 @@ export async function extendLeases(
   });
   const now = ctx.clock.now();
   const extended = batch.length > 0 ? await ctx.store.extendLeases(batch, now) : [];
-  let unknown = 0;
   extended.forEach((result, k) => {
     const i = batchAt[k] as number;
-    if (result.status === "unknown") {
+    const status = result.status;
+    if (status === "unknown") {
       unknown++;
       return;
     }
-    results[i] = { ...result, status: result.status };
+    results[i] = result.lockedUntil === undefined ? { status } : { status, lockedUntil: result.lockedUntil };
     const held = ctx.leases.get((items[i] as ExtendInput).leaseId);
     if (result.status === "ok" && held !== undefined && result.lockedUntil !== undefined) {
       ctx.leases.setExpiry(held, result.lockedUntil);
     }
   });
-  // Bridge until the engine's own handling of "unknown" lands: the known ones are applied
-  // above; a heartbeat the store could not confirm is retried by the worker.
   if (unknown > 0) {
     throw new PartituraError(
       ErrorCode.Unavailable,

@@ -1,4 +1,5 @@
 import type { ExecutionMode, LeaseRef } from "../domain/model.ts";
+import type { CreditLedger } from "./credit-ledger.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /** A lease this replica delivered, kept in memory so its ack needs no store read. */
@@ -14,11 +15,13 @@ export interface HeldLease {
 }
 
 /**
- * Every lease delivered by this replica and not yet settled, by lease id. Taking a lease out
- * also takes it off its stream, which is what gives the stream its credit back; whoever takes
- * leases tells the stream (WorkerStream.creditReturned) once its store work is done.
+ * Every lease delivered by this replica and not yet settled, by lease id. Adding and taking a
+ * lease tell the credit ledger, which is what gives the stream its credit back; whoever takes
+ * leases tells the ledger (CreditLedger.creditReturned) once its store work is done.
  */
 export class LeaseTable {
+  constructor(private readonly ledger: CreditLedger) {}
+
   private readonly leases = new Map<string, HeldLease>();
   /** A lower bound of every expiresAt, so a sweep scans only when something may have expired. */
   private earliest = Number.POSITIVE_INFINITY;
@@ -35,7 +38,7 @@ export class LeaseTable {
 
   add(lease: HeldLease): void {
     this.leases.set(lease.id, lease);
-    lease.stream.leases.add(lease.id);
+    this.ledger.leaseAdded(lease.stream, lease.id);
     if (lease.expiresAt < this.earliest) this.earliest = lease.expiresAt;
   }
 
@@ -71,16 +74,20 @@ export class LeaseTable {
     return expired;
   }
 
-  /** Removes and returns every lease delivered on `stream`. */
-  takeStream(stream: WorkerStream): HeldLease[] {
+  /** Removes and returns the leases `ids` (those of a closed stream) that are still held. */
+  takeIds(ids: readonly string[]): HeldLease[] {
     const taken: HeldLease[] = [];
-    for (const id of stream.leases) {
+    for (const id of ids) {
       const lease = this.leases.get(id);
       if (lease !== undefined) taken.push(lease);
     }
     for (const lease of taken) this.remove(lease);
-    stream.leases.clear();
     return taken;
+  }
+
+  /** Puts a lease back (an ack the store did not confirm): it will be acked again or expire. */
+  restore(lease: HeldLease): void {
+    this.add(lease);
   }
 
   /** Removes and returns every lease. */
@@ -98,7 +105,7 @@ export class LeaseTable {
 
   private remove(lease: HeldLease): void {
     this.leases.delete(lease.id);
-    lease.stream.leases.delete(lease.id);
+    this.ledger.leaseRemoved(lease.stream, lease.id);
     if (this.leases.size === 0) {
       this.earliest = Number.POSITIVE_INFINITY;
       const waiters = this.emptyWaiters;

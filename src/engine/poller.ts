@@ -1,10 +1,8 @@
 import { performance } from "node:perf_hooks";
 import { toError } from "../domain/errors.ts";
-import type { InstanceRecord } from "../domain/model.ts";
 import type { EngineContext } from "./context.ts";
-import { hasCredit, reserve, unreserve } from "./credit.ts";
+import type { CreditWaiter } from "./credit-ledger.ts";
 import { deliverClaimed } from "./deliver.ts";
-import type { WorkerStream } from "./worker-stream.ts";
 
 /** First retry delay after a failed poll cycle (a store outage); doubles up to the poll bound. */
 const RETRY_MIN_MS = 250;
@@ -17,10 +15,10 @@ const RETRY_MIN_MS = 250;
  * expired lease). It runs a claim only when something may be due and a stream has credit, and
  * claims at most that credit; otherwise it sleeps until the hint, bounded by `maxPollMs`
  * because other replicas change the store too. At most one claim of a partition runs at a time
- * in a replica, so cycles never race each other for the same credit.
+ * in a replica, so cycles never race each other for the same credit. Its streams and their
+ * credit belong to the engine's CreditLedger: a poller only asks it.
  */
-export class PartitionPoller {
-  readonly streams: WorkerStream[] = [];
+export class PartitionPoller implements CreditWaiter {
   private dueHint = Number.NEGATIVE_INFINITY;
   /** Wake-ups that arrived during a cycle, applied after the store's answer. */
   private pendingWake = Number.POSITIVE_INFINITY;
@@ -63,37 +61,34 @@ export class PartitionPoller {
   /** Re-evaluates: runs a claim if something may be due and credit exists, else sleeps. */
   kick(): void {
     if (this.stopped || this.running || this.scheduled) return;
-    const credit = hasCredit(this.streams);
+    const { credit } = this.ctx;
     const now = this.ctx.clock.now();
-    if (credit && (this.forced || this.dueHint <= now)) {
+    const wants = this.forced || this.dueHint <= now;
+    if (wants && credit.hasCredit(this)) {
       // Deferred a turn so a burst of acks returning credit starts one claim, not many.
       this.scheduled = true;
       setImmediate(() => this.start());
       return;
     }
-    if (!credit && this.dueHint <= now) this.starve();
-    else this.fed();
-    // Without credit only the bound timer runs: the next ack kicks this poller anyway.
-    const delay = credit ? Math.min(Math.max(0, this.dueHint - now), this.ctx.maxPollMs) : this.ctx.maxPollMs;
-    this.arm(delay);
+    const bound = this.ctx.pollBoundMs();
+    if (wants) {
+      // Queued on the ledger: returned credit wakes it. The bound timer is only a safety net.
+      credit.hungry(this);
+      this.arm(bound);
+      return;
+    }
+    credit.fed(this);
+    // Nothing due: sleep on the timer (credit or not); no sibling's credit wakes this poller.
+    this.arm(Math.min(Math.max(0, this.dueHint - now), bound, jittered(bound, this.ctx.maxPollMs)));
   }
 
   /** Stops claiming; resolves when a claim in progress has delivered. Idempotent. */
   stop(): Promise<void> {
     this.stopped = true;
-    this.fed();
+    this.ctx.credit.fed(this);
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.timer = undefined;
     return this.cycle;
-  }
-
-  /** Work is due but no stream has credit: queue up for the next credit that comes back. */
-  private starve(): void {
-    for (const stream of this.streams) stream.hungry.add(this);
-  }
-
-  private fed(): void {
-    for (const stream of this.streams) stream.hungry.delete(this);
   }
 
   /** Sleeps at most `delay` ms; an earlier timer already set is kept (kicks come per ack). */
@@ -137,20 +132,26 @@ export class PartitionPoller {
         this.dueHint = Number.POSITIVE_INFINITY;
         return;
       }
-      const reservation = reserve(this.streams, ctx.claimBatch, this.rotation++, this);
+      const reservation = ctx.credit.reserve(this, ctx.claimBatch, this.rotation++);
       if (reservation.total === 0) {
         // A sibling poller holds the credit: keep this look pending until credit returns,
         // or a forced look (the poll bound) would be lost and the partition sleep a full bound.
         this.dueHint = Math.min(this.dueHint, ctx.clock.now());
-        this.starve();
+        ctx.credit.hungry(this);
         return;
       }
-      this.fed();
+      ctx.credit.fed(this);
       let next: number | undefined;
-      let answered = false;
       try {
         const now = ctx.clock.now();
-        const result = await this.claim(now, reservation.total, task.leaseMs);
+        const result = await ctx.store.claim({
+          task: this.task,
+          partition: this.partition,
+          now,
+          limit: reservation.total,
+          leaseMs: task.leaseMs,
+          owner: ctx.owner,
+        });
         const claimed = result.claimed;
         await deliverClaimed(ctx, task, claimed, reservation, now);
         if (claimed.length >= reservation.total) {
@@ -163,11 +164,9 @@ export class PartitionPoller {
          * at-most-once commit, a release of undeliverable leases) wakes the poller anyway.
          */
         next = result.nextDueAt;
-        answered = result.answered;
       } finally {
-        unreserve(reservation);
+        ctx.credit.unreserve(reservation);
       }
-      if (!answered) next = await ctx.store.nextDueAt(this.task, this.partition);
       this.dueHint = next ?? Number.POSITIVE_INFINITY;
       this.retryMs = RETRY_MIN_MS;
     } catch (thrown) {
@@ -182,22 +181,13 @@ export class PartitionPoller {
       this.retryMs = Math.min(this.retryMs * 2, ctx.maxPollMs);
     }
   }
+}
 
-  /** Claims through the store; `answered` says nextDueAt came along (it always does now). */
-  private async claim(
-    now: number,
-    limit: number,
-    leaseMs: number,
-  ): Promise<{ claimed: InstanceRecord[]; nextDueAt: number | undefined; answered: boolean }> {
-    const { store, owner } = this.ctx;
-    const result = await store.claim({
-      task: this.task,
-      partition: this.partition,
-      now,
-      limit,
-      leaseMs,
-      owner,
-    });
-    return { claimed: result.claimed, nextDueAt: result.nextDueAt, answered: true };
-  }
+/**
+ * A stretched poll bound, spread: when the bound was stretched past `maxPollMs` (many
+ * partitions), each poller sleeps a random 50-100 % of it, so the pollers of one stream do not
+ * all look in one burst. An unstretched bound is kept as is.
+ */
+function jittered(bound: number, maxPollMs: number): number {
+  return bound > maxPollMs ? bound * (0.5 + Math.random() / 2) : bound;
 }

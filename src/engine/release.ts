@@ -34,5 +34,5 @@ export async function releaseLeases(ctx: EngineContext, leases: readonly HeldLea
     const readyAt = lease.mode === "at_most_once" && lease.next !== null ? lease.next : now;
     ctx.wake(lease.ref.task, lease.ref.partition, readyAt);
   });
-  for (const stream of streams) stream.creditReturned();
+  for (const stream of streams) ctx.credit.creditReturned(stream);
 }

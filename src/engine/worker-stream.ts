@@ -1,5 +1,4 @@
 import type { Delivery, DeliverySink } from "./delivery.ts";
-import type { PartitionPoller } from "./poller.ts";
 
 /*
  * Messages are kept well under grpc-js's default 4 MiB receive limit: an execution costs its
@@ -9,22 +8,10 @@ const MESSAGE_BUDGET = 1 << 20;
 const FRAMING_ESTIMATE = 96;
 
 /**
- * The engine's state of one open Execute stream: its credit and the leases it holds. Credit is
- * `maxInFlight - leases.size - reserved`: delivered-but-unacked executions count against it,
- * and so do claims a poller has in progress on its behalf, so pollers of several partitions
- * sharing one stream can never together exceed it.
+ * One open Execute stream as the engine names it: who it is and where its executions go. Its
+ * credit, leases and pollers are kept by the CreditLedger, the only writer of that state.
  */
 export class WorkerStream {
-  /** Lease ids delivered on this stream and not yet acked, released or expired. */
-  readonly leases = new Set<string>();
-  /** The pollers this stream draws from. */
-  readonly pollers: PartitionPoller[] = [];
-  /** Pollers that have work due but found no credit, in the order they started waiting. */
-  readonly hungry = new Set<PartitionPoller>();
-  /** Credit promised to claims in progress. */
-  reserved = 0;
-  closed = false;
-
   constructor(
     readonly id: number,
     readonly task: string,
@@ -33,13 +20,11 @@ export class WorkerStream {
     readonly sink: DeliverySink,
   ) {}
 
-  /** How many more executions this stream may be handed now. */
-  get available(): number {
-    return this.maxInFlight - this.leases.size - this.reserved;
-  }
-
-  /** Writes deliveries, cut into messages of bounded size. */
-  send(deliveries: readonly Delivery[]): void {
+  /**
+   * Writes deliveries, cut into messages of bounded size. Returns false when the stream's
+   * write buffer is full (the sink says so): the caller then stops giving it credit.
+   */
+  send(deliveries: readonly Delivery[]): boolean {
     let start = 0;
     let bytes = 0;
     for (let i = 0; i < deliveries.length; i++) {
@@ -53,11 +38,6 @@ export class WorkerStream {
       bytes += cost;
     }
     this.sink.send(start === 0 ? deliveries : deliveries.slice(start));
-  }
-
-  /** Tells the pollers this stream feeds that credit came back, the hungry ones first. */
-  creditReturned(): void {
-    for (const poller of this.hungry) poller.kick();
-    for (const poller of this.pollers) poller.kick();
+    return this.sink.writable?.() ?? true;
   }
 }

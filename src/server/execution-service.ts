@@ -10,6 +10,7 @@ import {
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { invalid, type PartituraError } from "../domain/errors.ts";
+import { STREAM_QUEUE_MAX_BYTES } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
@@ -43,7 +44,8 @@ export function executionHandlers(
   logger: Logger,
   observer: ExecutionObserver = unobserved,
 ): ServiceHandlers<typeof ExecutionService.method> {
-  const log = logger.child({ component: "execution-service" });
+  // The caller's logger already carries `component`; a second one would log the key twice.
+  const log = logger.child({ service: "execution" });
   return {
     execute: (request, call) => execute(engine, log, observer, request, call),
 
@@ -121,7 +123,22 @@ async function execute(
     }
     finish();
   };
-  let handle: StreamHandle;
+  let handle: StreamHandle | undefined;
+  /*
+   * Backpressure: bytes written and not yet taken by the transport are counted here; the
+   * engine asks writable() after each send and gets no credit for this stream until both
+   * grpc-js's buffer drained and the count fell back under the bound.
+   */
+  let queued = 0;
+  let full = false;
+  const check = (): void => {
+    // Resumed only once everything queued went to the transport (hysteresis: a stream that
+    // hovers at the bound would otherwise flap between stalled and fed at every callback).
+    if (!full || call.writableNeedDrain || queued > 0) return;
+    full = false;
+    handle?.drained();
+  };
+  call.on("drain", check);
   try {
     handle = await engine.openStream(
       {
@@ -134,9 +151,16 @@ async function execute(
         send: (batch) => {
           // Pre-encoded bytes: bind.ts passes a Buffer through its serializer untouched.
           if (ended) return;
-          call.write(encodeExecuteResponse(batch) as unknown as ExecuteResponse);
+          const bytes = encodeExecuteResponse(batch);
+          queued += bytes.length;
+          const room = call.write(bytes as unknown as ExecuteResponse, () => {
+            queued -= bytes.length;
+            check();
+          });
+          if (!room || queued > STREAM_QUEUE_MAX_BYTES) full = true;
           observer.delivered(batch);
         },
+        writable: () => !full,
         end,
       },
     );
@@ -144,8 +168,9 @@ async function execute(
     if (!call.cancelled) call.emit("error", toServiceError(thrown, log, EXECUTE_PATH));
     return;
   }
+  const opened = handle;
   const cancel = (): void => {
-    handle.close();
+    opened.close();
     ended = true;
     finish();
   };

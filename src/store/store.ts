@@ -118,6 +118,10 @@ export interface Store {
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */
 export type UpsertMode = "safe" | "force";
 
+/**
+ * One item's result in a batch: what the store did, or "unknown" when a part of the batch
+ * failed and the adapter cannot vouch for this item (see the contract's batch rule above).
+ */
 export type BatchStatus = LeaseStatus | "unknown";
 
 /** Where an instance lives. */
