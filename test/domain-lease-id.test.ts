@@ -34,3 +34,37 @@ test("a lease id whose names the server could not have issued is refused", (t) =
   const control = encodeLeaseId({ task: "t", partition: 0, name: "a\u0000b", version: 1, incarnation: 1 });
   t.throws(() => decodeLeaseId(control), { message: /is not a lease id/ });
 });
+
+test("a lease id is read only in the spelling the server writes: one lease, one id", (t) => {
+  const id = encodeLeaseId({ task: "emails", partition: 0, name: "user-1", version: 12, incarnation: 3 });
+  t.is(id, "0.12.3.6.emailsuser-1");
+  const respellings = [
+    "00.12.3.6.emailsuser-1",
+    "0.012.3.6.emailsuser-1",
+    "0.12.03.6.emailsuser-1",
+    "0.12.3.06.emailsuser-1",
+    "+0.12.3.6.emailsuser-1",
+    "-0.12.3.6.emailsuser-1",
+    " 0.12.3.6.emailsuser-1",
+    "0x0.12.3.6.emailsuser-1",
+    "0.1.2e1.6.emailsuser-1",
+    "0.12.3.6e0.emailsuser-1",
+    "0.12.3.0b110.emailsuser-1",
+    "0.9007199254740992.3.6.emailsuser-1",
+    "0.12345678901234567.3.6.emailsuser-1",
+  ];
+  for (const bad of respellings) {
+    t.throws(
+      () => decodeLeaseId(bad, "items[0].lease_id"),
+      { message: /^items\[0\]\.lease_id: is not a lease id/ },
+      bad,
+    );
+  }
+  t.deepEqual(decodeLeaseId(id), {
+    task: "emails",
+    partition: 0,
+    name: "user-1",
+    version: 12,
+    incarnation: 3,
+  });
+});

@@ -21,11 +21,7 @@ export function decodeLeaseId(id: string, field = "lease_id"): LeaseRef {
   for (let i = 0; i < 4; i++) {
     const dot = id.indexOf(".", start);
     if (dot < 0) throw invalid(field, "is not a lease id issued by Partitura");
-    const n = Number(id.slice(start, dot));
-    if (!Number.isSafeInteger(n) || n < 0 || dot === start) {
-      throw invalid(field, "is not a lease id issued by Partitura");
-    }
-    numbers.push(n);
+    numbers.push(canonicalNumber(field, id.slice(start, dot)));
     start = dot + 1;
   }
   const [partition, version, incarnation, taskLength] = numbers as [number, number, number, number];
@@ -43,4 +39,17 @@ export function decodeLeaseId(id: string, field = "lease_id"): LeaseRef {
     throw invalid(field, "is not a lease id issued by Partitura");
   }
   return { task, partition, name, version, incarnation };
+}
+
+/*
+ * The numbers are read only in the one spelling encodeLeaseId writes: decimal digits, no sign,
+ * no leading zero (except 0 itself), no exponent or space, within a safe integer. Number()
+ * alone read "00", "+0", " 0" and "0x0" as 0, so one lease had many ids.
+ */
+const CANONICAL = /^(?:0|[1-9][0-9]{0,15})$/;
+
+function canonicalNumber(field: string, text: string): number {
+  const n = CANONICAL.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw invalid(field, "is not a lease id issued by Partitura");
+  return n;
 }

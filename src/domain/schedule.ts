@@ -1,5 +1,7 @@
 import { CronExpressionParser } from "cron-parser";
-import { invalid, toError } from "./errors.ts";
+import { checkCronFields } from "./cron-check.ts";
+import { clip, invalid, quote, toError } from "./errors.ts";
+import { MAX_CRON_LENGTH, MAX_TIMEZONE_LENGTH, ZONE_CACHE_LIMIT } from "./limits.ts";
 import type { ScheduleSpec } from "./model.ts";
 
 /*
@@ -11,9 +13,6 @@ import type { ScheduleSpec } from "./model.ts";
  * stepped hour fires in every real hour); test/domain pins that behaviour with reference days.
  */
 
-/** The longest cron expression we accept; keeps parser work per request bounded. */
-const MAX_CRON_LENGTH = 256;
-
 /**
  * The latest instant a schedule may name (6429-10-17T02:45:55.327Z): the stores keep times in
  * 6-byte fields (the Redis record header), and a time past them must be refused, not wrapped.
@@ -23,22 +22,39 @@ export const MAX_EPOCH_MS = 2 ** 47 - 1;
 /** The longest interval: ten years (longer schedules are what `at` and cron are for). */
 export const MAX_INTERVAL_MS = 3650 * 86_400_000;
 
-const knownZones = new Map<string, boolean>();
+/*
+ * Asking the runtime about a zone costs a DateTimeFormat, so known zones are remembered. Only
+ * known ones: an unknown name is a client's string, and remembering those let distinct refused
+ * names (15 MB each) grow the process without bound. The map's insertion order makes it an
+ * LRU: a hit moves the zone to the end, and the first entry is the one to drop.
+ */
+const knownZones = new Map<string, true>();
 
-/** True when `zone` is an IANA time zone this runtime knows. */
+/** True when `zone` is an IANA time zone this runtime knows (and not absurdly long). */
 export function isTimeZone(zone: string): boolean {
-  let known = knownZones.get(zone);
-  if (known === undefined) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone });
-      known = true;
-    } catch {
-      // RangeError is the runtime's way of saying "unknown zone": that is the answer, not a fault.
-      known = false;
-    }
-    knownZones.set(zone, known);
+  if (zone.length === 0 || zone.length > MAX_TIMEZONE_LENGTH) return false;
+  if (knownZones.has(zone)) {
+    knownZones.delete(zone);
+    knownZones.set(zone, true);
+    return true;
   }
-  return known;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+  } catch {
+    // RangeError is the runtime's way of saying "unknown zone": that is the answer, not a fault.
+    return false;
+  }
+  if (knownZones.size >= ZONE_CACHE_LIMIT) {
+    const oldest = knownZones.keys().next();
+    if (oldest.done !== true) knownZones.delete(oldest.value);
+  }
+  knownZones.set(zone, true);
+  return true;
+}
+
+/** How many zones the zone cache holds (tests show refused zones do not grow it). */
+export function zoneCacheSize(): number {
+  return knownZones.size;
 }
 
 /**
@@ -49,20 +65,31 @@ export function isTimeZone(zone: string): boolean {
 export function checkSchedule(field: string, spec: ScheduleSpec, now: number): void {
   switch (spec.kind) {
     case "cron": {
-      if (!isTimeZone(spec.timezone)) {
-        throw invalid(`${field}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
+      // Lengths first, before any parsing: a 15 MB string must cost no more than a short one.
+      if (spec.timezone.length > MAX_TIMEZONE_LENGTH) {
+        throw invalid(`${field}.timezone`, `must be at most ${MAX_TIMEZONE_LENGTH} characters`);
       }
-      const fields = spec.cron.trim().split(/\s+/);
-      if (spec.cron.length > MAX_CRON_LENGTH || (fields.length !== 5 && fields.length !== 6)) {
+      if (spec.cron.length > MAX_CRON_LENGTH) {
+        throw invalid(`${field}.cron`, `must be at most ${MAX_CRON_LENGTH} characters`);
+      }
+      if (!isTimeZone(spec.timezone)) {
+        throw invalid(`${field}.timezone`, `${quote(spec.timezone)} is not an IANA time zone`);
+      }
+      const parts = spec.cron.trim().split(/\s+/);
+      if (parts.length !== 5 && parts.length !== 6) {
         throw invalid(
           `${field}.cron`,
-          `"${spec.cron}" must have 5 fields (min hour dom mon dow) or 6 with seconds first`,
+          `${quote(spec.cron)} must have 5 fields (min hour dom mon dow) or 6 with seconds first`,
         );
       }
+      checkCronFields(`${field}.cron`, parts);
       try {
         cronNext(spec.cron, spec.timezone, now);
       } catch (thrown) {
-        throw invalid(`${field}.cron`, `"${spec.cron}" is not a valid cron: ${toError(thrown).message}`);
+        throw invalid(
+          `${field}.cron`,
+          `${quote(spec.cron)} is not a valid cron: ${clip(toError(thrown).message)}`,
+        );
       }
       return;
     }

@@ -1,4 +1,4 @@
-import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
+import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import type { ExecutionMode, FailureMode, MisfirePolicy, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { checkSchedule } from "../domain/schedule.ts";
@@ -94,13 +94,13 @@ export function checkReplaceable(existing: TaskRecord, next: TaskRecord, hasInst
   if (existing.dynamic !== next.dynamic) {
     throw new PartituraError(
       ErrorCode.FailedPrecondition,
-      `task.dynamic: task "${next.name}" has instances, so it cannot change between static and dynamic; delete the task first`,
+      `task.dynamic: task ${quote(next.name)} has instances, so it cannot change between static and dynamic; delete the task first`,
     );
   }
   if (existing.partitionCount !== next.partitionCount) {
     throw new PartituraError(
       ErrorCode.FailedPrecondition,
-      `task.partition_count: task "${next.name}" has instances placed in ${existing.partitionCount} partition(s); it cannot change to ${next.partitionCount} while they exist`,
+      `task.partition_count: task ${quote(next.name)} has instances placed in ${existing.partitionCount} partition(s); it cannot change to ${next.partitionCount} while they exist`,
     );
   }
 }

@@ -1,5 +1,5 @@
 import type { Clock } from "../domain/clock.ts";
-import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
+import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
@@ -104,7 +104,7 @@ export class SchedulingService {
     checkName(field, name);
     const task = await this.options.store.getTask(name);
     if (task === undefined) {
-      throw new PartituraError(ErrorCode.NotFound, `${field}: no task named "${name}"`);
+      throw new PartituraError(ErrorCode.NotFound, `${field}: no task named ${quote(name)}`);
     }
     return task;
   }
@@ -124,7 +124,7 @@ export class SchedulingService {
   async deleteTask(name: string): Promise<void> {
     checkName("name", name);
     const deleted = await this.options.store.deleteTask(name);
-    if (!deleted) throw new PartituraError(ErrorCode.NotFound, `name: no task named "${name}"`);
+    if (!deleted) throw new PartituraError(ErrorCode.NotFound, `name: no task named ${quote(name)}`);
     this.options.taskChanged(name);
   }
 
@@ -141,7 +141,7 @@ export class SchedulingService {
     if (!task.dynamic) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
-        `task: "${task.name}" is static; its one instance is made by PutTask, Schedule is for dynamic tasks`,
+        `task: ${quote(task.name)} is static; its one instance is made by PutTask, Schedule is for dynamic tasks`,
       );
     }
     if (inputs.length > MAX_BATCH) throw invalid("instances", `must be at most ${MAX_BATCH} a call`);
@@ -160,7 +160,7 @@ export class SchedulingService {
     if (!task.dynamic) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
-        `task: "${task.name}" is static; delete the task to remove its instance`,
+        `task: ${quote(task.name)} is static; delete the task to remove its instance`,
       );
     }
     if (names.length > MAX_BATCH) throw invalid("names", `must be at most ${MAX_BATCH} a call`);
@@ -181,7 +181,10 @@ export class SchedulingService {
     const partition = task.dynamic ? selectPartition(partitionKey || name, task.partitionCount) : 0;
     const instance = await this.options.store.getInstance(task.name, partition, name);
     if (instance === undefined) {
-      throw new PartituraError(ErrorCode.NotFound, `name: task "${task.name}" has no instance "${name}"`);
+      throw new PartituraError(
+        ErrorCode.NotFound,
+        `name: task ${quote(task.name)} has no instance ${quote(name)}`,
+      );
     }
     return instance;
   }
@@ -232,7 +235,7 @@ export class SchedulingService {
     if (input.partitionKey !== "") checkName(`${field}.partition_key`, input.partitionKey);
     const schedule = input.schedule ?? task.schedule;
     if (schedule === undefined) {
-      throw invalid(`${field}.schedule`, `is required: task "${task.name}" has no default schedule`);
+      throw invalid(`${field}.schedule`, `is required: task ${quote(task.name)} has no default schedule`);
     }
     checkSchedule(`${field}.schedule`, schedule, now);
     checkArgs(`${field}.args`, input.args);

@@ -1,7 +1,7 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import { fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
 import { StructSchema } from "@bufbuild/protobuf/wkt";
-import { invalid, toError } from "../domain/errors.ts";
+import { clip, invalid, toError } from "../domain/errors.ts";
 
 /*
  * Args travel as google.protobuf.Struct, which protobuf-es surfaces as a plain JSON object.
@@ -16,7 +16,7 @@ export function argsToBytes(field: string, args: JsonObject | undefined): Uint8A
   try {
     return toBinary(StructSchema, fromJson(StructSchema, args));
   } catch (thrown) {
-    throw invalid(field, `is not a valid Struct: ${toError(thrown).message}`);
+    throw invalid(field, `is not a valid Struct: ${clip(toError(thrown).message)}`);
   }
 }
 

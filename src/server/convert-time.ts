@@ -1,6 +1,7 @@
 import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { invalid } from "../domain/errors.ts";
+import { MAX_DURATION_SECONDS } from "../domain/limits.ts";
 
 /*
  * Partitura computes in epoch milliseconds; the wire carries Timestamps and Durations.
@@ -18,18 +19,34 @@ export function timestampToMs(field: string, value: Timestamp): number {
   if (value.seconds > MAX_TIMESTAMP_SECONDS || value.seconds < MIN_TIMESTAMP_SECONDS) {
     throw invalid(field, "must be between 0001-01-01 and 9999-12-31");
   }
-  if (value.nanos < 0 || value.nanos > 999_999_999) throw invalid(field, "nanos must be 0 to 999,999,999");
+  if (!Number.isInteger(value.nanos) || value.nanos < 0 || value.nanos > 999_999_999) {
+    throw invalid(field, "nanos must be 0 to 999,999,999");
+  }
   return Number(value.seconds) * 1000 + Math.floor(value.nanos / 1_000_000);
 }
 
-/** A Duration as ms; INVALID_ARGUMENT naming `field` when it cannot be one. */
+/**
+ * A Duration as ms; INVALID_ARGUMENT naming `field` when the Duration spec forbids it: seconds
+ * beyond ±315,576,000,000 (10,000 years), |nanos| of a second or more, or seconds and nanos of
+ * opposite signs (1 s with -999,999,999 ns is not 1 ns: it is no Duration at all).
+ */
 export function durationToMs(field: string, value: Duration): number {
-  const seconds = Number(value.seconds);
-  if (!Number.isSafeInteger(seconds * 1000)) throw invalid(field, "is out of range");
-  if (value.nanos < -999_999_999 || value.nanos > 999_999_999) {
+  if (value.seconds > MAX_DURATION_SECONDS || value.seconds < -MAX_DURATION_SECONDS) {
+    throw invalid(field, "seconds must be within ±315,576,000,000 (10,000 years)");
+  }
+  if (!Number.isInteger(value.nanos) || value.nanos < -999_999_999 || value.nanos > 999_999_999) {
     throw invalid(field, "nanos must be -999,999,999 to 999,999,999");
   }
-  return seconds * 1000 + Math.trunc(value.nanos / 1_000_000);
+  if ((value.seconds > 0n && value.nanos < 0) || (value.seconds < 0n && value.nanos > 0)) {
+    throw invalid(field, "seconds and nanos must have the same sign");
+  }
+  // 315,576,000,000 s is 3.2e14 ms: exact in a double.
+  return Number(value.seconds) * 1000 + Math.trunc(value.nanos / 1_000_000);
+}
+
+/** An optional Duration as ms, undefined when unset; refused as durationToMs refuses. */
+export function optionalDurationToMs(field: string, value: Duration | undefined): number | undefined {
+  return value === undefined ? undefined : durationToMs(field, value);
 }
 
 /** Epoch ms as a Timestamp. */
