@@ -36,10 +36,6 @@ export const FORCED_LOOKS_PER_SECOND = 256;
  */
 export const STREAM_QUEUE_MAX_BYTES = 4 * 1024 * 1024;
 
- * Numeric bounds of Partitura, one place to read them (each helper appends its own; the lead
- * moves older constants here).
- */
-
 /** The longest cron expression accepted (characters), checked before any parsing. */
 export const MAX_CRON_LENGTH = 256;
 

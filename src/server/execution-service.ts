@@ -1,5 +1,5 @@
 import { create } from "@bufbuild/protobuf";
-import { durationMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import type * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import {
@@ -16,6 +16,7 @@ import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { MAX_DURATION_MS } from "../engine/scheduling-task.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
+import { durationToMs, optionalDurationToMs } from "./convert-time.ts";
 import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
 import { encodeExecuteResponse } from "./execution-encoding.ts";
 import { toLeaseStatus } from "./execution-mapping.ts";
@@ -57,7 +58,7 @@ export function executionHandlers(
           if (item.outcome !== Outcome.UNSPECIFIED && item.outcome !== Outcome.SUCCESS && !failed) {
             throw invalid(`items[${i}].outcome`, "must be SUCCESS or FAILURE");
           }
-          const retryAfterMs = item.retryAfter === undefined ? undefined : durationMs(item.retryAfter);
+          const retryAfterMs = optionalDurationToMs(`items[${i}].retry_after`, item.retryAfter);
           if (retryAfterMs !== undefined && (retryAfterMs < 0 || retryAfterMs > MAX_DURATION_MS)) {
             throw invalid(`items[${i}].retry_after`, `must be between 0 and ${MAX_DURATION_MS} ms (7 days)`);
           }
@@ -73,10 +74,10 @@ export function executionHandlers(
     async extendLeases(request) {
       checkBatch(request.items.length);
       const results = await engine.extendLeases(
-        request.items.map((item) =>
+        request.items.map((item, i) =>
           item.duration === undefined
             ? { leaseId: item.leaseId }
-            : { leaseId: item.leaseId, durationMs: durationMs(item.duration) },
+            : { leaseId: item.leaseId, durationMs: durationToMs(`items[${i}].duration`, item.duration) },
         ),
       );
       return create(ExtendLeasesResponseSchema, {

@@ -6,7 +6,7 @@ import {
 } from "../../gen/ts/grpc/health/v1/health_pb.ts";
 import { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
-import { ErrorCode, PartituraError } from "../domain/errors.ts";
+import { ErrorCode, PartituraError, quote } from "../domain/errors.ts";
 import { HEALTH_PING_INTERVAL_MS, HEALTH_PING_TIMEOUT_MS } from "../domain/limits.ts";
 import type { Store } from "../store/store.ts";
 import type { ServiceHandlers } from "./bind.ts";
@@ -91,7 +91,7 @@ export class HealthService {
       check: async (request) => {
         const status = this.status(request.service);
         if (status === undefined) {
-          throw new PartituraError(ErrorCode.NotFound, `service: "${request.service}" is not known`);
+          throw new PartituraError(ErrorCode.NotFound, `service: ${quote(request.service)} is not known`);
         }
         return create(HealthCheckResponseSchema, { status });
       },

@@ -138,10 +138,7 @@ test("a lease id respelled with a leading zero is refused; the real one still ac
   w.close();
 });
 
-// Pending: ExtendLeases and Ack read Durations with protobuf-es durationMs() in
-// src/server/execution-service.ts (owned elsewhere); once they call durationToMs() from
-// convert-time.ts this test passes and `.failing` must go.
-test.failing("ExtendLeases and Ack refuse Durations with nanos out of range or mixed signs", async (t) => {
+test("ExtendLeases and Ack refuse Durations with nanos out of range or mixed signs", async (t) => {
   const { s, w, execution } = await leased();
   await using _ = s;
   const extend = await callError(
