@@ -64,7 +64,9 @@ export function parseOwnership(
   }
   if (membership.value !== undefined) {
     if (membership.value !== "store") {
-      throw fail(`${membership.source}: "${membership.value}" must be "store" (heartbeats in the configured store)`);
+      throw fail(
+        `${membership.source}: "${membership.value}" must be "store" (heartbeats in the configured store)`,
+      );
     }
     return { mode: "membership", timings: parseTimings(timings, milliseconds, fail) };
   }
@@ -108,7 +110,9 @@ export function parsePartitionList(source: string, value: string, fail: Fail): n
   for (const item of items) {
     const match = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(item);
     if (!match) {
-      throw fail(`${source}: "${item}" in "${value}" must be a partition number or a range like 0-7 (list like 0-7,12)`);
+      throw fail(
+        `${source}: "${item}" in "${value}" must be a partition number or a range like 0-7 (list like 0-7,12)`,
+      );
     }
     const from = Number(match[1]);
     const to = match[2] === undefined ? from : Number(match[2]);
@@ -125,7 +129,9 @@ function parseOrdinal(ordinal: RawValue, replicas: number, env: NodeJS.ProcessEn
   if (ordinal.value !== undefined) {
     const n = wholeNumber(ordinal.source, ordinal.value, fail);
     if (n >= replicas) {
-      throw fail(`${ordinal.source}: ${n} must be below PARTITURA_REPLICAS (${replicas}): ordinals count from 0`);
+      throw fail(
+        `${ordinal.source}: ${n} must be below PARTITURA_REPLICAS (${replicas}): ordinals count from 0`,
+      );
     }
     return n;
   }

@@ -144,9 +144,7 @@ export function loadConfig(
 }
 
 function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
-  const options = Object.fromEntries(
-    ALL_FLAGS.map((s) => [s.flag, { type: "string" as const }]),
-  );
+  const options = Object.fromEntries(ALL_FLAGS.map((s) => [s.flag, { type: "string" as const }]));
   try {
     const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
     return values as Record<string, string | undefined>;

@@ -48,27 +48,42 @@ test("PARTITURA_REPLICAS takes the ordinal from PARTITURA_ORDINAL or from HOSTNA
   });
 });
 
-test("an ordinal must be below the replica count", refused(
-  { PARTITURA_REPLICAS: "3", HOSTNAME: "partitura-3" },
-  /ordinal 3 from HOSTNAME "partitura-3" must be below 3/,
-));
-test("PARTITURA_ORDINAL out of range is refused", refused(
-  { PARTITURA_REPLICAS: "2", PARTITURA_ORDINAL: "2" },
-  /PARTITURA_ORDINAL: 2 must be below PARTITURA_REPLICAS \(2\)/,
-));
-test("no ordinal anywhere is refused with what to set", refused(
-  { PARTITURA_REPLICAS: "3" },
-  /needs PARTITURA_ORDINAL or a HOSTNAME ending in -N .*HOSTNAME is "laptop"/,
-));
-test("PARTITURA_REPLICAS=0 is refused", refused({ PARTITURA_REPLICAS: "0", PARTITURA_ORDINAL: "0" }, /from 1 to 1024/));
-test("PARTITURA_ORDINAL without PARTITURA_REPLICAS is refused", refused(
-  { PARTITURA_ORDINAL: "1" },
-  /PARTITURA_ORDINAL: is only used with PARTITURA_REPLICAS/,
-));
-test("two modes at once are refused, naming both", refused(
-  { PARTITURA_MEMBERSHIP: "store", PARTITURA_PARTITIONS: "1" },
-  /PARTITURA_MEMBERSHIP and PARTITURA_PARTITIONS: choose one ownership mode/,
-));
+test(
+  "an ordinal must be below the replica count",
+  refused(
+    { PARTITURA_REPLICAS: "3", HOSTNAME: "partitura-3" },
+    /ordinal 3 from HOSTNAME "partitura-3" must be below 3/,
+  ),
+);
+test(
+  "PARTITURA_ORDINAL out of range is refused",
+  refused(
+    { PARTITURA_REPLICAS: "2", PARTITURA_ORDINAL: "2" },
+    /PARTITURA_ORDINAL: 2 must be below PARTITURA_REPLICAS \(2\)/,
+  ),
+);
+test(
+  "no ordinal anywhere is refused with what to set",
+  refused(
+    { PARTITURA_REPLICAS: "3" },
+    /needs PARTITURA_ORDINAL or a HOSTNAME ending in -N .*HOSTNAME is "laptop"/,
+  ),
+);
+test(
+  "PARTITURA_REPLICAS=0 is refused",
+  refused({ PARTITURA_REPLICAS: "0", PARTITURA_ORDINAL: "0" }, /from 1 to 1024/),
+);
+test(
+  "PARTITURA_ORDINAL without PARTITURA_REPLICAS is refused",
+  refused({ PARTITURA_ORDINAL: "1" }, /PARTITURA_ORDINAL: is only used with PARTITURA_REPLICAS/),
+);
+test(
+  "two modes at once are refused, naming both",
+  refused(
+    { PARTITURA_MEMBERSHIP: "store", PARTITURA_PARTITIONS: "1" },
+    /PARTITURA_MEMBERSHIP and PARTITURA_PARTITIONS: choose one ownership mode/,
+  ),
+);
 
 test("membership mode has the default timings, each overridable", (t) => {
   t.deepEqual(load({ PARTITURA_MEMBERSHIP: "store" }).ownership, {
@@ -87,18 +102,27 @@ test("membership mode has the default timings, each overridable", (t) => {
 });
 
 test("PARTITURA_MEMBERSHIP accepts only store", refused({ PARTITURA_MEMBERSHIP: "etcd" }, /must be "store"/));
-test("a TTL below two heartbeats is refused", refused(
-  { PARTITURA_MEMBERSHIP: "store", PARTITURA_HEARTBEAT_MS: "1000", PARTITURA_MEMBER_TTL_MS: "1500" },
-  /PARTITURA_MEMBER_TTL_MS: 1500 must be at least twice PARTITURA_HEARTBEAT_MS \(1000\)/,
-));
-test("a zero heartbeat is refused", refused(
-  { PARTITURA_MEMBERSHIP: "store", PARTITURA_HEARTBEAT_MS: "0" },
-  /PARTITURA_HEARTBEAT_MS: "0" must be at least 1 millisecond/,
-));
-test("timings without membership mode are refused", refused(
-  { PARTITURA_HEARTBEAT_MS: "500" },
-  /PARTITURA_HEARTBEAT_MS: is only used with PARTITURA_MEMBERSHIP=store/,
-));
+test(
+  "a TTL below two heartbeats is refused",
+  refused(
+    { PARTITURA_MEMBERSHIP: "store", PARTITURA_HEARTBEAT_MS: "1000", PARTITURA_MEMBER_TTL_MS: "1500" },
+    /PARTITURA_MEMBER_TTL_MS: 1500 must be at least twice PARTITURA_HEARTBEAT_MS \(1000\)/,
+  ),
+);
+test(
+  "a zero heartbeat is refused",
+  refused(
+    { PARTITURA_MEMBERSHIP: "store", PARTITURA_HEARTBEAT_MS: "0" },
+    /PARTITURA_HEARTBEAT_MS: "0" must be at least 1 millisecond/,
+  ),
+);
+test(
+  "timings without membership mode are refused",
+  refused(
+    { PARTITURA_HEARTBEAT_MS: "500" },
+    /PARTITURA_HEARTBEAT_MS: is only used with PARTITURA_MEMBERSHIP=store/,
+  ),
+);
 
 test("the startup line names the mode", (t) => {
   t.is(describeOwnership({ mode: "all" }), "ownership all: this replica owns every partition");
@@ -106,6 +130,12 @@ test("the startup line names the mode", (t) => {
     describeOwnership({ mode: "static-list", partitions: [0, 1, 2, 3, 4, 5, 6, 7, 12] }),
     "ownership static: partitions 0-7,12 of every task",
   );
-  t.regex(describeOwnership(load({ PARTITURA_REPLICAS: "3", PARTITURA_ORDINAL: "1" }).ownership ?? { mode: "all" }), /replica 1 of 3/);
-  t.regex(describeOwnership(load({ PARTITURA_MEMBERSHIP: "store" }).ownership ?? { mode: "all" }), /heartbeats every 1000 ms, dead after 3000 ms, join delay 2000 ms/);
+  t.regex(
+    describeOwnership(load({ PARTITURA_REPLICAS: "3", PARTITURA_ORDINAL: "1" }).ownership ?? { mode: "all" }),
+    /replica 1 of 3/,
+  );
+  t.regex(
+    describeOwnership(load({ PARTITURA_MEMBERSHIP: "store" }).ownership ?? { mode: "all" }),
+    /heartbeats every 1000 ms, dead after 3000 ms, join delay 2000 ms/,
+  );
 });

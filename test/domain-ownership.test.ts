@@ -16,7 +16,8 @@ test("static by ordinal: every (task, partition) has exactly one owner, and one-
   for (let task = 0; task < 300; task++) {
     const owners = [0, 1, 2].filter((i) => staticOrdinalOwns(`task-${task}`, 0, n, i));
     t.is(owners.length, 1);
-    perReplica[owners[0] as number]++;
+    const owner = owners[0] as number;
+    perReplica[owner] = (perReplica[owner] ?? 0) + 1;
   }
   // 300 one-partition tasks over 3 replicas: each gets a fair part, none is left idle.
   for (const count of perReplica) t.true(count > 60, `${perReplica}`);
@@ -37,10 +38,18 @@ test("rendezvous at fixed inputs", (t) => {
   const owners = rendezvousOwners("emails", 32, ["partitura-0", "partitura-1", "partitura-2"]);
   t.is(owners.length, 32);
   // Fixed: a change here means two builds would disagree about owners during a rollout.
-  const expected = [1, 2, 1, 2, 2, 1, 2, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 2, 0, 1, 1, 2, 0, 2, 1, 0, 2, 1, 0, 1, 0, 2];
-  t.deepEqual(owners, expected.map((i) => `partitura-${i}`));
+  const expected = [
+    1, 2, 1, 2, 2, 1, 2, 1, 0, 1, 0, 0, 0, 1, 1, 0, 0, 2, 0, 1, 1, 2, 0, 2, 1, 0, 2, 1, 0, 1, 0, 2,
+  ];
+  t.deepEqual(
+    owners,
+    expected.map((i) => `partitura-${i}`),
+  );
   // The input order and repeats do not matter: every replica computes the same answer.
-  t.deepEqual(rendezvousOwners("emails", 32, ["partitura-2", "partitura-0", "partitura-1", "partitura-0"]), owners);
+  t.deepEqual(
+    rendezvousOwners("emails", 32, ["partitura-2", "partitura-0", "partitura-1", "partitura-0"]),
+    owners,
+  );
 });
 
 test("no member owns more than ceil(P/N)+1 partitions, and every partition has an owner", (t) => {
@@ -70,7 +79,11 @@ test("a join or a leave moves (almost) only that member's share", (t) => {
     const members = Array.from({ length: n }, (_, i) => `partitura-${Math.floor(next() * 1e6)}-${i}`);
     const before = rendezvousOwners(`t${run}`, p, members);
     const leaver = members[Math.floor(next() * n)] as string;
-    const afterLeave = rendezvousOwners(`t${run}`, p, members.filter((m) => m !== leaver));
+    const afterLeave = rendezvousOwners(
+      `t${run}`,
+      p,
+      members.filter((m) => m !== leaver),
+    );
     const afterJoin = rendezvousOwners(`t${run}`, p, [...members, "newcomer"]);
     for (let i = 0; i < p; i++) {
       // A move that the leave or the join did not force: a partition between two other members.

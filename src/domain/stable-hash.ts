@@ -55,6 +55,11 @@ export function partitionHash(task: string, partition: number): number {
  * Static-by-ordinal ownership: replica `ordinal` of `replicas` owns the (task, partition)
  * pairs whose stable hash mod `replicas` is `ordinal`, so one-partition tasks spread too.
  */
-export function staticOrdinalOwns(task: string, partition: number, replicas: number, ordinal: number): boolean {
+export function staticOrdinalOwns(
+  task: string,
+  partition: number,
+  replicas: number,
+  ordinal: number,
+): boolean {
   return partitionHash(task, partition) % replicas === ordinal;
 }
