@@ -1,7 +1,6 @@
 import test from "ava";
 import { pino } from "pino";
-import type { MembershipStore } from "../src/engine/ownership/create-ownership.ts";
-import { MembershipOwnership } from "../src/engine/ownership/membership-ownership.ts";
+import { MembershipOwnership, type MembershipStore } from "../src/engine/ownership/membership-ownership.ts";
 import { openSqliteStore } from "../src/store/sqlite/sqlite-store.ts";
 import { ManualClock } from "./support/manual-clock.ts";
 
