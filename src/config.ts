@@ -1,5 +1,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { OWNERSHIP_SETTINGS, parseOwnership } from "./config-ownership.ts";
+import type { OwnershipMode } from "./domain/ownership-mode.ts";
 import { redactUrl } from "./domain/redact.ts";
 
 /*
@@ -35,6 +37,12 @@ export interface Config {
   readonly maxPollMs?: number | undefined;
   /** host:port of the Prometheus `/metrics` endpoint; undefined means not served. */
   readonly metricsListen?: string | undefined;
+  /**
+   * Which partitions this replica polls: all (default), static (a list, or hash mod N by
+   * ordinal) or membership (heartbeats in the store); see config-ownership.ts. Absent means
+   * all (loadConfig always sets it; hand-built test configs may leave it out).
+   */
+  readonly ownership?: OwnershipMode | undefined;
 }
 
 /** A configuration value broke its rule; the message names the variable (or flag) and rule. */
@@ -66,14 +74,20 @@ const SETTINGS = {
   },
   maxPollMs: { env: "PARTITURA_MAX_POLL_MS", flag: "max-poll-ms", fallback: () => undefined },
   metricsListen: { env: "PARTITURA_METRICS_LISTEN", flag: "metrics-listen", fallback: () => undefined },
-} satisfies Record<keyof Config, Setting>;
+} satisfies Record<Exclude<keyof Config, "ownership">, Setting>;
+
+/** Every flag with its variable, for parsing and usage. */
+const ALL_FLAGS: readonly { readonly env: string; readonly flag: string }[] = [
+  ...Object.values(SETTINGS),
+  ...Object.values(OWNERSHIP_SETTINGS),
+];
 
 /** `[bracketed IPv6]:port` or `host:port`. */
 const HOST_PORT = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9][A-Za-z0-9.-]*):(\d{1,5})$/;
 
 /** Usage text for `--help`. */
 export function usage(): string {
-  const lines = Object.values(SETTINGS).map((s) => `  --${s.flag.padEnd(20)} ${s.env}`);
+  const lines = ALL_FLAGS.map((s) => `  --${s.flag.padEnd(20)} ${s.env}`);
   return ["Usage: partitura [flags]   (each flag mirrors an environment variable)", ...lines].join("\n");
 }
 
@@ -86,7 +100,7 @@ export function loadConfig(
   argv: readonly string[] = process.argv.slice(2),
 ): Config {
   const flags = parseFlags(argv);
-  const raw = (key: keyof Config): { value: string | undefined; source: string } => {
+  const raw = (key: keyof typeof SETTINGS): { value: string | undefined; source: string } => {
     const setting: Setting = SETTINGS[key];
     const fromFlag = flags[setting.flag];
     if (fromFlag !== undefined) return { value: fromFlag, source: `--${setting.flag}` };
@@ -103,6 +117,18 @@ export function loadConfig(
   const replicaId = raw("replicaId");
   const maxPoll = raw("maxPollMs");
   const metrics = raw("metricsListen");
+  const ownership = parseOwnership(
+    (key) => {
+      const setting = OWNERSHIP_SETTINGS[key];
+      const fromFlag = flags[setting.flag];
+      if (fromFlag !== undefined) return { value: fromFlag, source: `--${setting.flag}` };
+      const fromEnv = env[setting.env];
+      return { value: fromEnv === "" ? undefined : fromEnv, source: setting.env };
+    },
+    env,
+    milliseconds,
+    (message) => new ConfigError(message),
+  );
 
   return Object.freeze({
     listen: hostPort(listen.source, listen.value ?? ""),
@@ -113,13 +139,12 @@ export function loadConfig(
     replicaId: nonEmpty(replicaId.source, replicaId.value ?? ""),
     maxPollMs: maxPoll.value === undefined ? undefined : positiveMs(maxPoll.source, maxPoll.value),
     metricsListen: metrics.value === undefined ? undefined : hostPort(metrics.source, metrics.value),
+    ownership,
   });
 }
 
 function parseFlags(argv: readonly string[]): Record<string, string | undefined> {
-  const options = Object.fromEntries(
-    Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }]),
-  );
+  const options = Object.fromEntries(ALL_FLAGS.map((s) => [s.flag, { type: "string" as const }]));
   try {
     const { values } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false });
     return values as Record<string, string | undefined>;

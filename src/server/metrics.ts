@@ -64,6 +64,35 @@ export class Metrics {
     gauge("partitura_polled_partitions", "Partitions this replica polls now.", (s) => s.pollers);
   }
 
+  /** Ownership (issue 10): members counted after a membership change. */
+  readonly #members = new Gauge({
+    name: "partitura_members",
+    help: "Members that own partitions, as this replica sees them (membership mode).",
+    registers: [this.registry],
+  });
+  readonly #membershipChanges = new Counter({
+    name: "partitura_membership_changes_total",
+    help: "Times this replica saw the set of owning members change.",
+    registers: [this.registry],
+  });
+  readonly #owned = new Gauge({
+    name: "partitura_owned_partitions",
+    help: "Partitions of a task this replica owns.",
+    labelNames: ["task"],
+    registers: [this.registry],
+  });
+
+  /** The owning members changed; `members` of them now. */
+  membershipChanged(members: number): void {
+    this.#members.set(members);
+    this.#membershipChanges.inc();
+  }
+
+  /** How many partitions of `task` this replica owns now (set by whoever recomputes them). */
+  ownedPartitions(task: string, count: number): void {
+    this.#owned.set({ task }, count);
+  }
+
   /** One message of executions (all of one task) went to a worker at `now`. */
   delivery(now: number, batch: readonly Delivery[]): void {
     const task = batch[0]?.task;

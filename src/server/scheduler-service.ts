@@ -12,6 +12,7 @@ import {
   UnscheduleResponseSchema,
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { invalid } from "../domain/errors.ts";
+import type { PartitionMap } from "../engine/ownership/ownership.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
 import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
@@ -20,8 +21,8 @@ import { decodeScheduleRequest } from "./convert-schedule-request.ts";
 import { encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 
-/** Where this replica is reached, for GetPartitionMap; read lazily (the port is known late). */
-export type AdvertisedAddress = () => string;
+/** The owners of a task's partitions, for GetPartitionMap (the Ownership's map). */
+export type PartitionMapOf = (task: string, partitionCount: number) => PartitionMap;
 
 /** Schedule requests are read by hand, args kept as sent (convert-schedule-request.ts). */
 export const schedulerRequestDecoders: RequestDecoders<typeof SchedulerService.method> = {
@@ -31,7 +32,7 @@ export const schedulerRequestDecoders: RequestDecoders<typeof SchedulerService.m
 /** The SchedulerService handlers: wire <-> domain conversion around SchedulingService. */
 export function schedulerHandlers(
   scheduling: SchedulingService,
-  advertised: AdvertisedAddress,
+  partitionMap: PartitionMapOf,
 ): ServiceHandlers<typeof SchedulerService.method> {
   return {
     async putTask(request) {
@@ -79,12 +80,11 @@ export function schedulerHandlers(
       });
     },
     async getPartitionMap(request) {
-      // Until replicas share work, this replica owns every partition; the map never changes.
       const task = await scheduling.getTask(request.task, "task");
-      const partitions = Array.from({ length: task.partitionCount }, (_, i) => i);
+      const map = partitionMap(task.name, task.partitionCount);
       return create(GetPartitionMapResponseSchema, {
-        replicas: [{ address: advertised(), partitions }],
-        version: 1n,
+        replicas: map.replicas.map((r) => ({ address: r.address, partitions: [...r.partitions] })),
+        version: map.version,
       });
     },
   };

@@ -7,7 +7,10 @@ import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb
 import type { Config } from "../config.ts";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+import { describeOwnership } from "../domain/ownership-mode.ts";
 import { Engine } from "../engine/engine.ts";
+import { createOwnership } from "../engine/ownership/create-ownership.ts";
+import type { Ownership } from "../engine/ownership/ownership.ts";
 import { SchedulingService } from "../engine/scheduling.ts";
 import { instrumentStore } from "../store/instrumented.ts";
 import type { Store } from "../store/store.ts";
@@ -74,6 +77,14 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   });
   const health = new HealthService(store);
   let advertised = config.advertise ?? config.listen;
+  const ownership = createOwnership(config.ownership ?? { mode: "all" }, {
+    store,
+    clock,
+    id: config.replicaId,
+    address: () => advertised,
+    logger: options.logger.child({ component: "membership" }),
+    changed: (members) => metrics.membershipChanged(members),
+  });
   const scheduling = new SchedulingService({
     store,
     clock,
@@ -88,7 +99,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   add(
     bindService(
       SchedulerService,
-      schedulerHandlers(scheduling, () => advertised),
+      schedulerHandlers(scheduling, (task, count) => ownership.map(task, count)),
       grpcLogger,
       schedulerRequestDecoders,
     ),
@@ -136,6 +147,8 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       );
     }
   }
+  logger.info({ ownership: ownership.mode }, describeOwnership(config.ownership ?? { mode: "all" }));
+  await ownership.start();
   logger.info({ address, advertised, store: store.kind, metricsPort: metricsEndpoint?.port }, "serving");
 
   let stopping: Promise<void> | undefined;
@@ -145,6 +158,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       engine,
       health,
       store,
+      ownership,
       logger,
       graceMs: config.shutdownGraceMs,
       closeMetrics: () => metricsEndpoint?.close(),
@@ -175,6 +189,7 @@ interface Parts {
   readonly engine: Engine;
   readonly health: HealthService;
   readonly store: Store;
+  readonly ownership: Ownership;
   readonly logger: Logger;
   readonly graceMs: number;
   readonly closeMetrics: () => Promise<void> | undefined;
@@ -186,6 +201,7 @@ async function shutdown({
   engine,
   health,
   store,
+  ownership,
   logger,
   graceMs,
   closeMetrics,
@@ -199,6 +215,8 @@ async function shutdown({
       logger.error({ err: toError(thrown), step: name }, "shutdown step failed");
     }
   };
+  // The member record goes first, so the other replicas take this one's partitions at once.
+  await step("membership", () => ownership.stop());
   await step("health", () => health.setShuttingDown());
   await step("engine", () => engine.shutdown(graceMs));
   await step("health watchers", () => health.close());

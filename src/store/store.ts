@@ -1,3 +1,4 @@
+import type { LiveMember, MemberRecord } from "../domain/member.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
 
 /**
@@ -113,6 +114,21 @@ export interface Store {
    * back): the watcher should then look at every partition it serves.
    */
   watch?(listener: WakeListener, onGap?: () => void): () => void;
+
+  // --- membership (issue 10; optional: membership mode needs them) --------------------------
+
+  /**
+   * Writes (creates or refreshes) this replica's member record, live until `now + ttlMs`.
+   * Idempotent; the last write wins.
+   */
+  heartbeatMember?(member: MemberRecord, ttlMs: number, now: number): Promise<void>;
+  /**
+   * The members whose record is live at `now` (expiresAt > now), in id order, read with
+   * strong consistency. Expired records are never returned (an adapter may clean them up).
+   */
+  listMembers?(now: number): Promise<LiveMember[]>;
+  /** Deletes a member record at once (a replica leaving on SIGTERM). No error when absent. */
+  removeMember?(id: string): Promise<void>;
 }
 
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */

@@ -107,6 +107,7 @@ test("loadConfig: defaults, flags over variables, and one clear error per rule",
     replicaId: "pod-0",
     maxPollMs: undefined,
     metricsListen: undefined,
+    ownership: { mode: "all" },
   });
   t.true(Object.isFrozen(defaults));
   t.is(loadConfig({ PARTITURA_MAX_POLL_MS: "2500" }, []).maxPollMs, 2500);

@@ -6,6 +6,7 @@ import { extendCases } from "./extend.ts";
 import { fencingCases } from "./fencing.ts";
 import type { OpenStore, StoreCases } from "./fixtures.ts";
 import { lifecycleCases } from "./lifecycle.ts";
+import { memberCases } from "./members.ts";
 import { nextDueCases } from "./next-due.ts";
 import { pagingCases } from "./paging.ts";
 import { releaseCases } from "./release.ts";
@@ -29,6 +30,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   data: dataCases,
   lifecycle: lifecycleCases,
   watch: watchCases,
+  members: memberCases,
 };
 
 /**

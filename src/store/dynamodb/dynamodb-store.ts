@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
   BatchStatus,
@@ -22,6 +23,7 @@ import { mapDynamoError } from "./errors.ts";
 import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
 import { mapLimit, mapSettled } from "./map-limit.ts";
+import * as members from "./members.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
 import { upsertOne } from "./upsert.ts";
@@ -180,6 +182,17 @@ export class DynamoStore implements Store {
 
   nextDueAt(task: string, partition: number): Promise<number | undefined> {
     return this.#run("nextDueAt", (context) => instances.nextDueAt(context, task, partition));
+  }
+
+  // Membership (issue 10): members.ts.
+  heartbeatMember(member: MemberRecord, ttlMs: number, now: number): Promise<void> {
+    return this.#run("heartbeatMember", (context) => members.heartbeatMember(context, member, ttlMs, now));
+  }
+  listMembers(now: number): Promise<LiveMember[]> {
+    return this.#run("listMembers", (context) => members.listMembers(context, now));
+  }
+  removeMember(id: string): Promise<void> {
+    return this.#run("removeMember", (context) => members.removeMember(context, id));
   }
 }
 

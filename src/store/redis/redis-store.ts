@@ -1,6 +1,7 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import { TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
+import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
   BatchStatus,
@@ -20,6 +21,7 @@ import type {
 import { createdInstance } from "../transitions.ts";
 import { closedError, mapRedisError } from "./errors.ts";
 import type { KeyLayout } from "./keys.ts";
+import * as members from "./members.ts";
 import { perPartition, perPartitionSettled } from "./partition-groups.ts";
 import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
 import { type RedisClient, Scripts } from "./scripts.ts";
@@ -413,6 +415,19 @@ export class RedisStore implements Store {
   watch(listener: WakeListener, onGap?: () => void): () => void {
     if (this.#closing !== undefined) throw closedError("watch");
     return this.#wakes.watch(listener, onGap);
+  }
+
+  // Membership (issue 10): members.ts.
+  heartbeatMember(member: MemberRecord, ttlMs: number, now: number): Promise<void> {
+    return this.#run("heartbeatMember", () =>
+      members.heartbeatMember(this.client, this.keys.namespace, member, ttlMs, now),
+    );
+  }
+  listMembers(now: number): Promise<LiveMember[]> {
+    return this.#run("listMembers", () => members.listMembers(this.client, this.keys.namespace, now));
+  }
+  removeMember(id: string): Promise<void> {
+    return this.#run("removeMember", () => members.removeMember(this.client, this.keys.namespace, id));
   }
 }
 

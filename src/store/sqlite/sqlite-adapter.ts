@@ -1,6 +1,7 @@
 import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
+import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
 import type {
   ClaimRequest,
@@ -18,6 +19,7 @@ import type {
 import { claimed, committed, leaseStatus, released, upserted } from "../transitions.ts";
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
+import { SqliteMembers } from "./members.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
 /**
@@ -248,5 +250,21 @@ export class SqliteStore implements Store {
 
   nextDueAt(task: string, partition: number): Promise<number | undefined> {
     return this.#run("nextDueAt", () => this.#sql.nextDueAt.get(task, partition)?.ready ?? undefined);
+  }
+
+  // Membership (issue 10): members.ts, its table created on first use.
+  #members: SqliteMembers | undefined;
+  heartbeatMember(member: MemberRecord, ttlMs: number, now: number): Promise<void> {
+    return this.#run("heartbeatMember", () => this.#membersTable().heartbeat(member, ttlMs, now));
+  }
+  listMembers(now: number): Promise<LiveMember[]> {
+    return this.#run("listMembers", () => this.#membersTable().list(now));
+  }
+  removeMember(id: string): Promise<void> {
+    return this.#run("removeMember", () => this.#membersTable().remove(id));
+  }
+  #membersTable(): SqliteMembers {
+    this.#members ??= new SqliteMembers(this.db);
+    return this.#members;
   }
 }
