@@ -7,6 +7,7 @@ import type {
   ExtendItem,
   ExtendResult,
   InstanceRef,
+  OverdueCount,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -19,6 +20,7 @@ import { mapDynamoError } from "./errors.ts";
 import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
 import { mapLimit } from "./map-limit.ts";
+import { overdueIn } from "./overdue.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
 import { upsertOne } from "./upsert.ts";
@@ -161,6 +163,10 @@ export class DynamoStore implements Store {
 
   nextDueAt(task: string, partition: number): Promise<number | undefined> {
     return this.#run("nextDueAt", (context) => instances.nextDueAt(context, task, partition));
+  }
+
+  overdue(task: string, partition: number, before: number): Promise<OverdueCount> {
+    return this.#run("overdue", (context) => overdueIn(context, task, partition, before));
   }
 }
 

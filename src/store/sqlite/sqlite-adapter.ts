@@ -8,6 +8,7 @@ import type {
   ExtendItem,
   ExtendResult,
   InstanceRef,
+  OverdueCount,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -16,6 +17,7 @@ import type {
 import { claimed, committed, leaseStatus, released, upserted } from "../transitions.ts";
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
+import { type OverdueQuery, prepareOverdue } from "./overdue.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
 /**
@@ -28,9 +30,11 @@ export class SqliteStore implements Store {
   readonly kind = "sqlite";
   #closed = false;
   readonly #sql: Statements;
+  readonly #overdue: OverdueQuery;
 
   constructor(readonly db: Database) {
     this.#sql = prepareStatements(db);
+    this.#overdue = prepareOverdue(db);
   }
 
   #get(task: string, partition: number, name: string): InstanceRecord | undefined {
@@ -245,5 +249,9 @@ export class SqliteStore implements Store {
 
   nextDueAt(task: string, partition: number): Promise<number | undefined> {
     return this.#run("nextDueAt", () => this.#sql.nextDueAt.get(task, partition)?.ready ?? undefined);
+  }
+
+  overdue(task: string, partition: number, before: number): Promise<OverdueCount> {
+    return this.#run("overdue", () => this.#overdue(task, partition, before));
   }
 }
