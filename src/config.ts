@@ -180,7 +180,7 @@ function trustConfig(raw: Raw): Partial<Config> {
     const { value, source } = raw(k);
     return value === undefined ? undefined : parse(source, value);
   };
-  return {
+  const trust: Partial<Config> = {
     tlsCert: cert.value,
     tlsKey: key.value,
     tlsClientCa: clientCa.value,
@@ -191,6 +191,8 @@ function trustConfig(raw: Raw): Partial<Config> {
     maxExecuteStreams: optional("maxExecuteStreams", positiveCount),
     overdueSampleMs: optional("overdueSampleMs", positiveMs),
   };
+  // Unset trust settings are left out, so a config without them reads as it did before them.
+  return Object.fromEntries(Object.entries(trust).filter(([, value]) => value !== undefined));
 }
 
 function onOff({ value, source }: { value: string | undefined; source: string }): boolean | undefined {
