@@ -145,6 +145,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       metricsEndpoint = await serveMetrics(metrics, config.metricsListen);
     } catch (thrown) {
       server.forceShutdown();
+      trust.stop();
       await store.close();
       throw new PartituraError(
         ErrorCode.Unavailable,
