@@ -43,6 +43,26 @@ export interface Config {
    * all (loadConfig always sets it; hand-built test configs may leave it out).
    */
   readonly ownership?: OwnershipMode | undefined;
+
+  // --- trust (TLS, tokens, stream bounds, overdue sampling) ----------------------------------
+  /** PEM certificate (chain) file of the gRPC port; with tlsKey, the port speaks TLS only. */
+  readonly tlsCert?: string | undefined;
+  /** PEM private key file of tlsCert. */
+  readonly tlsKey?: string | undefined;
+  /** PEM CA file: clients must present a certificate it signed (mutual TLS). */
+  readonly tlsClientCa?: string | undefined;
+  /** How often the TLS files are read again (rotation without restart); default 60 s. */
+  readonly tlsRefreshMs?: number | undefined;
+  /** JSON file of bearer tokens and their roles; undefined means no token is asked for. */
+  readonly authTokensFile?: string | undefined;
+  /** Whether server reflection is offered (default on). */
+  readonly reflection?: boolean | undefined;
+  /** Concurrent calls one HTTP/2 connection may hold (default in limits.ts). */
+  readonly maxStreamsPerConnection?: number | undefined;
+  /** Open Execute streams one server holds (default in limits.ts). */
+  readonly maxExecuteStreams?: number | undefined;
+  /** How often the overdue metrics are sampled (default 5 s); only when metrics are served. */
+  readonly overdueSampleMs?: number | undefined;
 }
 
 /** A configuration value broke its rule; the message names the variable (or flag) and rule. */
@@ -74,6 +94,28 @@ const SETTINGS = {
   },
   maxPollMs: { env: "PARTITURA_MAX_POLL_MS", flag: "max-poll-ms", fallback: () => undefined },
   metricsListen: { env: "PARTITURA_METRICS_LISTEN", flag: "metrics-listen", fallback: () => undefined },
+  // --- trust ---
+  tlsCert: { env: "PARTITURA_TLS_CERT", flag: "tls-cert", fallback: () => undefined },
+  tlsKey: { env: "PARTITURA_TLS_KEY", flag: "tls-key", fallback: () => undefined },
+  tlsClientCa: { env: "PARTITURA_TLS_CLIENT_CA", flag: "tls-client-ca", fallback: () => undefined },
+  tlsRefreshMs: { env: "PARTITURA_TLS_REFRESH_MS", flag: "tls-refresh-ms", fallback: () => undefined },
+  authTokensFile: { env: "PARTITURA_AUTH_TOKENS_FILE", flag: "auth-tokens-file", fallback: () => undefined },
+  reflection: { env: "PARTITURA_REFLECTION", flag: "reflection", fallback: () => undefined },
+  maxStreamsPerConnection: {
+    env: "PARTITURA_MAX_STREAMS_PER_CONNECTION",
+    flag: "max-streams-per-connection",
+    fallback: () => undefined,
+  },
+  maxExecuteStreams: {
+    env: "PARTITURA_MAX_EXECUTE_STREAMS",
+    flag: "max-execute-streams",
+    fallback: () => undefined,
+  },
+  overdueSampleMs: {
+    env: "PARTITURA_OVERDUE_SAMPLE_MS",
+    flag: "overdue-sample-ms",
+    fallback: () => undefined,
+  },
 } satisfies Record<Exclude<keyof Config, "ownership">, Setting>;
 
 /** Every flag with its variable, for parsing and usage. */
@@ -140,7 +182,59 @@ export function loadConfig(
     maxPollMs: maxPoll.value === undefined ? undefined : positiveMs(maxPoll.source, maxPoll.value),
     metricsListen: metrics.value === undefined ? undefined : hostPort(metrics.source, metrics.value),
     ownership,
+    ...trustConfig(raw),
   });
+}
+
+/* --- trust settings: TLS, tokens, stream bounds, overdue sampling --------------------------- */
+
+type Raw = (key: keyof typeof SETTINGS) => { value: string | undefined; source: string };
+
+function trustConfig(raw: Raw): Partial<Config> {
+  const cert = raw("tlsCert");
+  const key = raw("tlsKey");
+  const clientCa = raw("tlsClientCa");
+  if ((cert.value === undefined) !== (key.value === undefined)) {
+    throw new ConfigError(`${cert.source} and ${key.source}: must be set together (or neither)`);
+  }
+  if (clientCa.value !== undefined && cert.value === undefined) {
+    throw new ConfigError(`${clientCa.source}: mutual TLS needs ${cert.source} and ${key.source} too`);
+  }
+  const optional = (
+    k: keyof typeof SETTINGS,
+    parse: (source: string, value: string) => number,
+  ): number | undefined => {
+    const { value, source } = raw(k);
+    return value === undefined ? undefined : parse(source, value);
+  };
+  const trust: Partial<Config> = {
+    tlsCert: cert.value,
+    tlsKey: key.value,
+    tlsClientCa: clientCa.value,
+    tlsRefreshMs: optional("tlsRefreshMs", positiveMs),
+    authTokensFile: raw("authTokensFile").value,
+    reflection: onOff(raw("reflection")),
+    maxStreamsPerConnection: optional("maxStreamsPerConnection", positiveCount),
+    maxExecuteStreams: optional("maxExecuteStreams", positiveCount),
+    overdueSampleMs: optional("overdueSampleMs", positiveMs),
+  };
+  // Unset trust settings are left out, so a config without them reads as it did before them.
+  return Object.fromEntries(Object.entries(trust).filter(([, value]) => value !== undefined));
+}
+
+function onOff({ value, source }: { value: string | undefined; source: string }): boolean | undefined {
+  if (value === undefined) return undefined;
+  if (/^(on|true|1)$/i.test(value)) return true;
+  if (/^(off|false|0)$/i.test(value)) return false;
+  throw new ConfigError(`${source}: "${value}" must be on or off`);
+}
+
+function positiveCount(source: string, value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > 2 ** 31 - 1) {
+    throw new ConfigError(`${source}: "${value}" must be a whole number from 1 to ${2 ** 31 - 1}`);
+  }
+  return n;
 }
 
 function parseFlags(argv: readonly string[]): Record<string, string | undefined> {

@@ -62,6 +62,32 @@ export class Metrics {
     gauge("partitura_in_flight_leases", "Executions delivered and not yet acked.", (s) => s.leases);
     gauge("partitura_execute_streams", "Open Execute streams.", (s) => s.streams);
     gauge("partitura_polled_partitions", "Partitions this replica polls now.", (s) => s.pollers);
+    this.overdueInstances = new Gauge({
+      name: "partitura_overdue_instances",
+      help: "Instances due longer than their task's misfire grace ago and not claimed (sampled).",
+      labelNames: ["task"],
+      registers,
+    });
+    this.oldestOverdue = new Gauge({
+      name: "partitura_oldest_overdue_seconds",
+      help: "Age of the oldest overdue, unclaimed instance of a task, past its due time (sampled; 0 when none).",
+      labelNames: ["task"],
+      registers,
+    });
+  }
+
+  private readonly overdueInstances: Gauge<"task">;
+  private readonly oldestOverdue: Gauge<"task">;
+
+  /** One task's overdue figures from the sampler; undefined removes the task's series. */
+  overdue(task: string, figures: { count: number; oldestSeconds: number } | undefined): void {
+    if (figures === undefined) {
+      this.overdueInstances.remove({ task });
+      this.oldestOverdue.remove({ task });
+      return;
+    }
+    this.overdueInstances.set({ task }, figures.count);
+    this.oldestOverdue.set({ task }, figures.oldestSeconds);
   }
 
   /** Ownership (issue 10): members counted after a membership change. */

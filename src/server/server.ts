@@ -7,6 +7,7 @@ import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb
 import type { Config } from "../config.ts";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+import { DEFAULT_OVERDUE_SAMPLE_MS } from "../domain/limits.ts";
 import { describeOwnership } from "../domain/ownership-mode.ts";
 import { Engine } from "../engine/engine.ts";
 import { createOwnership } from "../engine/ownership/create-ownership.ts";
@@ -15,11 +16,14 @@ import { SchedulingService } from "../engine/scheduling.ts";
 import { instrumentStore } from "../store/instrumented.ts";
 import type { Store } from "../store/store.ts";
 import { bindService } from "./bind.ts";
+import { limitExecuteStreams } from "./execute-stream-limit.ts";
 import { executionHandlers, executionRequestDecoders } from "./execution-service.ts";
 import { HealthService } from "./health-service.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
+import { startOverdueSampler } from "./overdue-sampler.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
 import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
+import { prepareTrust } from "./trust.ts";
 
 /*
  * Keepalive: the server pings an idle connection every 20 s and drops it when no answer
@@ -64,6 +68,13 @@ export interface PartituraServer extends AsyncDisposable {
 export async function startServer(options: ServerOptions): Promise<PartituraServer> {
   const { config, clock } = options;
   const logger = options.logger.child({ component: "server" });
+  // TLS, tokens and stream bounds (trust.ts); a bad tokens file stops the start here.
+  const trust = await Promise.resolve()
+    .then(() => prepareTrust(config, options.logger))
+    .catch(async (thrown: unknown) => {
+      await options.store.close();
+      throw thrown;
+    });
   // The engine is made below; the metrics read its sizes only when scraped.
   let engine: Engine | undefined;
   const metrics = new Metrics(() => engine?.stats() ?? { streams: 0, pollers: 0, leases: 0 });
@@ -92,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
     taskChanged: (name) => engine.taskChanged(name),
   });
 
-  const server = new grpc.Server(SERVER_OPTIONS);
+  const server = new grpc.Server({ ...SERVER_OPTIONS, ...trust.serverOptions });
   const grpcLogger = options.logger.child({ component: "grpc" });
   const add = (binding: ReturnType<typeof bindService>) =>
     server.addService(binding.definition, binding.implementation);
@@ -107,27 +118,33 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   add(
     bindService(
       ExecutionService,
-      executionHandlers(engine, grpcLogger, {
-        delivered: (batch) => metrics.delivery(clock.now(), batch),
-        acked: (statuses) => metrics.acked(statuses),
-      }),
+      limitExecuteStreams(
+        executionHandlers(engine, grpcLogger, {
+          delivered: (batch) => metrics.delivery(clock.now(), batch),
+          acked: (statuses) => metrics.acked(statuses),
+        }),
+        trust.executeStreams,
+      ),
       grpcLogger,
       executionRequestDecoders,
     ),
   );
   add(bindService(Health, health.handlers(), grpcLogger));
-  add(
-    bindService(
-      ServerReflection,
-      reflectionHandlers([SchedulerService, ExecutionService, Health], ServerReflection, grpcLogger),
-      grpcLogger,
-    ),
-  );
+  if (trust.reflection)
+    add(
+      bindService(
+        ServerReflection,
+        reflectionHandlers([SchedulerService, ExecutionService, Health], ServerReflection, grpcLogger),
+        grpcLogger,
+      ),
+    );
 
   let port: number;
   try {
-    port = await bind(server, config.listen);
+    await trust.ready;
+    port = await bind(server, config.listen, trust.credentials);
   } catch (thrown) {
+    trust.stop();
     await store.close();
     throw thrown;
   }
@@ -139,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       metricsEndpoint = await serveMetrics(metrics, config.metricsListen);
     } catch (thrown) {
       server.forceShutdown();
+      trust.stop();
       await store.close();
       throw new PartituraError(
         ErrorCode.Unavailable,
@@ -149,6 +167,16 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
   }
   logger.info({ ownership: ownership.mode }, describeOwnership(config.ownership ?? { mode: "all" }));
   await ownership.start();
+  const stopSampler =
+    metricsEndpoint === undefined
+      ? () => {}
+      : startOverdueSampler({
+          store,
+          now: () => clock.now(),
+          intervalMs: config.overdueSampleMs ?? DEFAULT_OVERDUE_SAMPLE_MS,
+          logger,
+          publish: (task, figures) => metrics.overdue(task, figures),
+        });
   logger.info({ address, advertised, store: store.kind, metricsPort: metricsEndpoint?.port }, "serving");
 
   let stopping: Promise<void> | undefined;
@@ -161,16 +189,20 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       ownership,
       logger,
       graceMs: config.shutdownGraceMs,
-      closeMetrics: () => metricsEndpoint?.close(),
+      closeMetrics: () => {
+        stopSampler();
+        trust.stop();
+        return metricsEndpoint?.close();
+      },
     });
     return stopping;
   };
   return { port, address, engine, metricsPort: metricsEndpoint?.port, stop, [Symbol.asyncDispose]: stop };
 }
 
-function bind(server: grpc.Server, listen: string): Promise<number> {
+function bind(server: grpc.Server, listen: string, credentials: grpc.ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
-    server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (error, port) => {
+    server.bindAsync(listen, credentials, (error, port) => {
       if (error) {
         reject(
           new PartituraError(ErrorCode.Unavailable, `cannot listen on ${listen}: ${error.message}`, {

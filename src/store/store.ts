@@ -129,6 +129,22 @@ export interface Store {
   listMembers?(now: number): Promise<LiveMember[]>;
   /** Deletes a member record at once (a replica leaving on SIGTERM). No error when absent. */
   removeMember?(id: string): Promise<void>;
+  // --- observability (issue 13) --------------------------------------------------------------
+
+  /**
+   * How many instances of one partition have a ready time (max(nextRunAt, lockedUntil)) at or
+   * before `before`, and the earliest such ready time: instances overdue and not held by a
+   * live lease. Read from the due index, without loading records; may count from a slightly
+   * stale view. Optional: without it the overdue metrics stay absent.
+   */
+  overdue?(task: string, partition: number, before: number): Promise<OverdueCount>;
+}
+
+/** What Store.overdue answers for one partition. */
+export interface OverdueCount {
+  readonly count: number;
+  /** The earliest overdue ready time (epoch ms), or undefined when count is 0. */
+  readonly oldest: number | undefined;
 }
 
 /** SAFE keeps the sooner due time and refuses locked instances; FORCE overwrites and unlocks. */

@@ -11,6 +11,7 @@ import type {
   ExtendItem,
   ExtendResult,
   InstanceRef,
+  OverdueCount,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -24,6 +25,7 @@ import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
 import { mapLimit, mapSettled } from "./map-limit.ts";
 import * as members from "./members.ts";
+import { overdueIn } from "./overdue.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
 import { upsertOne } from "./upsert.ts";
@@ -193,6 +195,9 @@ export class DynamoStore implements Store {
   }
   removeMember(id: string): Promise<void> {
     return this.#run("removeMember", (context) => members.removeMember(context, id));
+  }
+  overdue(task: string, partition: number, before: number): Promise<OverdueCount> {
+    return this.#run("overdue", (context) => overdueIn(context, task, partition, before));
   }
 }
 

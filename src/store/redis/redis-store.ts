@@ -12,6 +12,7 @@ import type {
   ExtendItem,
   ExtendResult,
   InstanceRef,
+  OverdueCount,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -22,6 +23,7 @@ import { createdInstance } from "../transitions.ts";
 import { closedError, mapRedisError } from "./errors.ts";
 import type { KeyLayout } from "./keys.ts";
 import * as members from "./members.ts";
+import { overdueIn } from "./overdue.ts";
 import { perPartition, perPartitionSettled } from "./partition-groups.ts";
 import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
 import { type RedisClient, Scripts } from "./scripts.ts";
@@ -410,6 +412,12 @@ export class RedisStore implements Store {
       const first = await this.client.zrange(this.keys.partition(task, partition).due, 0, 0, "WITHSCORES");
       return first[1] === undefined ? undefined : Number(first[1]);
     });
+  }
+
+  overdue(task: string, partition: number, before: number): Promise<OverdueCount> {
+    return this.#run("overdue", () =>
+      overdueIn(this.client, this.keys.partition(task, partition).due, before),
+    );
   }
 
   watch(listener: WakeListener, onGap?: () => void): () => void {

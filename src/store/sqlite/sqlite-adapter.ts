@@ -11,6 +11,7 @@ import type {
   ExtendItem,
   ExtendResult,
   InstanceRef,
+  OverdueCount,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -20,6 +21,7 @@ import { claimed, committed, leaseStatus, released, upserted } from "../transiti
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
 import { SqliteMembers } from "./members.ts";
+import { type OverdueQuery, prepareOverdue } from "./overdue.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
 /**
@@ -32,9 +34,11 @@ export class SqliteStore implements Store {
   readonly kind = "sqlite";
   #closed = false;
   readonly #sql: Statements;
+  readonly #overdue: OverdueQuery;
 
   constructor(readonly db: Database) {
     this.#sql = prepareStatements(db);
+    this.#overdue = prepareOverdue(db);
   }
 
   #get(task: string, partition: number, name: string): InstanceRecord | undefined {
@@ -266,5 +270,8 @@ export class SqliteStore implements Store {
   #membersTable(): SqliteMembers {
     this.#members ??= new SqliteMembers(this.db);
     return this.#members;
+  }
+  overdue(task: string, partition: number, before: number): Promise<OverdueCount> {
+    return this.#run("overdue", () => this.#overdue(task, partition, before));
   }
 }
