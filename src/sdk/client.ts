@@ -1,90 +1,181 @@
-import type { DescMessage, MessageInitShape, MessageShape } from "@bufbuild/protobuf";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
-import * as grpc from "@grpc/grpc-js";
+import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
+import type * as grpc from "@grpc/grpc-js";
+import { type ExecuteResponse, ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import type { Instance } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import type { Task } from "../../gen/ts/partitura/v1/task_pb.ts";
+import { type ConnectionOptions, channelOf, metadataOf } from "./connection.ts";
+import { toPartituraError } from "./errors.ts";
+import { type RetryOptions, withRetries } from "./retry.ts";
+import { type ClientOf, makeClient } from "./rpc.ts";
+
+export { type ClientOf, makeClient, type RpcOptions } from "./rpc.ts";
+
+type Scheduler = typeof SchedulerService.method;
+type Execution = typeof ExecutionService.method;
+type Methods = Scheduler & Execution;
+type Unary = { [K in keyof Methods]: Methods[K] extends { methodKind: "unary" } ? K : never }[keyof Methods];
+type RequestOf<K extends keyof Methods> = MessageInitShape<Methods[K]["input"]>;
+type ResponseOf<K extends keyof Methods> = MessageShape<Methods[K]["output"]>;
+
+/** Per-call settings. */
+export interface CallOptions {
+  /** Fails the call after this long (default: the client's `deadlineMs`). */
+  readonly timeoutMs?: number;
+}
+
+/** How a Client connects, waits and retries. */
+export interface ClientOptions extends ConnectionOptions {
+  /** Deadline of each call unless the call sets one. Default 30 s. */
+  readonly deadlineMs?: number;
+  /** Retries of idempotent calls on UNAVAILABLE. */
+  readonly retry?: RetryOptions;
+}
 
 /*
- * Typed grpc-js clients built from the generated descriptors (protobuf-es has no grpc-js
- * generator): unary methods return promises, server-streaming methods return the grpc-js
- * stream, bidi methods the duplex stream. Requests take protobuf-es init shapes (plain objects).
+ * Calls that may be repeated without changing the outcome: reads, upserts (PutTask, Schedule:
+ * the second application stores the same thing) and the lease calls (acks are idempotent by
+ * contract). DeleteTask is not: its retry after a lost reply would report NOT_FOUND.
  */
-
-type In<M> = M extends { input: infer I extends DescMessage } ? I : never;
-type Out<M> = M extends { output: infer O extends DescMessage } ? O : never;
-
-/** A client with one method per rpc of `S`. */
-export type ClientOf<S extends GenServiceMethods> = {
-  [K in keyof S]: S[K] extends { methodKind: "unary" }
-    ? (request?: MessageInitShape<In<S[K]>>, options?: grpc.CallOptions) => Promise<MessageShape<Out<S[K]>>>
-    : S[K] extends { methodKind: "server_streaming" }
-      ? (
-          request?: MessageInitShape<In<S[K]>>,
-          options?: grpc.CallOptions,
-        ) => grpc.ClientReadableStream<MessageShape<Out<S[K]>>>
-      : S[K] extends { methodKind: "bidi_streaming" }
-        ? (
-            options?: grpc.CallOptions,
-          ) => grpc.ClientDuplexStream<MessageShape<In<S[K]>>, MessageShape<Out<S[K]>>>
-        : never;
-} & {
-  /** The underlying grpc-js client (for waitForReady, channel state). */
-  readonly raw: grpc.Client;
-  close(): void;
-};
-
-/** Unary calls fail after this long unless the caller sets a deadline: a hung server fails a call instead of hanging it. */
-const DEFAULT_DEADLINE_MS = 30_000;
+const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
+  "putTask",
+  "getTask",
+  "listTasks",
+  "schedule",
+  "unschedule",
+  "getInstance",
+  "listInstances",
+  "getPartitionMap",
+  "ack",
+  "extendLeases",
+]);
 
 /**
- * A typed client of `service` at `address` (host:port); plaintext unless `credentials` says
- * otherwise.
+ * A client of one Partitura server: every rpc as a typed async method taking a plain object.
+ * Calls have a deadline by default, idempotent ones are retried on UNAVAILABLE with backoff
+ * and jitter, and every failure is a PartituraError carrying the gRPC code and the server's
+ * message. Close it (or `await using` it) when done.
  */
-export function makeClient<S extends GenServiceMethods>(
-  service: GenService<S>,
-  address: string,
-  credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
-): ClientOf<S> {
-  const raw = new grpc.Client(address, credentials);
-  const client: Record<string, unknown> = { raw, close: () => raw.close() };
-  for (const method of service.methods) {
-    const path = `/${service.typeName}/${method.name}`;
-    const serialize = (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, value));
-    const deserialize = (bytes: Buffer) => fromBinary(method.output, bytes);
-    const build = (init: MessageInitShape<DescMessage> | undefined) =>
-      create(method.input, init as MessageInitShape<typeof method.input>);
-    switch (method.methodKind) {
-      case "unary":
-        client[method.localName] = (init?: MessageInitShape<DescMessage>, options?: grpc.CallOptions) =>
-          new Promise((resolve, reject) => {
-            raw.makeUnaryRequest(
-              path,
-              serialize,
-              deserialize,
-              build(init),
-              new grpc.Metadata(),
-              { deadline: Date.now() + DEFAULT_DEADLINE_MS, ...options },
-              (error, response) => (error ? reject(error) : resolve(response)),
-            );
-          });
-        break;
-      case "server_streaming":
-        client[method.localName] = (init?: MessageInitShape<DescMessage>, options?: grpc.CallOptions) =>
-          raw.makeServerStreamRequest(
-            path,
-            serialize,
-            deserialize,
-            build(init),
-            new grpc.Metadata(),
-            options ?? {},
-          );
-        break;
-      case "bidi_streaming":
-        client[method.localName] = (options?: grpc.CallOptions) =>
-          raw.makeBidiStreamRequest(path, serialize, deserialize, new grpc.Metadata(), options ?? {});
-        break;
-      default:
-        throw new Error(`${path}: client streaming is not used by Partitura`);
-    }
+export class Client implements AsyncDisposable {
+  private readonly scheduler: ClientOf<Scheduler>;
+  private readonly execution: ClientOf<Execution>;
+  private readonly deadlineMs: number;
+
+  constructor(readonly options: ClientOptions) {
+    const { credentials, channelOptions } = channelOf(options);
+    const rpc = { metadata: metadataOf(options), channelOptions, deadlineMs: options.deadlineMs ?? 30_000 };
+    this.deadlineMs = rpc.deadlineMs;
+    this.scheduler = makeClient(SchedulerService, options.address, credentials, rpc);
+    this.execution = makeClient(ExecutionService, options.address, credentials, rpc);
   }
-  return client as ClientOf<S>;
+
+  /** Creates or replaces a task. */
+  putTask(request: RequestOf<"putTask">, options?: CallOptions): Promise<ResponseOf<"putTask">> {
+    return this.call("putTask", request, options);
+  }
+  getTask(request: RequestOf<"getTask">, options?: CallOptions): Promise<ResponseOf<"getTask">> {
+    return this.call("getTask", request, options);
+  }
+  listTasks(request: RequestOf<"listTasks"> = {}, options?: CallOptions): Promise<ResponseOf<"listTasks">> {
+    return this.call("listTasks", request, options);
+  }
+  /** Deletes a task and its instances (not retried: a repeat would say NOT_FOUND). */
+  deleteTask(request: RequestOf<"deleteTask">, options?: CallOptions): Promise<ResponseOf<"deleteTask">> {
+    return this.call("deleteTask", request, options);
+  }
+  /** Creates or updates instances (at most 10,000 a call); the batch is validated whole. */
+  schedule(request: RequestOf<"schedule">, options?: CallOptions): Promise<ResponseOf<"schedule">> {
+    return this.call("schedule", request, options);
+  }
+  unschedule(request: RequestOf<"unschedule">, options?: CallOptions): Promise<ResponseOf<"unschedule">> {
+    return this.call("unschedule", request, options);
+  }
+  getInstance(request: RequestOf<"getInstance">, options?: CallOptions): Promise<ResponseOf<"getInstance">> {
+    return this.call("getInstance", request, options);
+  }
+  listInstances(
+    request: RequestOf<"listInstances">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"listInstances">> {
+    return this.call("listInstances", request, options);
+  }
+  getPartitionMap(
+    request: RequestOf<"getPartitionMap">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"getPartitionMap">> {
+    return this.call("getPartitionMap", request, options);
+  }
+  ack(request: RequestOf<"ack">, options?: CallOptions): Promise<ResponseOf<"ack">> {
+    return this.call("ack", request, options);
+  }
+  extendLeases(
+    request: RequestOf<"extendLeases">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"extendLeases">> {
+    return this.call("extendLeases", request, options);
+  }
+
+  /** The raw Execute stream (no deadline: it lives as long as the worker). Prefer Worker. */
+  execute(
+    request: RequestOf<"execute">,
+    options: grpc.CallOptions = {},
+  ): grpc.ClientReadableStream<ExecuteResponse> {
+    return this.execution.execute(request, options);
+  }
+
+  /** Every task, page after page. */
+  async *tasks(pageSize = 0): AsyncGenerator<Task> {
+    let pageToken = "";
+    do {
+      const page = await this.listTasks({ pageSize, pageToken });
+      yield* page.tasks;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+  }
+
+  /** Every instance of a task (or of one partition), page after page. */
+  async *instances(
+    task: string,
+    options: { partition?: number; pageSize?: number } = {},
+  ): AsyncGenerator<Instance> {
+    let pageToken = "";
+    do {
+      const page = await this.listInstances({
+        task,
+        pageSize: options.pageSize ?? 0,
+        pageToken,
+        ...(options.partition === undefined ? {} : { partition: options.partition }),
+      });
+      yield* page.instances;
+      pageToken = page.nextPageToken;
+    } while (pageToken !== "");
+  }
+
+  close(): void {
+    this.scheduler.close();
+    this.execution.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close();
+  }
+
+  private call<K extends Unary>(
+    method: K,
+    request: RequestOf<K>,
+    options: CallOptions = {},
+  ): Promise<ResponseOf<K>> {
+    const target = (method in this.scheduler ? this.scheduler : this.execution) as unknown as Record<
+      K,
+      (request: RequestOf<K>, options: grpc.CallOptions) => Promise<ResponseOf<K>>
+    >;
+    const once = () => {
+      // A fresh deadline per attempt: a retry gets the whole budget again.
+      const callOptions: grpc.CallOptions = { deadline: Date.now() + (options.timeoutMs ?? this.deadlineMs) };
+      return target[method](request, callOptions);
+    };
+    return IDEMPOTENT.has(method)
+      ? withRetries(once, this.options.retry)
+      : once().catch((thrown: unknown) => Promise.reject(toPartituraError(thrown)));
+  }
 }

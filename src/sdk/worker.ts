@@ -1,46 +1,27 @@
 import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import {
-  type AckItem,
   type ExecuteResponse,
   type Execution,
   ExecutionService,
   LeaseStatus,
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import { type ClientOf, makeClient } from "./client.ts";
+import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { AsyncQueue } from "./async-queue.ts";
+import { channelOf, metadataOf } from "./connection.ts";
+import { toPartituraError } from "./errors.ts";
+import { dialAddress, REFRESH_MAP_TRAILER, type ReplicaStream } from "./replica-stream.ts";
+import { type ClientOf, makeClient } from "./rpc.ts";
+import { RetryLater, type WorkerExecution, type WorkerOptions } from "./worker-types.ts";
 
-/** Runs one execution; a thrown error (or rejection) acks it as FAILURE. */
-export type ExecutionHandler = (execution: Execution, signal: AbortSignal) => Promise<void>;
-
-/** How a Worker connects and runs. */
-export interface WorkerOptions {
-  /** host:port of a Partitura server. */
-  readonly address: string;
-  readonly task: string;
-  readonly handler: ExecutionHandler;
-  /** Partitions to serve; empty means every partition the server owns. */
-  readonly partitions?: readonly number[];
-  readonly workerId?: string;
-  /** Most executions running at once (the server never sends more). Default 100. */
-  readonly maxInFlight?: number;
-  /** Acks wait at most this long to be sent together. Default 5 ms. */
-  readonly ackDelayMs?: number;
-  readonly credentials?: grpc.ChannelCredentials;
-  /** Told about stream and ack errors (it reconnects on its own); default: ignored. */
-  readonly onError?: (error: Error) => void;
-}
-
-/** An error a handler may throw to ask for a retry after a delay (failure mode UNLOCK). */
-export class RetryLater extends Error {
-  override readonly name = "RetryLater";
-  constructor(
-    readonly delayMs: number,
-    message = `retry in ${delayMs} ms`,
-  ) {
-    super(message);
-  }
-}
+export {
+  type ExecutionHandler,
+  type FailOptions,
+  RetryLater,
+  type WorkerExecution,
+  type WorkerOptions,
+} from "./worker-types.ts";
 
 const ACK_BATCH = 512;
 const RECONNECT_MIN_MS = 100;
@@ -51,44 +32,67 @@ const HEARTBEAT_TICK_MS = 100;
 interface Running {
   readonly execution: Execution;
   readonly controller: AbortController;
+  readonly replica: ReplicaStream;
   /** Epoch ms after which the lease is extended (a third of its life, leaving two for the call). */
   renewAt: number;
   leaseMs: number;
 }
 
 /**
- * A worker on one task: holds an Execute stream, runs each execution with the handler,
- * acks in batches, heartbeats long executions every third of their lease, and reconnects with
- * backoff when the stream ends (a server restart, a rollout). At-least-once tasks may deliver
- * an execution again after a crash, so handlers should be idempotent.
+ * A worker on one task. It reads the task's partition map and holds one Execute stream per
+ * owning replica, re-reading the map when its version changes (polled), when a stream fails
+ * UNAVAILABLE and when the server asks (the `partitura-refresh-map` trailer). It runs each
+ * execution with the handler (or hands it to a `for await` loop), acks in batches to the
+ * replica that delivered it, heartbeats long executions every third of their lease, and
+ * reconnects with backoff. At-least-once tasks may deliver an execution again after a crash,
+ * so handlers should be idempotent.
  */
-export class Worker {
-  private readonly client: ClientOf<typeof ExecutionService.method>;
+export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
+  private readonly connect: (address: string) => ClientOf<typeof ExecutionService.method>;
+  private readonly scheduler: ClientOf<typeof SchedulerService.method>;
+  private readonly replicas = new Map<string, ReplicaStream>();
   private readonly running = new Map<string, Running>();
-  private readonly pendingAcks: AckItem[] = [];
-  private call: grpc.ClientReadableStream<ExecuteResponse> | undefined;
-  private ackTimer: NodeJS.Timeout | undefined;
+  private readonly queue = new AsyncQueue<WorkerExecution>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  private backoffMs = RECONNECT_MIN_MS;
+  private mapTimer: NodeJS.Timeout | undefined;
+  private mapVersion: bigint | undefined;
+  private mapReading: Promise<void> | undefined;
+  private mapAgain = false;
+  private started = false;
   private stopping: Promise<void> | undefined;
   private idle: (() => void) | undefined;
 
   constructor(private readonly options: WorkerOptions) {
-    this.client = makeClient(ExecutionService, options.address, options.credentials);
+    const { credentials, channelOptions } = channelOf(options);
+    const rpc = { metadata: metadataOf(options), channelOptions };
+    this.connect = (address) => makeClient(ExecutionService, address, credentials, rpc);
+    this.scheduler = makeClient(SchedulerService, options.address, credentials, rpc);
   }
 
-  /** Opens the stream; executions start arriving as they fall due. */
+  /** Opens the streams; executions start arriving as they fall due. */
   start(): this {
-    this.connect();
+    if (this.started) return this;
+    this.started = true;
+    if (this.followsMap()) {
+      void this.refreshMap();
+      this.mapTimer = setInterval(() => void this.refreshMap(), this.options.mapPollMs ?? 5_000);
+      this.mapTimer.unref();
+    } else {
+      this.open(this.options.address);
+    }
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_TICK_MS);
     this.heartbeatTimer.unref();
     return this;
   }
 
-  /** Executions running now. */
+  /** Executions running now (handed out and not yet acked). */
   get inFlight(): number {
     return this.running.size;
+  }
+
+  /** The replicas streamed from now (host:port). */
+  get addresses(): string[] {
+    return [...this.replicas.values()].filter((r) => !r.retiring).map((r) => r.address);
   }
 
   /**
@@ -104,54 +108,174 @@ export class Worker {
     await this.stop();
   }
 
-  private connect(): void {
+  /**
+   * The executions as they are delivered (starts the Worker). Settle each with ack() or
+   * fail(); leaving the loop stops the Worker.
+   */
+  [Symbol.asyncIterator](): AsyncIterator<WorkerExecution> {
+    if (this.options.handler) throw new Error("this Worker has a handler; iterate a Worker made without one");
+    this.start();
+    return {
+      next: () => this.queue.next(),
+      return: async () => {
+        await this.stop();
+        return { value: undefined, done: true };
+      },
+    };
+  }
+
+  private followsMap(): boolean {
+    return (this.options.partitions ?? []).length === 0;
+  }
+
+  /** Reads the map and opens/retires streams to match; one read at a time, repeated if asked meanwhile. */
+  private refreshMap(): Promise<void> {
+    if (this.stopping || !this.followsMap()) return Promise.resolve();
+    if (this.mapReading) {
+      this.mapAgain = true;
+      return this.mapReading;
+    }
+    this.mapReading = (async () => {
+      do {
+        this.mapAgain = false;
+        await this.readMap();
+      } while (this.mapAgain && !this.stopping);
+      this.mapReading = undefined;
+    })();
+    return this.mapReading;
+  }
+
+  private async readMap(): Promise<void> {
+    let addresses: string[];
+    try {
+      const map = await this.scheduler.getPartitionMap(
+        { task: this.options.task },
+        { deadline: Date.now() + 5_000 },
+      );
+      if (map.version === this.mapVersion && this.addresses.length > 0) return;
+      this.mapVersion = map.version;
+      addresses = map.replicas
+        .filter((r) => r.partitions.length > 0)
+        .map((r) => dialAddress(r.address, this.options.address));
+    } catch (thrown) {
+      this.options.onError?.(toPartituraError(thrown));
+      // With no map (the server is down, the task not yet defined) the given address is the
+      // best guess; its stream reconnects until the map can be read.
+      if (this.replicas.size > 0) return;
+      addresses = [this.options.address];
+    }
     if (this.stopping) return;
-    const call = this.client.execute({
+    const wanted = new Set(addresses);
+    for (const replica of this.replicas.values()) {
+      if (!wanted.has(replica.address)) this.retire(replica);
+    }
+    for (const address of wanted) {
+      const replica = this.replicas.get(address);
+      if (replica === undefined) this.open(address);
+      else if (replica.retiring) {
+        replica.retiring = false;
+        if (!replica.call) this.listen(replica);
+      }
+    }
+  }
+
+  private open(address: string): void {
+    const replica: ReplicaStream = {
+      address,
+      client: this.connect(address),
+      call: undefined,
+      pendingAcks: [],
+      ackTimer: undefined,
+      reconnectTimer: undefined,
+      backoffMs: RECONNECT_MIN_MS,
+      retiring: false,
+    };
+    this.replicas.set(address, replica);
+    this.listen(replica);
+  }
+
+  private listen(replica: ReplicaStream): void {
+    if (this.stopping || replica.retiring) return;
+    const total = this.options.maxInFlight ?? 100;
+    const streams = Math.max(1, this.addresses.length);
+    const call = replica.client.execute({
       task: this.options.task,
       partitions: [...(this.options.partitions ?? [])],
       workerId: this.options.workerId ?? "",
-      maxInFlight: this.options.maxInFlight ?? 0,
+      maxInFlight: Math.max(1, Math.floor(total / streams)),
     });
-    this.call = call;
+    replica.call = call;
     call.on("data", (message: ExecuteResponse) => {
-      this.backoffMs = RECONNECT_MIN_MS;
-      for (const execution of message.executions) this.run(execution);
+      replica.backoffMs = RECONNECT_MIN_MS;
+      for (const execution of message.executions) this.run(execution, replica);
     });
     call.on("error", (error: grpc.ServiceError) => {
-      if (this.stopping && error.code === grpc.status.CANCELLED) return;
-      this.options.onError?.(error);
-      this.reconnect(call);
+      if (replica.call !== call) return;
+      if ((this.stopping || replica.retiring) && error.code === grpc.status.CANCELLED) return;
+      this.options.onError?.(toPartituraError(error));
+      const refresh = error.metadata?.get(REFRESH_MAP_TRAILER).length > 0;
+      if (refresh || error.code === grpc.status.UNAVAILABLE) void this.refreshMap();
+      this.reconnect(replica, call);
     });
-    call.on("end", () => this.reconnect(call));
+    call.on("end", () => this.reconnect(replica, call));
   }
 
-  private reconnect(ended: grpc.ClientReadableStream<ExecuteResponse>): void {
+  private reconnect(replica: ReplicaStream, ended: grpc.ClientReadableStream<ExecuteResponse>): void {
     // The server released this stream's unacked leases; acks still in flight get LEASE_LOST.
-    if (this.call !== ended || this.stopping) return;
-    this.call = undefined;
-    const delay = this.backoffMs;
-    this.backoffMs = Math.min(this.backoffMs * 2, RECONNECT_MAX_MS);
-    this.reconnectTimer = setTimeout(() => this.connect(), delay);
+    if (replica.call !== ended || this.stopping) return;
+    replica.call = undefined;
+    if (replica.retiring) {
+      this.closeIfIdle(replica);
+      return;
+    }
+    const delay = replica.backoffMs;
+    replica.backoffMs = Math.min(replica.backoffMs * 2, RECONNECT_MAX_MS);
+    replica.reconnectTimer = setTimeout(() => this.listen(replica), delay);
   }
 
-  private run(execution: Execution): void {
-    // While stopping, executions that still arrive are not started: cancelling the stream
-    // afterwards releases their leases at once, so another worker runs them without delay.
-    if (this.stopping) return;
+  private retire(replica: ReplicaStream): void {
+    replica.retiring = true;
+    clearTimeout(replica.reconnectTimer);
+    this.closeIfIdle(replica);
+  }
+
+  /** Closes a retired replica once nothing it delivered is running (its acks must reach it). */
+  private closeIfIdle(replica: ReplicaStream): void {
+    if (!replica.retiring) return;
+    for (const r of this.running.values()) if (r.replica === replica) return;
+    void this.flushAcks(replica).then(() => {
+      if (!replica.retiring || this.replicas.get(replica.address) !== replica) return;
+      replica.call?.cancel();
+      replica.call = undefined;
+      replica.client.close();
+      this.replicas.delete(replica.address);
+    });
+  }
+
+  private run(execution: Execution, replica: ReplicaStream): void {
+    // While stopping (or leaving this replica), executions that still arrive are not started:
+    // cancelling the stream afterwards releases their leases at once, so they run elsewhere.
+    if (this.stopping || replica.retiring) return;
     const now = Date.now();
     const expires = execution.leaseExpiresAt ? timestampMs(execution.leaseExpiresAt) : now;
     const leaseMs = Math.max(expires - now, 1);
     const running: Running = {
       execution,
       controller: new AbortController(),
+      replica,
       renewAt: now + leaseMs / 3,
       leaseMs,
     };
     this.running.set(execution.leaseId, running);
+    const handler = this.options.handler;
+    if (handler === undefined) {
+      this.queue.push(this.handOut(running));
+      return;
+    }
     // Called from the stream's "data" listener: a handler that throws synchronously (or
     // returns no promise) must become a FAILURE ack, not an exception inside the emitter.
     Promise.resolve()
-      .then(() => this.options.handler(execution, running.controller.signal))
+      .then(() => handler(execution, running.controller.signal))
       .then(
         () => this.finish(execution.leaseId, Outcome.SUCCESS, 0),
         (thrown: unknown) =>
@@ -159,29 +283,49 @@ export class Worker {
       );
   }
 
+  private handOut(running: Running): WorkerExecution {
+    const { execution } = running;
+    const leaseId = execution.leaseId;
+    return {
+      execution,
+      task: execution.task,
+      instance: execution.instance,
+      partition: execution.partition,
+      attempt: execution.attempt,
+      scheduledAt: new Date(execution.scheduledAt ? timestampMs(execution.scheduledAt) : 0),
+      signal: running.controller.signal,
+      ack: () => this.finish(leaseId, Outcome.SUCCESS, 0),
+      fail: (options = {}) => this.finish(leaseId, Outcome.FAILURE, options.retryAfterMs ?? 0),
+    };
+  }
+
   private finish(leaseId: string, outcome: Outcome, retryAfterMs: number): void {
-    if (!this.running.delete(leaseId)) return;
-    this.pendingAcks.push({
+    const running = this.running.get(leaseId);
+    if (running === undefined) return;
+    this.running.delete(leaseId);
+    const replica = running.replica;
+    replica.pendingAcks.push({
       $typeName: "partitura.v1.AckItem",
       leaseId,
       outcome,
       ...(retryAfterMs > 0 ? { retryAfter: durationFromMs(retryAfterMs) } : {}),
     });
-    if (this.pendingAcks.length >= ACK_BATCH) this.flushAcks();
-    else this.ackTimer ??= setTimeout(() => this.flushAcks(), this.options.ackDelayMs ?? 5);
+    if (replica.pendingAcks.length >= ACK_BATCH) void this.flushAcks(replica);
+    else replica.ackTimer ??= setTimeout(() => void this.flushAcks(replica), this.options.ackDelayMs ?? 5);
     if (this.running.size === 0) this.idle?.();
+    if (replica.retiring) this.closeIfIdle(replica);
   }
 
-  private flushAcks(): Promise<void> {
-    clearTimeout(this.ackTimer);
-    this.ackTimer = undefined;
-    if (this.pendingAcks.length === 0) return Promise.resolve();
-    const items = this.pendingAcks.splice(0, this.pendingAcks.length);
+  private flushAcks(replica: ReplicaStream): Promise<void> {
+    clearTimeout(replica.ackTimer);
+    replica.ackTimer = undefined;
+    if (replica.pendingAcks.length === 0) return Promise.resolve();
+    const items = replica.pendingAcks.splice(0, replica.pendingAcks.length);
     // An ack that fails needs no retry: the lease expires (or is released if the stream
     // ends with the server), and the execution is delivered again (at-least-once).
-    return this.client.ack({ items }).then(
+    return replica.client.ack({ items }).then(
       () => undefined,
-      (error: Error) => this.options.onError?.(error),
+      (error: unknown) => this.options.onError?.(toPartituraError(error)),
     );
   }
 
@@ -190,24 +334,35 @@ export class Worker {
     const due = [...this.running.values()].filter((r) => r.renewAt <= now);
     if (due.length === 0) return;
     for (const r of due) r.renewAt = now + r.leaseMs / 3;
-    try {
-      const { results } = await this.client.extendLeases({
-        items: due.map((r) => ({ leaseId: r.execution.leaseId })),
-      });
-      for (const result of results) {
-        if (result.status !== LeaseStatus.OK) {
-          // The lease is gone (expired, or the instance was unscheduled): stop the work.
-          this.running.get(result.leaseId)?.controller.abort(new Error(`lease lost (${result.status})`));
+    // Each lease is renewed on the replica that delivered it (Map.groupBy is Node 21+).
+    const byReplica = new Map<ReplicaStream, Running[]>();
+    for (const r of due) byReplica.set(r.replica, [...(byReplica.get(r.replica) ?? []), r]);
+    await Promise.all(
+      [...byReplica].map(async ([replica, items]) => {
+        try {
+          const { results } = await replica.client.extendLeases({
+            items: items.map((r) => ({ leaseId: r.execution.leaseId })),
+          });
+          for (const result of results) {
+            if (result.status !== LeaseStatus.OK) {
+              // The lease is gone (expired, or the instance was unscheduled): stop the work.
+              this.running.get(result.leaseId)?.controller.abort(new Error(`lease lost (${result.status})`));
+            }
+          }
+        } catch (thrown) {
+          this.options.onError?.(toPartituraError(thrown));
         }
-      }
-    } catch (thrown) {
-      this.options.onError?.(thrown instanceof Error ? thrown : new Error(String(thrown)));
-    }
+      }),
+    );
   }
 
   private async shutdown(graceMs: number): Promise<void> {
-    clearTimeout(this.reconnectTimer);
-    // The stream stays open while running executions finish: closing it first would release
+    clearInterval(this.mapTimer);
+    for (const replica of this.replicas.values()) clearTimeout(replica.reconnectTimer);
+    // Handed-out executions nobody has read yet are not started: the stream's cancel below
+    // releases their leases, so another worker runs them at once.
+    for (const unread of this.queue.close(true)) this.running.delete(unread.execution.leaseId);
+    // The streams stay open while running executions finish: closing them first would release
     // their leases and get them delivered twice.
     if (this.running.size > 0) {
       const drained = new Promise<void>((resolve) => {
@@ -225,10 +380,15 @@ export class Worker {
       await drained;
       clearTimeout(timer);
     }
-    await this.flushAcks();
+    await Promise.all([...this.replicas.values()].map((replica) => this.flushAcks(replica)));
     clearInterval(this.heartbeatTimer);
-    this.call?.cancel();
-    this.call = undefined;
-    this.client.close();
+    await this.mapReading;
+    for (const replica of this.replicas.values()) {
+      replica.call?.cancel();
+      replica.call = undefined;
+      replica.client.close();
+    }
+    this.replicas.clear();
+    this.scheduler.close();
   }
 }

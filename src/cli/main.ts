@@ -1,0 +1,72 @@
+import * as grpc from "@grpc/grpc-js";
+import { toPartituraError } from "../sdk/errors.ts";
+import { INSTANCES_HELP, instances } from "./cmd-instances.ts";
+import { NEXT_HELP, next } from "./cmd-next.ts";
+import { TASK_HELP, task } from "./cmd-task.ts";
+import { UsageError } from "./usage-error.ts";
+
+/*
+ * The `partitura` command line: a thin layer over the SDK Client. Exit codes follow the gRPC
+ * status of the failed call (NOT_FOUND is 5, ...); 2 is a usage error (INVALID_ARGUMENT is
+ * 3, so the two never meet).
+ */
+
+const HELP = `partitura COMMAND [flags]   (every command takes --help)
+  serve                      run the server (configuration: partitura serve --help)
+  task put|get|list|delete   define tasks
+  schedule | unschedule | get | list | partitions   instances and the partition map
+  next --cron EXPR           the next slots of a cron (no server needed)
+Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PARTITURA_TOKEN),
+  --tls, --tls-ca, --tls-cert, --tls-key (PARTITURA_TLS_CA ...). Output: --output table|json|jsonl.
+
+${TASK_HELP}
+
+${INSTANCES_HELP}
+
+${NEXT_HELP}`;
+
+async function run(argv: string[]): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(`${HELP}\n`);
+      return command === undefined ? 2 : 0;
+    case "serve":
+      // The server reads its own flags and environment (src/config.ts) from process.argv.
+      process.argv = [process.argv[0] ?? "node", "partitura", ...args];
+      await import("../main.ts");
+      return -1;
+    case "task":
+      await task(args);
+      return 0;
+    case "schedule":
+    case "unschedule":
+    case "get":
+    case "list":
+    case "partitions":
+      await instances(command, args);
+      return 0;
+    case "next":
+      next(args);
+      return 0;
+    default:
+      throw new UsageError(`unknown command "${command}" (partitura --help lists them)`);
+  }
+}
+
+try {
+  const code = await run(process.argv.slice(2));
+  if (code >= 0) process.exitCode = code;
+} catch (thrown) {
+  if (thrown instanceof UsageError) {
+    process.stderr.write(`partitura: ${thrown.message}\n`);
+    process.exitCode = 2;
+  } else {
+    const error = toPartituraError(thrown);
+    process.stderr.write(`partitura: ${error.codeName}: ${error.details}\n`);
+    process.exitCode = error.code === grpc.status.OK ? 1 : error.code;
+  }
+}
