@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import {
   type ExecuteRequest,
   type ExecuteResponse,
+  type ExecuteResponseSchema,
   type ExecutionService,
   ExtendLeasesResponseSchema,
   Outcome,
@@ -15,6 +16,7 @@ import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { MAX_DURATION_MS } from "../engine/scheduling-task.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
+import type { Encoded } from "./encoded.ts";
 import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
 import { encodeExecuteResponse } from "./execution-encoding.ts";
 import { toLeaseStatus } from "./execution-mapping.ts";
@@ -105,7 +107,7 @@ async function execute(
   log: Logger,
   observer: ExecutionObserver,
   request: ExecuteRequest,
-  call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse>,
+  call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse | Encoded<typeof ExecuteResponseSchema>>,
 ): Promise<void> {
   let ended = false;
   let finish: () => void = () => {};
@@ -132,9 +134,9 @@ async function execute(
       },
       {
         send: (batch) => {
-          // Pre-encoded bytes: bind.ts passes a Buffer through its serializer untouched.
+          // Pre-encoded bytes: bind.ts passes them through its serializer untouched.
           if (ended) return;
-          call.write(encodeExecuteResponse(batch) as unknown as ExecuteResponse);
+          call.write(encodeExecuteResponse(batch));
           observer.delivered(batch);
         },
         end,
