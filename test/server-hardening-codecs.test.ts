@@ -77,13 +77,20 @@ const malformed: Record<string, Buffer> = {
 test("malformed protobuf is INVALID_ARGUMENT on every method path", async (t) => {
   await using s = await startTestServer();
   const methods = [
-    ...SchedulerService.methods.map((m) => ({ path: `/partitura.v1.SchedulerService/${m.name}`, kind: m.methodKind })),
-    ...ExecutionService.methods.map((m) => ({ path: `/partitura.v1.ExecutionService/${m.name}`, kind: m.methodKind })),
+    ...SchedulerService.methods.map((m) => ({
+      path: `/partitura.v1.SchedulerService/${m.name}`,
+      kind: m.methodKind,
+    })),
+    ...ExecutionService.methods.map((m) => ({
+      path: `/partitura.v1.ExecutionService/${m.name}`,
+      kind: m.methodKind,
+    })),
     { path: "/grpc.health.v1.Health/Check", kind: "unary" },
   ];
   for (const { path, kind } of methods) {
     for (const [label, bytes] of Object.entries(malformed)) {
-      const err = kind === "unary" ? await rawUnary(s.address, path, bytes) : await rawStream(s.address, path, bytes);
+      const err =
+        kind === "unary" ? await rawUnary(s.address, path, bytes) : await rawStream(s.address, path, bytes);
       t.is(err?.code, grpc.status.INVALID_ARGUMENT, `${path} ${label}: ${err?.details}`);
       t.regex(err?.details ?? "", /^malformed request: /, `${path} ${label}`);
     }
@@ -104,16 +111,25 @@ test("NaN, Infinity and args nested deeper than 32 levels are refused naming the
     [Number.POSITIVE_INFINITY, "instances[1].args.nested.foo"],
   ] as const) {
     const err = await callError(
-      s.scheduler.schedule({ task: "dyn", instances: [ok, { name: "bad", schedule, args: { nested: { foo: bad } } }] }),
+      s.scheduler.schedule({
+        task: "dyn",
+        instances: [ok, { name: "bad", schedule, args: { nested: { foo: bad } } }],
+      }),
     );
     t.is(err.code, grpc.status.INVALID_ARGUMENT);
     t.is(err.details, `${fieldName}: must be a finite number`);
   }
   let nested: Record<string, unknown> = { leaf: 1 };
   for (let i = 1; i < 32; i++) nested = { a: nested };
-  await s.scheduler.schedule({ task: "dyn", instances: [{ name: "deep32", schedule, args: nested as never }] });
+  await s.scheduler.schedule({
+    task: "dyn",
+    instances: [{ name: "deep32", schedule, args: nested as never }],
+  });
   const err = await callError(
-    s.scheduler.schedule({ task: "dyn", instances: [{ name: "deep33", schedule, args: { a: nested } as never }] }),
+    s.scheduler.schedule({
+      task: "dyn",
+      instances: [{ name: "deep33", schedule, args: { a: nested } as never }],
+    }),
   );
   t.is(err.code, grpc.status.INVALID_ARGUMENT);
   t.regex(err.details, /^instances\[0\]\.args(\.a)+: nests Struct and ListValue deeper than 32 levels/);
