@@ -92,3 +92,9 @@ export const DEFAULT_OVERDUE_SAMPLE_MS = 5_000;
 
 /** The most (task, partition) store queries one overdue sample makes; the next sample goes on from there. */
 export const MAX_OVERDUE_QUERIES_PER_SAMPLE = 2_048;
+
+/** Struct and ListValue nesting allowed in args and default_args (what stock parsers read). */
+export const MAX_ARGS_DEPTH = 32;
+
+/** The largest reply a unary call may send: a stock gRPC client's default receive limit. */
+export const MAX_REPLY_BYTES = 4 * 1024 * 1024;

@@ -3,7 +3,9 @@ import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+import { clampMessage, ErrorCode, PartituraError, toError } from "../domain/errors.ts";
+import type { Encoded } from "./encoded.ts";
+import { isEncoded } from "./encoded.ts";
 
 /*
  * protobuf-es generates descriptors but no grpc-js code, so this one adapter turns a generated
@@ -14,17 +16,19 @@ import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
 
 type Req<M> = M extends { input: infer I extends DescMessage } ? MessageShape<I> : never;
 type Res<M> = M extends { output: infer O extends DescMessage } ? MessageShape<O> : never;
+/** A method's answer: a message, or its bytes written by a hand codec (./encoded.ts). */
+type Answer<M> = M extends { output: infer O extends DescMessage } ? MessageShape<O> | Encoded<O> : never;
 
 /** A unary handler. */
 export type UnaryHandler<M> = (
   request: Req<M>,
   call: grpc.ServerUnaryCall<Req<M>, Res<M>>,
-) => Promise<Res<M>>;
+) => Promise<Answer<M>>;
 
 /** A server-streaming handler: it writes through `call` and resolves when the stream ends. */
 export type StreamHandler<M> = (
   request: Req<M>,
-  call: grpc.ServerWritableStream<Req<M>, Res<M>>,
+  call: grpc.ServerWritableStream<Req<M>, Answer<M>>,
 ) => Promise<void>;
 
 /** A bidi-streaming handler (reflection): it owns the call until it ends it. */
@@ -66,7 +70,7 @@ export function toServiceError(thrown: unknown, logger: Logger, method: string):
       logger.warn({ err: thrown.cause, method }, thrown.message);
       return { code: grpc.status.UNAVAILABLE, details: "the store is unavailable; retry later" };
     }
-    return { code: statusOf[thrown.code], details: thrown.message };
+    return { code: statusOf[thrown.code], details: clampMessage(thrown.message) };
   }
   logger.error({ err: toError(thrown), method }, "unexpected error in handler");
   return { code: grpc.status.INTERNAL, details: "internal error; see the server log" };
@@ -74,7 +78,8 @@ export function toServiceError(thrown: unknown, logger: Logger, method: string):
 
 /**
  * Hand-written request readers by method (local name): each must return exactly what
- * protobuf-es `fromBinary` would (the Ack hot path).
+ * protobuf-es `fromBinary` would (the Ack hot path), or throw a PartituraError refusing the
+ * request before any handler runs.
  */
 export type RequestDecoders<S extends GenServiceMethods> = {
   [K in keyof S]?: (bytes: Buffer) => Req<S[K]>;
@@ -100,12 +105,10 @@ export function bindService<S extends GenServiceMethods>(
       requestStream: method.methodKind === "client_streaming" || method.methodKind === "bidi_streaming",
       responseStream: method.methodKind === "server_streaming" || method.methodKind === "bidi_streaming",
       requestSerialize: (value: MessageShape<DescMessage>) => Buffer.from(toBinary(method.input, value)),
-      requestDeserialize: (decode ?? ((bytes: Buffer) => fromBinary(method.input, bytes))) as (
-        bytes: Buffer,
-      ) => MessageShape<DescMessage>,
+      requestDeserialize: guarded(decode ?? ((bytes: Buffer) => fromBinary(method.input, bytes))),
       // A handler may hand over bytes it encoded itself (the Execute hot path).
       responseSerialize: (value: MessageShape<DescMessage>) =>
-        Buffer.isBuffer(value) ? value : Buffer.from(toBinary(method.output, value)),
+        isEncoded(value) ? value : Buffer.from(toBinary(method.output, value)),
       responseDeserialize: (bytes: Buffer) => fromBinary(method.output, bytes),
       originalName: method.name,
     };
@@ -116,11 +119,51 @@ export function bindService<S extends GenServiceMethods>(
   return { definition: definition as grpc.ServiceDefinition, implementation };
 }
 
+/*
+ * A request grpc-js cannot hand to the handler. When a deserializer throws, grpc-js answers
+ * INTERNAL "Error deserializing request" and logs nothing; so the deserializer returns this
+ * instead, and the adapter answers INVALID_ARGUMENT (or the decoder's own refusal).
+ */
+class RefusedRequest {
+  constructor(readonly thrown: unknown) {}
+}
+
+function guarded(decode: (bytes: Buffer) => unknown): (bytes: Buffer) => MessageShape<DescMessage> {
+  return (bytes) => {
+    try {
+      return decode(bytes) as MessageShape<DescMessage>;
+    } catch (thrown) {
+      return new RefusedRequest(thrown) as unknown as MessageShape<DescMessage>;
+    }
+  };
+}
+
+/** The longest decoder message quoted in a "malformed request" answer. */
+const MAX_MALFORMED_DETAIL = 100;
+
+/** The status answering a refused request: the decoder's refusal, or "malformed request". */
+function refusal(request: RefusedRequest, logger: Logger, path: string): Partial<grpc.ServiceError> {
+  if (request.thrown instanceof PartituraError) return toServiceError(request.thrown, logger, path);
+  const err = toError(request.thrown);
+  logger.debug({ err, method: path }, "malformed request");
+  // protobuf-es's messages name the rule broken, never the bytes; a stack overflow (a message
+  // nested thousands deep) gets words of its own.
+  const detail =
+    err instanceof RangeError && /call stack/i.test(err.message)
+      ? "messages nested too deeply"
+      : err.message.slice(0, MAX_MALFORMED_DETAIL);
+  return { code: grpc.status.INVALID_ARGUMENT, details: `malformed request: ${detail}` };
+}
+
 function adapt(method: DescMethod, handler: unknown, logger: Logger, path: string): grpc.UntypedHandleCall {
   switch (method.methodKind) {
     case "unary": {
       const h = handler as (req: unknown, call: grpc.ServerUnaryCall<unknown, unknown>) => Promise<unknown>;
       return (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+        if (call.request instanceof RefusedRequest) {
+          callback(refusal(call.request, logger, path));
+          return;
+        }
         h(call.request, call).then(
           (response) => callback(null, response),
           (thrown: unknown) => callback(toServiceError(thrown, logger, path)),
@@ -130,6 +173,10 @@ function adapt(method: DescMethod, handler: unknown, logger: Logger, path: strin
     case "server_streaming": {
       const h = handler as (req: unknown, call: grpc.ServerWritableStream<unknown, unknown>) => Promise<void>;
       return (call: grpc.ServerWritableStream<unknown, unknown>) => {
+        if (call.request instanceof RefusedRequest) {
+          call.emit("error", refusal(call.request, logger, path));
+          return;
+        }
         h(call.request, call).then(
           () => {
             if (!call.writableEnded) call.end();
@@ -142,8 +189,21 @@ function adapt(method: DescMethod, handler: unknown, logger: Logger, path: strin
         );
       };
     }
-    case "bidi_streaming":
-      return handler as grpc.UntypedHandleCall;
+    case "bidi_streaming": {
+      const h = handler as (call: grpc.ServerDuplexStream<unknown, unknown>) => void;
+      return (call: grpc.ServerDuplexStream<unknown, unknown>) => {
+        // A refused message ends the stream with its status before the handler sees it.
+        const emit = call.emit.bind(call);
+        call.emit = (event: string | symbol, ...args: unknown[]): boolean => {
+          const [request] = args;
+          if (event === "data" && request instanceof RefusedRequest) {
+            return emit("error", refusal(request, logger, path));
+          }
+          return emit(event, ...args);
+        };
+        h(call);
+      };
+    }
     default:
       throw new Error(`${path}: client streaming is not used by Partitura`);
   }

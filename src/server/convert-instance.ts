@@ -1,9 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import { type Instance, InstanceSchema, type InstanceSpec } from "../../gen/ts/partitura/v1/instance_pb.ts";
-import { ScheduleOutcome } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import type { InstanceRecord } from "../domain/model.ts";
 import type { InstanceInput } from "../engine/scheduling.ts";
-import type { UpsertResult } from "../store/store.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
 import { RawArgsSpec } from "./convert-schedule-request.ts";
@@ -35,15 +33,4 @@ export function instanceToProto(instance: InstanceRecord): Instance {
     createdAt: msToTimestamp(instance.createdAt),
     partitionKey: instance.partitionKey,
   });
-}
-
-const outcomes: Record<UpsertResult["outcome"], ScheduleOutcome> = {
-  created: ScheduleOutcome.CREATED,
-  updated: ScheduleOutcome.UPDATED,
-  locked: ScheduleOutcome.LOCKED,
-};
-
-/** What Schedule did with one instance, as the wire enum. */
-export function outcomeToProto(outcome: UpsertResult["outcome"]): ScheduleOutcome {
-  return outcomes[outcome];
 }

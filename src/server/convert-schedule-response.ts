@@ -1,73 +1,153 @@
-import type { ScheduleResponse } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { InstanceSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import {
+  type ScheduleRequest,
+  ScheduleResponseSchema,
+} from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { ScheduleSchema } from "../../gen/ts/partitura/v1/task_pb.ts";
+import { invalid } from "../domain/errors.ts";
+import { MAX_REPLY_BYTES } from "../domain/limits.ts";
 import type { InstanceRecord, ScheduleSpec } from "../domain/model.ts";
 import type { UpsertResult } from "../store/store.ts";
-import { outcomeToProto } from "./convert-instance.ts";
-import { delimitedSize, varintSize, writeHeader, writeVarint } from "./convert-wire.ts";
+import { covers, type MessageCoverage } from "./codec-coverage.ts";
+import { outcomeToProto } from "./convert-outcome.ts";
+import { DEFAULT_TIMEZONE } from "./convert-schedule.ts";
+import {
+  delimitedSize,
+  durationFieldSize,
+  stringSize,
+  tagOf,
+  timestampFieldSize,
+  uintSize,
+  varintSize,
+  writeDuration,
+  writeHeader,
+  writeString,
+  writeTimestamp,
+  writeUint,
+} from "./convert-wire.ts";
+import { type Encoded, encoded } from "./encoded.ts";
 
 /*
  * ScheduleResponse written by hand: a Schedule batch answers every instance it stored, and
- * protobuf-es needed a message tree per instance plus the args decoded to JSON and encoded
- * again. Here the stored Struct bytes are copied as they are, and the bytes are those
- * protobuf-es writes for instanceToProto (test/server-convert-schedule.test.ts).
+ * protobuf-es needed a message tree per instance. The bytes are those protobuf-es writes for
+ * instanceToProto without args (test/server-convert-schedule.test.ts).
+ *
+ * The echo leaves the args out: the client sent them, and 10,000 instances of 450 bytes made
+ * a 5.3 MB reply that a stock client (4 MiB receive limit) refused for a batch that had been
+ * stored. What is left is bounded by the request: decodeScheduleRequest refuses, before
+ * anything is stored, a request whose echo could pass MAX_REPLY_BYTES. The one part of the
+ * echo the request does not bound is a LOCKED instance's stored schedule ("as it was left");
+ * in the rare reply that would pass the bound because of them, LOCKED instances are echoed
+ * without schedule and partition_key.
  */
 
+const RESP = ScheduleResponseSchema.field;
+const INSTANCES = tagOf(RESP.instances);
+const OUTCOMES = tagOf(RESP.outcomes);
+const I = InstanceSchema.field;
+const TASK = tagOf(I.task);
+const NAME = tagOf(I.name);
+const PARTITION = tagOf(I.partition);
+const SCHEDULE = tagOf(I.schedule);
+const NEXT_RUN_AT = tagOf(I.nextRunAt);
+const LOCKED_UNTIL = tagOf(I.lockedUntil);
+const ATTEMPT = tagOf(I.attempt);
+const CREATED_AT = tagOf(I.createdAt);
+const PARTITION_KEY = tagOf(I.partitionKey);
+const CRON = tagOf(ScheduleSchema.field.cron);
+const INTERVAL = tagOf(ScheduleSchema.field.interval);
+const AT = tagOf(ScheduleSchema.field.at);
+const TIMEZONE = tagOf(ScheduleSchema.field.timezone);
+
+/** The fields this writer handles; `args` is left out on purpose (see above). */
+export const scheduleResponseCoverage: readonly MessageCoverage[] = [
+  covers(ScheduleResponseSchema, ["instances", "outcomes"]),
+  covers(
+    InstanceSchema,
+    [
+      "task",
+      "name",
+      "partition",
+      "schedule",
+      "nextRunAt",
+      "lockedUntil",
+      "attempt",
+      "createdAt",
+      "partitionKey",
+    ],
+    ["args"],
+  ),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone"]),
+  covers(DurationSchema, ["seconds", "nanos"]),
+  covers(TimestampSchema, ["seconds", "nanos"]),
+];
+
 /** The encoded ScheduleResponse of a Schedule call's results. */
-export function encodeScheduleResponse(results: readonly UpsertResult[]): ScheduleResponse {
-  const sizes = new Array<number>(results.length);
-  let total = 0;
-  for (let i = 0; i < results.length; i++) {
-    const size = instanceSize((results[i] as UpsertResult).instance);
-    sizes[i] = size;
-    total += delimitedSize(size);
+export function encodeScheduleResponse(
+  results: readonly UpsertResult[],
+): Encoded<typeof ScheduleResponseSchema> {
+  let sizes = instanceSizes(results, false);
+  let trimLocked = false;
+  if (sizes.total > MAX_REPLY_BYTES) {
+    trimLocked = true;
+    sizes = instanceSizes(results, true);
   }
-  // Outcomes are packed: one byte each (1 to 3).
-  if (results.length > 0) total += delimitedSize(results.length);
-  const out = Buffer.allocUnsafe(total);
+  const out = Buffer.allocUnsafe(sizes.total);
   let pos = 0;
   for (let i = 0; i < results.length; i++) {
-    pos = writeHeader(out, pos, 1, sizes[i] as number);
-    pos = writeInstance(out, pos, (results[i] as UpsertResult).instance);
+    const result = results[i] as UpsertResult;
+    pos = writeHeader(out, pos, INSTANCES, sizes.each[i] as number);
+    pos = writeInstance(out, pos, result.instance, trimLocked && result.outcome === "locked");
   }
+  // Outcomes are packed: one byte each (1 to 3).
   if (results.length > 0) {
-    pos = writeHeader(out, pos, 2, results.length);
+    pos = writeHeader(out, pos, OUTCOMES, results.length);
     for (const result of results) out[pos++] = outcomeToProto(result.outcome);
   }
-  // bind.ts passes a Buffer through its response serializer untouched.
-  return out as unknown as ScheduleResponse;
+  return encoded(ScheduleResponseSchema, out);
+}
+
+function instanceSizes(results: readonly UpsertResult[], trimLocked: boolean) {
+  const each = new Array<number>(results.length);
+  let total = results.length > 0 ? delimitedSize(OUTCOMES, results.length) : 0;
+  for (let i = 0; i < results.length; i++) {
+    const result = results[i] as UpsertResult;
+    const size = instanceSize(result.instance, trimLocked && result.outcome === "locked");
+    each[i] = size;
+    total += delimitedSize(INSTANCES, size);
+  }
+  return { each, total };
 }
 
 /** Bytes of an Instance message (without its own tag and length). */
-function instanceSize(r: InstanceRecord): number {
+function instanceSize(r: InstanceRecord, trim: boolean): number {
   return (
-    stringSize(r.task) +
-    stringSize(r.name) +
-    uintSize(r.partition) +
-    delimitedSize(scheduleSize(r.schedule)) +
-    (r.args.length > 0 ? delimitedSize(r.args.length) : 0) +
-    delimitedSize(timestampSize(r.nextRunAt)) +
-    (r.lockedUntil !== 0 ? delimitedSize(timestampSize(r.lockedUntil)) : 0) +
-    uintSize(r.attempt) +
-    delimitedSize(timestampSize(r.createdAt)) +
-    (r.partitionKey.length > 0 ? stringSize(r.partitionKey) : 0)
+    stringSize(TASK, r.task) +
+    stringSize(NAME, r.name) +
+    uintSize(PARTITION, r.partition) +
+    (trim ? 0 : delimitedSize(SCHEDULE, scheduleSize(r.schedule))) +
+    timestampFieldSize(NEXT_RUN_AT, r.nextRunAt) +
+    (r.lockedUntil !== 0 ? timestampFieldSize(LOCKED_UNTIL, r.lockedUntil) : 0) +
+    uintSize(ATTEMPT, r.attempt) +
+    timestampFieldSize(CREATED_AT, r.createdAt) +
+    (trim ? 0 : stringSize(PARTITION_KEY, r.partitionKey))
   );
 }
 
-function writeInstance(out: Buffer, pos: number, r: InstanceRecord): number {
-  pos = writeString(out, pos, 1, r.task);
-  pos = writeString(out, pos, 2, r.name);
-  pos = writeUint(out, pos, 3, r.partition);
-  pos = writeHeader(out, pos, 4, scheduleSize(r.schedule));
-  pos = writeSchedule(out, pos, r.schedule);
-  if (r.args.length > 0) {
-    pos = writeHeader(out, pos, 5, r.args.length);
-    out.set(r.args, pos);
-    pos += r.args.length;
+function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolean): number {
+  pos = writeString(out, pos, TASK, r.task);
+  pos = writeString(out, pos, NAME, r.name);
+  pos = writeUint(out, pos, PARTITION, r.partition);
+  if (!trim) {
+    pos = writeHeader(out, pos, SCHEDULE, scheduleSize(r.schedule));
+    pos = writeSchedule(out, pos, r.schedule);
   }
-  pos = writeTimestamp(out, pos, 6, r.nextRunAt);
-  if (r.lockedUntil !== 0) pos = writeTimestamp(out, pos, 7, r.lockedUntil);
-  pos = writeUint(out, pos, 8, r.attempt);
-  pos = writeTimestamp(out, pos, 9, r.createdAt);
-  if (r.partitionKey.length > 0) pos = writeString(out, pos, 10, r.partitionKey);
+  pos = writeTimestamp(out, pos, NEXT_RUN_AT, r.nextRunAt);
+  if (r.lockedUntil !== 0) pos = writeTimestamp(out, pos, LOCKED_UNTIL, r.lockedUntil);
+  pos = writeUint(out, pos, ATTEMPT, r.attempt);
+  pos = writeTimestamp(out, pos, CREATED_AT, r.createdAt);
+  if (!trim) pos = writeString(out, pos, PARTITION_KEY, r.partitionKey);
   return pos;
 }
 
@@ -75,94 +155,69 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord): number {
 function scheduleSize(spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
-      return stringSize(spec.cron) + stringSize(spec.timezone);
+      return stringSize(CRON, spec.cron) + stringSize(TIMEZONE, spec.timezone);
     case "interval":
-      return delimitedSize(durationSize(spec.intervalMs));
+      return durationFieldSize(INTERVAL, spec.intervalMs);
     case "at":
-      return delimitedSize(timestampSize(spec.atMs));
+      return timestampFieldSize(AT, spec.atMs);
   }
 }
 
 function writeSchedule(out: Buffer, pos: number, spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
-      pos = writeString(out, pos, 1, spec.cron);
-      return writeString(out, pos, 4, spec.timezone);
-    case "interval": {
-      const { seconds, nanos } = durationParts(spec.intervalMs);
-      pos = writeHeader(out, pos, 2, durationSize(spec.intervalMs));
-      return writeSecondsNanos(out, pos, seconds, nanos);
-    }
+      pos = writeString(out, pos, CRON, spec.cron);
+      return writeString(out, pos, TIMEZONE, spec.timezone);
+    case "interval":
+      return writeDuration(out, pos, INTERVAL, spec.intervalMs);
     case "at":
-      return writeTimestamp(out, pos, 3, spec.atMs);
+      return writeTimestamp(out, pos, AT, spec.atMs);
   }
 }
 
-/** Seconds and nanos as protobuf-es timestampFromMs splits them (nanos never negative). */
-function timestampParts(ms: number): { seconds: number; nanos: number } {
-  const seconds = Math.floor(ms / 1000);
-  return { seconds, nanos: (ms - seconds * 1000) * 1_000_000 };
-}
+/** The most bytes a Timestamp or Duration field takes: tag, length, 10 + 5 byte varints. */
+const TIME_FIELD_MAX = 2 + 1 + 10 + 1 + 5;
+/** The most bytes a varint field of 32 bits takes. */
+const UINT_FIELD_MAX = 1 + 5;
+/*
+ * An instance scheduled without a schedule takes its task's, which a stored task bounds: a
+ * cron of at most 256 characters (ASCII once valid) and an IANA zone name (under 64).
+ */
+const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
 
-/** Seconds and nanos as protobuf-es durationFromMs splits them (both carry the sign). */
-function durationParts(ms: number): { seconds: number; nanos: number } {
-  const sign = ms < 0 ? -1 : 1;
-  const abs = Math.abs(ms);
-  const seconds = Math.floor(abs / 1000);
-  const nanos = (abs - seconds * 1000) * 1_000_000;
-  return { seconds: seconds * sign, nanos: nanos === 0 ? 0 : nanos * sign };
-}
-
-function secondsNanosSize(seconds: number, nanos: number): number {
-  return (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
-}
-
-function timestampSize(ms: number): number {
-  const { seconds, nanos } = timestampParts(ms);
-  return secondsNanosSize(seconds, nanos);
-}
-
-function durationSize(ms: number): number {
-  const { seconds, nanos } = durationParts(ms);
-  return secondsNanosSize(seconds, nanos);
-}
-
-function writeTimestamp(out: Buffer, pos: number, field: number, ms: number): number {
-  const { seconds, nanos } = timestampParts(ms);
-  pos = writeHeader(out, pos, field, secondsNanosSize(seconds, nanos));
-  return writeSecondsNanos(out, pos, seconds, nanos);
-}
-
-function writeSecondsNanos(out: Buffer, pos: number, seconds: number, nanos: number): number {
-  if (seconds !== 0) {
-    out[pos++] = 0x08;
-    pos = writeVarint(out, pos, seconds);
+/**
+ * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
+ * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
+ */
+export function checkScheduleReplySize(request: ScheduleRequest): void {
+  const task = stringSize(TASK, request.task);
+  let total = request.instances.length > 0 ? delimitedSize(OUTCOMES, request.instances.length) : 0;
+  for (const spec of request.instances) {
+    const schedule = spec.schedule;
+    let scheduleBytes: number;
+    if (schedule?.kind.case === "cron") {
+      const inner =
+        stringSize(CRON, schedule.kind.value) + stringSize(TIMEZONE, schedule.timezone || DEFAULT_TIMEZONE);
+      scheduleBytes = delimitedSize(SCHEDULE, inner);
+    } else if (schedule === undefined || schedule.kind.case === undefined) {
+      scheduleBytes = STORED_SCHEDULE_MAX;
+    } else {
+      scheduleBytes = TIME_FIELD_MAX + 2;
+    }
+    const size =
+      task +
+      stringSize(NAME, spec.name) +
+      UINT_FIELD_MAX +
+      scheduleBytes +
+      3 * TIME_FIELD_MAX +
+      UINT_FIELD_MAX +
+      stringSize(PARTITION_KEY, spec.partitionKey);
+    total += varintSize(INSTANCES) + varintSize(size) + size;
   }
-  if (nanos !== 0) {
-    out[pos++] = 0x10;
-    pos = writeVarint(out, pos, nanos);
+  if (total > MAX_REPLY_BYTES) {
+    throw invalid(
+      "instances",
+      `the reply would pass ${MAX_REPLY_BYTES} bytes (a stock client's receive limit); send fewer instances per call`,
+    );
   }
-  return pos;
-}
-
-/** A proto3 string field; empty strings are not written. */
-function stringSize(value: string): number {
-  return value.length === 0 ? 0 : delimitedSize(Buffer.byteLength(value));
-}
-
-function writeString(out: Buffer, pos: number, field: number, value: string): number {
-  if (value.length === 0) return pos;
-  pos = writeHeader(out, pos, field, Buffer.byteLength(value));
-  return pos + out.write(value, pos, "utf8");
-}
-
-/** A proto3 uint32 field; 0 is not written. */
-function uintSize(value: number): number {
-  return value === 0 ? 0 : 1 + varintSize(value);
-}
-
-function writeUint(out: Buffer, pos: number, field: number, value: number): number {
-  if (value === 0) return pos;
-  out[pos++] = field << 3;
-  return writeVarint(out, pos, value);
 }

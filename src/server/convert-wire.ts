@@ -1,14 +1,56 @@
+import type { DescField } from "@bufbuild/protobuf";
+import { ScalarType } from "@bufbuild/protobuf";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+
 /*
- * Protobuf wire pieces for the hand-written codecs of the hot paths (Ack, Schedule). Readers
- * never throw: they answer UNUSUAL, and the caller hands the whole message to protobuf-es,
- * which then decodes it (or refuses it) exactly as it always would. Writers size first and
- * write into one buffer.
+ * The one wire module of the hand-written codecs of the hot paths (Execute, Ack, Schedule):
+ * tags computed from the generated descriptors, one varint reader and writer, one string, one
+ * timestamp/duration writer. Readers never throw: they answer UNUSUAL, and the caller hands
+ * the whole message to protobuf-es, which then decodes it (or refuses it) exactly as it always
+ * would. Writers size first and write into one buffer (protobuf-es's BinaryWriter forks a
+ * chunk list per length-delimited field, which is what the hand codecs exist to avoid).
  */
 
 /** The fast reader met something it does not handle: let protobuf-es read the message. */
 export const UNUSUAL = Symbol("unusual");
 /** The type of UNUSUAL. */
 export type Unusual = typeof UNUSUAL;
+
+/** Protobuf wire types. */
+export const WireType = { varint: 0, i64: 1, len: 2, i32: 5 } as const;
+
+/** The wire type a field of this descriptor is written with (lists of scalars packed). */
+export function wireTypeOf(field: DescField): number {
+  switch (field.fieldKind) {
+    case "message":
+    case "map":
+    case "list":
+      return WireType.len;
+    case "enum":
+      return WireType.varint;
+    case "scalar":
+      switch (field.scalar) {
+        case ScalarType.STRING:
+        case ScalarType.BYTES:
+          return WireType.len;
+        case ScalarType.DOUBLE:
+        case ScalarType.FIXED64:
+        case ScalarType.SFIXED64:
+          return WireType.i64;
+        case ScalarType.FLOAT:
+        case ScalarType.FIXED32:
+        case ScalarType.SFIXED32:
+          return WireType.i32;
+        default:
+          return WireType.varint;
+      }
+  }
+}
+
+/** The tag (field number and wire type) of a field, from its generated descriptor. */
+export function tagOf(field: DescField): number {
+  return field.number * 8 + wireTypeOf(field);
+}
 
 /** A cursor over one encoded message. */
 export class WireReader {
@@ -30,6 +72,16 @@ export class WireReader {
     return UNUSUAL;
   }
 
+  /** A tag: a varint, most often one byte. */
+  tag(end: number): number | Unusual {
+    const byte = this.buf[this.pos];
+    if (byte !== undefined && byte < 0x80 && this.pos < end) {
+      this.pos++;
+      return byte;
+    }
+    return this.varint(end);
+  }
+
   /** The end of a length-delimited field whose length starts here, or UNUSUAL. */
   delimited(end: number): number | Unusual {
     const length = this.varint(end);
@@ -45,7 +97,34 @@ export class WireReader {
     this.pos = stringEnd;
     return text;
   }
+
+  /** A Duration's or Timestamp's fields (non-negative only on this path), or UNUSUAL. */
+  secondsNanos(end: number): { seconds: bigint; nanos: number } | Unusual {
+    let seconds = 0;
+    let nanos = 0;
+    while (this.pos < end) {
+      const tag = this.tag(end);
+      if (tag === UNUSUAL) return UNUSUAL;
+      const value = this.varint(end);
+      if (value === UNUSUAL) return UNUSUAL;
+      if (tag === TAG_SECONDS) seconds = value;
+      else if (tag === TAG_NANOS && value <= 0x7fffffff) nanos = value;
+      else return UNUSUAL;
+    }
+    return { seconds: BigInt(seconds), nanos };
+  }
 }
+
+/*
+ * google.protobuf.Timestamp and Duration share their layout, so one pair of tags serves both
+ * (test/server-codec-completeness.test.ts checks Duration's against these).
+ */
+/** Tag of Timestamp.seconds and Duration.seconds. */
+export const TAG_SECONDS = tagOf(TimestampSchema.field.seconds);
+/** Tag of Timestamp.nanos and Duration.nanos. */
+export const TAG_NANOS = tagOf(TimestampSchema.field.nanos);
+const SECONDS_TAG_BYTES = varintSize(TAG_SECONDS);
+const NANOS_TAG_BYTES = varintSize(TAG_NANOS);
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -66,7 +145,7 @@ export function utf8(buf: Buffer, start: number, end: number): string | Unusual 
 
 /** Bytes of a varint; negative values are int64 two's complement, 10 bytes. */
 export function varintSize(value: number): number {
-  if (value < 0) return 10;
+  if (value < 128) return value < 0 ? 10 : 1;
   let size = 1;
   while (value >= 128) {
     value = Math.floor(value / 128);
@@ -77,6 +156,10 @@ export function varintSize(value: number): number {
 
 /** Writes a varint at `pos` (negative: int64 two's complement); returns the position after. */
 export function writeVarint(out: Uint8Array, pos: number, value: number): number {
+  if (value < 128 && value >= 0) {
+    out[pos] = value;
+    return pos + 1;
+  }
   if (value < 0) {
     let big = BigInt.asUintN(64, BigInt(value));
     while (big >= 128n) {
@@ -94,28 +177,105 @@ export function writeVarint(out: Uint8Array, pos: number, value: number): number
   return pos;
 }
 
-/** Bytes of a length-delimited field of `length` bytes, tag included (field numbers < 16). */
-export function delimitedSize(length: number): number {
-  return 1 + varintSize(length) + length;
+/** Bytes of a length-delimited field of `length` bytes, tag included. */
+export function delimitedSize(tag: number, length: number): number {
+  return varintSize(tag) + varintSize(length) + length;
 }
 
 /** Writes a tag and a length; returns the position of the content. */
-export function writeHeader(out: Buffer, pos: number, field: number, length: number): number {
-  out[pos++] = (field << 3) | 2;
-  return writeVarint(out, pos, length);
+export function writeHeader(out: Uint8Array, pos: number, tag: number, length: number): number {
+  return writeVarint(out, writeVarint(out, pos, tag), length);
 }
 
-/** A Duration's or Timestamp's fields (non-negative only on this path). */
-export function readSecondsNanos(r: WireReader, end: number): { seconds: bigint; nanos: number } | Unusual {
-  let seconds = 0;
-  let nanos = 0;
-  while (r.pos < end) {
-    const tag = r.buf[r.pos++];
-    const value = r.varint(end);
-    if (value === UNUSUAL) return UNUSUAL;
-    if (tag === 0x08) seconds = value;
-    else if (tag === 0x10 && value <= 0x7fffffff) nanos = value;
-    else return UNUSUAL;
-  }
-  return { seconds: BigInt(seconds), nanos };
+/** Bytes of a proto3 string field; empty strings are not written. */
+export function stringSize(tag: number, value: string): number {
+  return value.length === 0 ? 0 : delimitedSize(tag, utf8Length(value));
+}
+
+/** Strings this short are measured and copied in JavaScript: cheaper than a native call. */
+const SHORT_STRING = 64;
+
+/** UTF-8 length of `value`; names and lease ids are short and ASCII. */
+function utf8Length(value: string): number {
+  if (value.length > SHORT_STRING) return Buffer.byteLength(value);
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value);
+  return value.length;
+}
+
+/** Writes a proto3 string field (nothing when empty). */
+export function writeString(out: Buffer, pos: number, tag: number, value: string): number {
+  if (value.length === 0) return pos;
+  const length = utf8Length(value);
+  pos = writeHeader(out, pos, tag, length);
+  if (length !== value.length || length > SHORT_STRING) return pos + out.write(value, pos, length, "utf8");
+  for (let i = 0; i < length; i++) out[pos + i] = value.charCodeAt(i);
+  return pos + length;
+}
+
+/** Bytes of a proto3 varint field (uint32, enum); 0 is not written. */
+export function uintSize(tag: number, value: number): number {
+  return value === 0 ? 0 : varintSize(tag) + varintSize(value);
+}
+
+/** Writes a proto3 varint field (nothing when 0). */
+export function writeUint(out: Uint8Array, pos: number, tag: number, value: number): number {
+  if (value === 0) return pos;
+  return writeVarint(out, writeVarint(out, pos, tag), value);
+}
+
+/** Bytes of a field holding already encoded message bytes; nothing when they are empty. */
+export function bytesFieldSize(tag: number, length: number): number {
+  return length === 0 ? 0 : delimitedSize(tag, length);
+}
+
+/*
+ * Timestamps and Durations as protobuf-es's timestampFromMs / durationFromMs split them: a
+ * Timestamp's nanos are never negative, a Duration's carry the sign of its seconds. Sized and
+ * written without a {seconds, nanos} object: this runs twice per delivery.
+ */
+
+function partsSize(seconds: number, nanos: number): number {
+  return (
+    (seconds !== 0 ? SECONDS_TAG_BYTES + varintSize(seconds) : 0) +
+    (nanos !== 0 ? NANOS_TAG_BYTES + varintSize(nanos) : 0)
+  );
+}
+
+function writeParts(out: Uint8Array, pos: number, tag: number, seconds: number, nanos: number): number {
+  pos = writeHeader(out, pos, tag, partsSize(seconds, nanos));
+  pos = writeUint(out, pos, TAG_SECONDS, seconds);
+  return writeUint(out, pos, TAG_NANOS, nanos);
+}
+
+/** Bytes of a Timestamp field of epoch ms `ms`, tag included (always written). */
+export function timestampFieldSize(tag: number, ms: number): number {
+  const seconds = Math.floor(ms / 1000);
+  return delimitedSize(tag, partsSize(seconds, (ms - seconds * 1000) * 1_000_000));
+}
+
+/** Writes a Timestamp field of epoch ms `ms`. */
+export function writeTimestamp(out: Uint8Array, pos: number, tag: number, ms: number): number {
+  const seconds = Math.floor(ms / 1000);
+  return writeParts(out, pos, tag, seconds, (ms - seconds * 1000) * 1_000_000);
+}
+
+function durationSeconds(ms: number): number {
+  const seconds = Math.floor(Math.abs(ms) / 1000);
+  return ms < 0 ? -seconds : seconds;
+}
+
+function durationNanos(ms: number): number {
+  const abs = Math.abs(ms);
+  const nanos = (abs - Math.floor(abs / 1000) * 1000) * 1_000_000;
+  return nanos === 0 ? 0 : ms < 0 ? -nanos : nanos;
+}
+
+/** Bytes of a Duration field of `ms`, tag included (always written). */
+export function durationFieldSize(tag: number, ms: number): number {
+  return delimitedSize(tag, partsSize(durationSeconds(ms), durationNanos(ms)));
+}
+
+/** Writes a Duration field of `ms`. */
+export function writeDuration(out: Uint8Array, pos: number, tag: number, ms: number): number {
+  return writeParts(out, pos, tag, durationSeconds(ms), durationNanos(ms));
 }

@@ -1,29 +1,54 @@
 import { fromBinary } from "@bufbuild/protobuf";
-import type { Duration } from "@bufbuild/protobuf/wkt";
+import { type Duration, DurationSchema } from "@bufbuild/protobuf/wkt";
 import {
   type AckItem,
+  AckItemSchema,
   type AckRequest,
   AckRequestSchema,
-  type AckResponse,
+  AckResponseSchema,
+  AckResultSchema,
   type LeaseStatus,
   type Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { covers, type MessageCoverage } from "./codec-coverage.ts";
 import {
-  readSecondsNanos,
+  delimitedSize,
+  stringSize,
+  tagOf,
   UNUSUAL,
   type Unusual,
-  varintSize,
+  uintSize,
   WireReader,
-  writeVarint,
+  writeHeader,
+  writeString,
+  writeUint,
 } from "./convert-wire.ts";
+import { type Encoded, encoded } from "./encoded.ts";
 
 /*
  * AckRequest read and AckResponse written by hand: every execution passes through both once,
  * and protobuf-es's reflection costs about ten times more per item. The reader takes the shape
- * every client sends (fields 1-3 of AckItem, canonical varints); anything else (unknown fields,
+ * every client sends (canonical varints, each field once); anything else (unknown fields,
  * groups, a repeated retry_after, negative numbers, truncation) goes to protobuf-es, so every
  * message decodes exactly as fromBinary would have decoded it, errors included.
  */
+
+const ITEMS = tagOf(AckRequestSchema.field.items);
+const LEASE_ID = tagOf(AckItemSchema.field.leaseId);
+const OUTCOME = tagOf(AckItemSchema.field.outcome);
+const RETRY_AFTER = tagOf(AckItemSchema.field.retryAfter);
+const RESULTS = tagOf(AckResponseSchema.field.results);
+const RESULT_LEASE_ID = tagOf(AckResultSchema.field.leaseId);
+const RESULT_STATUS = tagOf(AckResultSchema.field.status);
+
+/** The fields this codec reads and writes (checked against the descriptors by a test). */
+export const ackCoverage: readonly MessageCoverage[] = [
+  covers(AckRequestSchema, ["items"]),
+  covers(AckItemSchema, ["leaseId", "outcome", "retryAfter"]),
+  covers(DurationSchema, ["seconds", "nanos"]),
+  covers(AckResponseSchema, ["results"]),
+  covers(AckResultSchema, ["leaseId", "status"]),
+];
 
 /** The decoded AckRequest (same value as protobuf-es fromBinary), hand-read where possible. */
 export function decodeAckRequest(bytes: Buffer): AckRequest {
@@ -35,8 +60,7 @@ function readAckRequest(r: WireReader): AckRequest | Unusual {
   const end = r.buf.length;
   const items: AckItem[] = [];
   while (r.pos < end) {
-    // AckRequest.items: field 1, length-delimited.
-    if (r.buf[r.pos++] !== 0x0a) return UNUSUAL;
+    if (r.tag(end) !== ITEMS) return UNUSUAL;
     const itemEnd = r.delimited(end);
     if (itemEnd === UNUSUAL) return UNUSUAL;
     const item = readAckItem(r, itemEnd);
@@ -51,19 +75,19 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   let outcome = 0;
   let retryAfter: Duration | undefined;
   while (r.pos < end) {
-    const tag = r.buf[r.pos++];
-    if (tag === 0x0a) {
+    const tag = r.tag(end);
+    if (tag === LEASE_ID) {
       const text = r.string(end);
       if (text === UNUSUAL) return UNUSUAL;
       leaseId = text;
-    } else if (tag === 0x10) {
+    } else if (tag === OUTCOME) {
       const value = r.varint(end);
       if (value === UNUSUAL || value > 0x7fffffff) return UNUSUAL;
       outcome = value;
-    } else if (tag === 0x1a && retryAfter === undefined) {
+    } else if (tag === RETRY_AFTER && retryAfter === undefined) {
       const durationEnd = r.delimited(end);
       if (durationEnd === UNUSUAL) return UNUSUAL;
-      const parts = readSecondsNanos(r, durationEnd);
+      const parts = r.secondsNanos(durationEnd);
       if (parts === UNUSUAL) return UNUSUAL;
       retryAfter = { $typeName: "google.protobuf.Duration", ...parts };
     } else {
@@ -76,37 +100,25 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
 }
 
 /** The encoded AckResponse: per item its lease id (from the request) and status, in order. */
-export function encodeAckResponse(items: readonly AckItem[], statuses: readonly LeaseStatus[]): AckResponse {
-  const lengths = new Array<number>(items.length);
+export function encodeAckResponse(
+  items: readonly AckItem[],
+  statuses: readonly LeaseStatus[],
+): Encoded<typeof AckResponseSchema> {
+  const sizes = new Array<number>(items.length);
   let total = 0;
   for (let i = 0; i < items.length; i++) {
-    const length = Buffer.byteLength((items[i] as AckItem).leaseId);
-    lengths[i] = length;
-    const size = resultSize(length, statuses[i] as number);
-    total += 1 + varintSize(size) + size;
+    const size =
+      stringSize(RESULT_LEASE_ID, (items[i] as AckItem).leaseId) +
+      uintSize(RESULT_STATUS, statuses[i] as number);
+    sizes[i] = size;
+    total += delimitedSize(RESULTS, size);
   }
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (let i = 0; i < items.length; i++) {
-    const length = lengths[i] as number;
-    const status = statuses[i] as number;
-    out[pos++] = 0x0a;
-    pos = writeVarint(out, pos, resultSize(length, status));
-    if (length > 0) {
-      out[pos++] = 0x0a;
-      pos = writeVarint(out, pos, length);
-      pos += out.write((items[i] as AckItem).leaseId, pos, length, "utf8");
-    }
-    if (status !== 0) {
-      out[pos++] = 0x10;
-      pos = writeVarint(out, pos, status);
-    }
+    pos = writeHeader(out, pos, RESULTS, sizes[i] as number);
+    pos = writeString(out, pos, RESULT_LEASE_ID, (items[i] as AckItem).leaseId);
+    pos = writeUint(out, pos, RESULT_STATUS, statuses[i] as number);
   }
-  // bind.ts passes a Buffer through its response serializer untouched.
-  return out as unknown as AckResponse;
-}
-
-/** Bytes of one AckResult: lease_id (omitted when empty) and status (omitted when 0). */
-function resultSize(length: number, status: number): number {
-  return (length > 0 ? 1 + varintSize(length) + length : 0) + (status !== 0 ? 1 + varintSize(status) : 0);
+  return encoded(AckResponseSchema, out);
 }

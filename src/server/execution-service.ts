@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import {
   type ExecuteRequest,
   type ExecuteResponse,
+  type ExecuteResponseSchema,
   type ExecutionService,
   ExtendLeasesResponseSchema,
   Outcome,
@@ -17,6 +18,7 @@ import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { MAX_DURATION_MS } from "../engine/scheduling-task.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
 import { durationToMs, optionalDurationToMs } from "./convert-time.ts";
+import type { Encoded } from "./encoded.ts";
 import { decodeAckRequest, encodeAckResponse } from "./execution-ack-codec.ts";
 import { encodeExecuteResponse } from "./execution-encoding.ts";
 import { toLeaseStatus } from "./execution-mapping.ts";
@@ -108,7 +110,7 @@ async function execute(
   log: Logger,
   observer: ExecutionObserver,
   request: ExecuteRequest,
-  call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse>,
+  call: grpc.ServerWritableStream<ExecuteRequest, ExecuteResponse | Encoded<typeof ExecuteResponseSchema>>,
 ): Promise<void> {
   let ended = false;
   let finish: () => void = () => {};
@@ -150,11 +152,11 @@ async function execute(
       },
       {
         send: (batch) => {
-          // Pre-encoded bytes: bind.ts passes a Buffer through its serializer untouched.
+          // Pre-encoded bytes: bind.ts passes them through its serializer untouched.
           if (ended) return;
           const bytes = encodeExecuteResponse(batch);
           queued += bytes.length;
-          const room = call.write(bytes as unknown as ExecuteResponse, () => {
+          const room = call.write(bytes, () => {
             queued -= bytes.length;
             check();
           });

@@ -196,7 +196,11 @@ export const ScheduleRequestSchema: GenMessage<ScheduleRequest> = /*@__PURE__*/
  */
 export type ScheduleResponse = Message<"partitura.v1.ScheduleResponse"> & {
   /**
-   * The stored instances, in request order (for LOCKED, as they were left).
+   * The stored instances, in request order (for LOCKED, as they were left), without their
+   * args (the client sent them; GetInstance returns them). The reply never passes 4 MiB: a
+   * request whose reply could is refused with INVALID_ARGUMENT before anything is stored;
+   * in the rare reply that would pass it because of LOCKED instances' stored schedules,
+   * those are echoed without schedule and partition_key.
    *
    * @generated from field: repeated partitura.v1.Instance instances = 1;
    */
