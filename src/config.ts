@@ -1,6 +1,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import { OWNERSHIP_SETTINGS, parseOwnership } from "./config-ownership.ts";
+import { MAX_TIMER_MS } from "./domain/limits.ts";
 import type { OwnershipMode } from "./domain/ownership-mode.ts";
 import { redactUrl } from "./domain/redact.ts";
 
@@ -273,7 +274,6 @@ function level(source: string, value: string): LogLevel {
 }
 
 /** Node's timers fire at once for delays past 2^31 - 1 ms (about 24.8 days). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function milliseconds(source: string, value: string): number {
   const ms = Number(value);

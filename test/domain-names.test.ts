@@ -1,6 +1,7 @@
 import test from "ava";
 import { ErrorCode, PartituraError } from "../src/domain/errors.ts";
-import { checkName, MAX_NAME_BYTES } from "../src/domain/names.ts";
+import { MAX_NAME_BYTES } from "../src/domain/limits.ts";
+import { checkName } from "../src/domain/names.ts";
 
 test("names of 1 to 200 UTF-8 bytes without control characters are accepted", (t) => {
   for (const name of ["a", "user_1", "with space", "ünïcödé", "x".repeat(MAX_NAME_BYTES), "é".repeat(100)]) {

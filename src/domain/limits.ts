@@ -1,5 +1,6 @@
 /*
- * Numeric bounds, one place for all of them (SHARED-DECISIONS #1).
+ * Every numeric bound of Partitura in one place: handlers, engine, stores and the README
+ * read them here. Each refusal a bound causes names the field (or setting) and the bound.
  */
 
 /** How long a deleted task's per-partition tombstone refuses late upserts (Redis): a day. */
@@ -98,3 +99,55 @@ export const MAX_ARGS_DEPTH = 32;
 
 /** The largest reply a unary call may send: a stock gRPC client's default receive limit. */
 export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
+
+// --- requests, pages and streams ---------------------------------------------------------
+
+/** The most items one Schedule, Unschedule, Ack or ExtendLeases call may carry. */
+export const MAX_BATCH = 10_000;
+
+export const MAX_PARTITIONS_PER_PAGE = 256;
+
+/** The most partitions a dynamic task may have. */
+export const MAX_PARTITIONS = 65_536;
+
+/** The largest encoded args (an instance's args or a task's default args), in bytes. */
+export const MAX_ARGS_BYTES = 64 * 1024;
+
+/**
+ * The longest lease or grace we accept: a week. Engines arm timers with these durations and
+ * Node's timers overflow past 2^31 ms (about 24.8 days).
+ */
+export const MAX_DURATION_MS = 7 * 86_400_000;
+
+/** Page size when a request leaves it 0. */
+export const DEFAULT_PAGE_SIZE = 100;
+
+/** The largest page; bigger requests are served this many. */
+export const MAX_PAGE_SIZE = 1_000;
+
+/** max_in_flight 0 means this. */
+export const DEFAULT_MAX_IN_FLIGHT = 100;
+
+/** The most max_in_flight may be. */
+export const MAX_MAX_IN_FLIGHT = 10_000;
+
+/** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
+export const MAX_EXTEND_MS = 86_400_000;
+
+/** The longest task or instance name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 200;
+
+/**
+ * The largest request message the server reads (grpc-js max receive): a full Schedule batch
+ * (10,000 instances) with modest args fits comfortably.
+ */
+export const MAX_RECEIVE_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The size an ExecuteResponse is cut at (its executions' args plus framing), well under a stock
+ * client's 4 MiB receive limit.
+ */
+export const EXECUTE_MESSAGE_BUDGET_BYTES = 1 << 20;
+
+/** The longest timer a duration setting may ask for: Node's setTimeout limit (24.8 days). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;

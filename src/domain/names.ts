@@ -1,7 +1,5 @@
 import { invalid } from "./errors.ts";
-
-/** The longest task or instance name, in UTF-8 bytes. */
-export const MAX_NAME_BYTES = 200;
+import { MAX_NAME_BYTES } from "./limits.ts";
 
 // Control characters would corrupt logs and the length-prefixed lease ids of some clients.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, toError } from "../domain/errors.ts";
-import { FORCED_LOOKS_PER_SECOND } from "../domain/limits.ts";
+import { DEFAULT_MAX_IN_FLIGHT, FORCED_LOOKS_PER_SECOND, MAX_MAX_IN_FLIGHT } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import type { Store } from "../store/store.ts";
@@ -35,10 +35,6 @@ export interface EngineOptions {
   readonly taskCacheMs?: number;
 }
 
-/** max_in_flight 0 means this. */
-export const DEFAULT_MAX_IN_FLIGHT = 100;
-/** The most max_in_flight may be. */
-export const MAX_MAX_IN_FLIGHT = 10_000;
 /** How long shutdown waits for in-flight executions by default. */
 export const DEFAULT_SHUTDOWN_MS = 10_000;
 

@@ -1,12 +1,10 @@
 import { ErrorCode, invalid, PartituraError } from "../domain/errors.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
+import { MAX_EXTEND_MS } from "../domain/limits.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
 import type { ExtendItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 import type { ExtendInput } from "./delivery.ts";
-
-/** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
-export const MAX_EXTEND_MS = 86_400_000;
 
 /** One heartbeat's answer. */
 export interface Heartbeat {

@@ -1,9 +1,5 @@
 import { invalid } from "../domain/errors.ts";
-
-/** Page size when a request leaves it 0. */
-export const DEFAULT_PAGE_SIZE = 100;
-/** The largest page; bigger requests are served this many. */
-export const MAX_PAGE_SIZE = 1_000;
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../domain/limits.ts";
 
 /** The page size a request asked for, with 0 meaning the default and large values capped. */
 export function pageSize(requested: number): number {

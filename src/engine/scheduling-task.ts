@@ -1,21 +1,13 @@
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
+import { MAX_ARGS_BYTES, MAX_DURATION_MS, MAX_PARTITIONS } from "../domain/limits.ts";
 import type { ExecutionMode, FailureMode, MisfirePolicy, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { checkSchedule } from "../domain/schedule.ts";
 
-/** The most partitions a dynamic task may have. */
-export const MAX_PARTITIONS = 65_536;
-/** The largest encoded args (an instance's args or a task's default args), in bytes. */
-export const MAX_ARGS_BYTES = 64 * 1024;
 /** Lease duration when unset. */
 export const DEFAULT_LEASE_MS = 60_000;
 /** Misfire grace when unset. */
 export const DEFAULT_MISFIRE_GRACE_MS = 1_000;
-/**
- * The longest lease or grace we accept: a week. Engines arm timers with these durations and
- * Node's timers overflow past 2^31 ms (about 24.8 days).
- */
-export const MAX_DURATION_MS = 7 * 86_400_000;
 
 /** A task as a client asked for it: undefined means "the default" (or, for enabled, "keep"). */
 export interface TaskInput {

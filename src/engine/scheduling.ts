@@ -1,5 +1,6 @@
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
+import { MAX_BATCH, MAX_PARTITIONS_PER_PAGE } from "../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
@@ -9,15 +10,11 @@ import type { Store, UpsertMode, UpsertResult } from "../store/store.ts";
 import { decodePageToken, encodePageToken, pageSize } from "./scheduling-paging.ts";
 import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput } from "./scheduling-task.ts";
 
-/** The most instances one Schedule (or Unschedule) call may carry. */
-export const MAX_BATCH = 10_000;
-
 /*
  * Listing instances walks partitions in order; a task with many empty partitions would make
  * one page read thousands of them. Past this many partitions a page ends early (possibly
  * short, even empty) with a token, which paging clients handle anyway.
  */
-const MAX_PARTITIONS_PER_PAGE = 256;
 
 /** One instance a client asks to schedule. */
 export interface InstanceInput {

@@ -1,10 +1,10 @@
+import { EXECUTE_MESSAGE_BUDGET_BYTES } from "../domain/limits.ts";
 import type { Delivery, DeliverySink } from "./delivery.ts";
 
 /*
  * Messages are kept well under grpc-js's default 4 MiB receive limit: an execution costs its
  * args plus a little framing, so a batch is cut when its estimate passes this budget.
  */
-const MESSAGE_BUDGET = 1 << 20;
 const FRAMING_ESTIMATE = 96;
 
 /**
@@ -30,7 +30,7 @@ export class WorkerStream {
     for (let i = 0; i < deliveries.length; i++) {
       const d = deliveries[i] as Delivery;
       const cost = FRAMING_ESTIMATE + d.args.length + d.defaultArgs.length + d.instance.length;
-      if (bytes + cost > MESSAGE_BUDGET && i > start) {
+      if (bytes + cost > EXECUTE_MESSAGE_BUDGET_BYTES && i > start) {
         this.sink.send(deliveries.slice(start, i));
         start = i;
         bytes = 0;

@@ -11,11 +11,10 @@ import {
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { invalid, type PartituraError } from "../domain/errors.ts";
-import { STREAM_QUEUE_MAX_BYTES } from "../domain/limits.ts";
+import { MAX_BATCH, MAX_DURATION_MS, STREAM_QUEUE_MAX_BYTES } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
-import { MAX_DURATION_MS } from "../engine/scheduling-task.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
 import { durationToMs, optionalDurationToMs } from "./convert-time.ts";
 import type { Encoded } from "./encoded.ts";
@@ -24,9 +23,6 @@ import { encodeExecuteResponse } from "./execution-encoding.ts";
 import { toLeaseStatus } from "./execution-mapping.ts";
 
 const EXECUTE_PATH = "/partitura.v1.ExecutionService/Execute";
-
-/** The most items one Ack or ExtendLeases request may carry. */
-export const MAX_BATCH_ITEMS = 10_000;
 
 /** Ack requests are read by hand (execution-ack-codec.ts): one per batch of executions. */
 export const executionRequestDecoders: RequestDecoders<typeof ExecutionService.method> = {
@@ -96,7 +92,7 @@ export function executionHandlers(
 }
 
 function checkBatch(count: number): void {
-  if (count > MAX_BATCH_ITEMS) throw invalid("items", `must hold at most ${MAX_BATCH_ITEMS} items`);
+  if (count > MAX_BATCH) throw invalid("items", `must hold at most ${MAX_BATCH} items`);
 }
 
 /*

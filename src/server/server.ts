@@ -7,7 +7,7 @@ import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb
 import type { Config } from "../config.ts";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, PartituraError, toError } from "../domain/errors.ts";
-import { DEFAULT_OVERDUE_SAMPLE_MS } from "../domain/limits.ts";
+import { DEFAULT_OVERDUE_SAMPLE_MS, MAX_RECEIVE_MESSAGE_BYTES } from "../domain/limits.ts";
 import { describeOwnership } from "../domain/ownership-mode.ts";
 import { Engine } from "../engine/engine.ts";
 import { createOwnership } from "../engine/ownership/create-ownership.ts";
@@ -24,7 +24,6 @@ import { startOverdueSampler } from "./overdue-sampler.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
 import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
 import { prepareTrust } from "./trust.ts";
-
 /*
  * Keepalive: the server pings an idle connection every 20 s and drops it when no answer
  * comes within 10 s, so a worker that vanished without closing its TCP connection (a killed
@@ -35,7 +34,7 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
   // A full Schedule batch (10,000 instances) with modest args fits comfortably.
-  "grpc.max_receive_message_length": 16 * 1024 * 1024,
+  "grpc.max_receive_message_length": MAX_RECEIVE_MESSAGE_BYTES,
 };
 
 /** What startServer needs. The server owns the store from then on and closes it on stop. */
