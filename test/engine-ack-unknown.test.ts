@@ -7,8 +7,8 @@ import { Engine } from "../src/engine/engine.ts";
 import { openStore } from "../src/store/open.ts";
 import type { CommitItem, CommitResult, Store } from "../src/store/store.ts";
 import { draft, taskRecord } from "./store-conformance/fixtures.ts";
-import { until } from "./support/acking-sink.ts";
 import { testStoreUrl } from "./support/server.ts";
+import { until } from "./support/wait.ts";
 
 /*
  * SHARED-DECISIONS #2: a commit the store cannot confirm ("unknown") must not lose the lease.
@@ -57,7 +57,7 @@ test("an ack the store did not confirm keeps its lease and fails UNAVAILABLE; th
     { task: "unknown", partitions: [], workerId: "w", maxInFlight: 10 },
     { send: (batch) => received.push(...batch), end() {} },
   );
-  await until(() => received.length === 2, "both executions");
+  await until("both executions", () => received.length === 2);
   const ids = received.map((d) => ({ leaseId: d.leaseId, failed: false }));
 
   arm();

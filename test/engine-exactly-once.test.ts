@@ -4,9 +4,10 @@ import { Engine } from "../src/engine/engine.ts";
 import { openStore } from "../src/store/open.ts";
 import type { Store } from "../src/store/store.ts";
 import { draft, taskRecord } from "./store-conformance/fixtures.ts";
-import { ackingSink, until } from "./support/acking-sink.ts";
+import { ackingSink } from "./support/acking-sink.ts";
 import { ManualClock } from "./support/manual-clock.ts";
 import { testStoreUrl } from "./support/server.ts";
+import { until } from "./support/wait.ts";
 
 /*
  * Two replicas (two engines, each with its own store connection) serve every partition of
@@ -46,7 +47,7 @@ test("two engines on one store deliver each slot of 40 instances exactly once ov
   }
   for (let round = 1; round <= 5; round++) {
     clock.advance(1000);
-    await until(() => seen.length >= 40 * round, `round ${round}`);
+    await until(`round ${round}`, () => seen.length >= 40 * round);
   }
   await new Promise((resolve) => setTimeout(resolve, 300));
   t.is(seen.length, 200, "no slot delivered twice");

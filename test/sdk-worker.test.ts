@@ -3,6 +3,7 @@ import test from "ava";
 import { FailureMode } from "../gen/ts/partitura/v1/task_pb.ts";
 import { RetryLater, Worker } from "../src/sdk/worker.ts";
 import { startTestServer } from "./support/server.ts";
+import { until } from "./support/wait.ts";
 
 /*
  * The TypeScript SDK Worker against the real server on the wall clock: what a user of the SDK
@@ -11,18 +12,6 @@ import { startTestServer } from "./support/server.ts";
  */
 
 const at = (ms: number) => ({ kind: { case: "at" as const, value: timestampFromMs(ms) } });
-
-function until(condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (condition()) resolve();
-      else if (Date.now() > deadline) reject(new Error("condition not met in time"));
-      else setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
 
 test("a Worker runs every due one-off once and acks it (the instances are gone after)", async (t) => {
   await using s = await startTestServer();
@@ -41,10 +30,10 @@ test("a Worker runs every due one-off once and acks it (the instances are gone a
       ran.push(execution.instance);
     },
   }).start();
-  await until(() => ran.length >= names.length);
+  await until("the condition", () => ran.length >= names.length);
   await worker.stop();
   t.deepEqual([...ran].sort(), [...names].sort());
-  await until(() => true);
+  await until("the condition", () => true);
   const { instances } = await s.scheduler.listInstances({ task: "mail" });
   t.deepEqual(instances, [], "acked one-offs are deleted");
 });
@@ -62,7 +51,7 @@ test("a handler that throws RetryLater is retried after the delay (failure mode 
       if (attempts.length === 1) throw new RetryLater(300);
     },
   }).start();
-  await until(() => attempts.length >= 2);
+  await until("the condition", () => attempts.length >= 2);
   await worker.stop();
   t.deepEqual(
     attempts.map((a) => a.attempt),
@@ -90,7 +79,7 @@ test("heartbeats keep a long execution's lease: it is not delivered a second tim
       aborted = signal.aborted;
     },
   }).start();
-  await until(() => runs >= 1);
+  await until("the condition", () => runs >= 1);
   await worker.stop(10_000);
   t.is(runs, 1);
   t.false(aborted, "the lease was never lost");
@@ -115,7 +104,7 @@ test("stop(graceMs) does not wait for a handler that ignores its signal: the exe
       await stuck; // never looks at its signal
     },
   }).start();
-  await until(() => started);
+  await until("the condition", () => started);
   const stopped = first.stop(200).then(() => "stopped" as const);
   const hung = new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 8_000).unref());
   t.is(await Promise.race([stopped, hung]), "stopped", "stop() resolved soon after the grace");
@@ -127,7 +116,7 @@ test("stop(graceMs) does not wait for a handler that ignores its signal: the exe
       attempts.push(execution.attempt);
     },
   }).start();
-  await until(() => attempts.length >= 1);
+  await until("the condition", () => attempts.length >= 1);
   // The abandoned handler settles late: that must change nothing (no second ack, no crash).
   release();
   await second.stop();
@@ -151,7 +140,7 @@ test("a handler that throws synchronously acks FAILURE (retried under UNLOCK) wi
       return Promise.resolve();
     },
   }).start();
-  await until(() => attempts.length >= 2);
+  await until("the condition", () => attempts.length >= 2);
   await worker.stop();
   t.deepEqual(attempts, [1, 2]);
   const { instances } = await s.scheduler.listInstances({ task: "sync" });

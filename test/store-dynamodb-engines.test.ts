@@ -4,9 +4,10 @@ import { selectPartition } from "../src/domain/selector.ts";
 import { Engine } from "../src/engine/engine.ts";
 import { openDynamoStore } from "../src/store/dynamodb/dynamodb-store.ts";
 import { draft, taskRecord } from "./store-conformance/fixtures.ts";
-import { ackingSink, until } from "./support/acking-sink.ts";
+import { ackingSink } from "./support/acking-sink.ts";
 import { dropTestTables, freshDynamoUrl } from "./support/dynamodb-local.ts";
 import { ManualClock } from "./support/manual-clock.ts";
+import { until } from "./support/wait.ts";
 
 test.after.always(dropTestTables);
 
@@ -64,7 +65,7 @@ test("dynamodb: two engines on one table deliver 100 instances due every second 
     clock.advance(1000);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  await until(() => seen.length >= INSTANCES * SLOTS, "the backlog to drain", 90_000);
+  await until("the backlog to drain", () => seen.length >= INSTANCES * SLOTS, 90_000);
   const seconds = (Date.now() - started) / 1000;
   t.log(`${seen.length} executions in ${seconds.toFixed(1)} s: ${(seen.length / seconds).toFixed(0)}/s`);
   // Anything delivered twice would show up within this grace.

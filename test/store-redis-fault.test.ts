@@ -3,6 +3,7 @@ import { ErrorCode, hasCode } from "../src/domain/errors.ts";
 import { openRedisStore } from "../src/store/redis/open.ts";
 import { draft, LEASE_MS, leaseOf, SECOND, T0, taskRecord } from "./store-conformance/fixtures.ts";
 import { startRedisServer } from "./support/redis-server.ts";
+import { waitFor } from "./support/wait.ts";
 
 /*
  * A Redis with AOF (appendfsync always), killed with SIGKILL while a store writes to it, then
@@ -12,11 +13,6 @@ import { startRedisServer } from "./support/redis-server.ts";
  */
 
 const PARTITIONS = 8;
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
 
 test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in flight expires and is redelivered", async (t) => {
   const server = await startRedisServer({ appendOnly: true });
@@ -57,14 +53,14 @@ test("redis fault: SIGKILL mid-run loses no acknowledged schedule; a lease in fl
       batches++;
     }
   })();
-  await until(() => acknowledged.size > 400, 30_000);
+  await waitFor(() => acknowledged.size > 400, 30_000);
   await server.kill("SIGKILL");
   await writer;
   t.log(`${acknowledged.size} schedules acknowledged before the kill`);
 
   const restarted = await startRedisServer({ dir: server.dir, port: server.port, appendOnly: true });
   t.teardown(() => restarted.kill());
-  await until(() => store.healthy(), 15_000);
+  await waitFor(() => store.healthy(), 15_000);
   t.true(store.healthy(), "the store reconnected by itself");
 
   const stored = new Set<string>();
@@ -133,7 +129,7 @@ test("redis fault: wake-ups published while the subscriber was cut off are repor
   // The subscription is live once a wake-up gets through.
   for (let i = 0; i < 50 && wakes.length === 0; i++) {
     await store.upsertInstances(task, [draft(`first-${i}`, T0 - i)], "safe", T0);
-    await until(() => wakes.length > 0, 100);
+    await waitFor(() => wakes.length > 0, 100);
   }
   t.true(wakes.length > 0, "wake-ups arrive while connected");
   t.is(gaps, 0, "no gap on the first connection");
@@ -141,6 +137,6 @@ test("redis fault: wake-ups published while the subscriber was cut off are repor
   await server.kill("SIGKILL");
   const restarted = await startRedisServer({ dir: server.dir, port: server.port });
   t.teardown(() => restarted.kill());
-  await until(() => gaps > 0, 15_000);
+  await waitFor(() => gaps > 0, 15_000);
   t.is(gaps, 1, "one gap reported after the reconnect");
 });

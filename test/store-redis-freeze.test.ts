@@ -5,18 +5,13 @@ import { HealthService } from "../src/server/health-service.ts";
 import { openRedisStore } from "../src/store/redis/open.ts";
 import { taskRecord } from "./store-conformance/fixtures.ts";
 import { startRedisServer } from "./support/redis-server.ts";
+import { waitFor } from "./support/wait.ts";
 
 /*
  * A Redis that stops answering without closing its socket (SIGSTOP): store calls fail fast
  * with UNAVAILABLE (the command timeout) instead of hanging, readiness goes NOT_SERVING while
  * the store does not answer, and both come back after SIGCONT.
  */
-
-async function until(condition: () => boolean, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  return condition();
-}
 
 test("redis frozen: calls fail with UNAVAILABLE within the command timeout; readiness follows the store", async (t) => {
   const server = await startRedisServer();
@@ -38,10 +33,13 @@ test("redis frozen: calls fail with UNAVAILABLE within the command timeout; read
   t.true(hasCode(error, ErrorCode.Unavailable), String(error?.message));
   t.log(`a call on the frozen Redis failed after ${took} ms`);
   t.true(took < 5_000, "it fails fast, not after the kernel gives up on the socket");
-  t.true(await until(() => health.status("") === ServingStatus.NOT_SERVING, 5_000), "readiness NOT_SERVING");
+  t.true(
+    await waitFor(() => health.status("") === ServingStatus.NOT_SERVING, 5_000),
+    "readiness NOT_SERVING",
+  );
   t.is(health.status("liveness"), ServingStatus.SERVING, "liveness stays SERVING");
 
   server.process?.kill("SIGCONT");
-  t.true(await until(() => health.status("") === ServingStatus.SERVING, 10_000), "readiness SERVING again");
+  t.true(await waitFor(() => health.status("") === ServingStatus.SERVING, 10_000), "readiness SERVING again");
   t.like(await store.getTask("frozen"), { name: "frozen" });
 });

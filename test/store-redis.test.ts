@@ -8,6 +8,7 @@ import { draft, LEASE_MS, seed, structArgs, T0, taskRecord } from "./store-confo
 import { registerConformance } from "./store-conformance/suite.ts";
 import { forget, singleRedisUrl, withFreshNamespace } from "./support/redis-env.ts";
 import { startRedisServer } from "./support/redis-server.ts";
+import { waitFor } from "./support/wait.ts";
 
 const base = await singleRedisUrl();
 test.after.always(forget);
@@ -15,11 +16,6 @@ test.after.always(forget);
 registerConformance("redis", () => openRedisStore(withFreshNamespace(base)));
 
 // --- adapter-only cases ------------------------------------------------------------------------
-
-async function until(condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-}
 
 function codeOf(error: unknown): ErrorCode | undefined {
   return error instanceof PartituraError ? error.code : undefined;
@@ -190,14 +186,14 @@ test("redis: with Redis down, calls fail fast with UNAVAILABLE and healthy() is 
   t.is(codeOf(error), ErrorCode.Unavailable, error?.message);
   t.true(Date.now() - started < 5_000, "fails rather than hangs");
   // The driver notices the closed socket a moment after the first failed write.
-  await until(() => !store.healthy(), 5_000);
+  await waitFor(() => !store.healthy(), 5_000);
   t.false(store.healthy());
-  await until(() => errors.length > 0, 5_000);
+  await waitFor(() => errors.length > 0, 5_000);
   t.true(errors.length > 0, "the failed reconnects are reported");
 
   const restarted = await startRedisServer({ port: server.port });
   t.teardown(() => restarted.dispose());
-  await until(() => store.healthy(), 10_000);
+  await waitFor(() => store.healthy(), 10_000);
   t.true(store.healthy(), "reconnected");
   t.is(await store.getTask("reports"), undefined, "a fresh server without persistence is empty");
 });

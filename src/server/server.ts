@@ -24,6 +24,7 @@ import { startOverdueSampler } from "./overdue-sampler.ts";
 import { reflectionHandlers } from "./reflection-service.ts";
 import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
 import { prepareTrust } from "./trust.ts";
+
 /*
  * Keepalive: the server pings an idle connection every 20 s and drops it when no answer
  * comes within 10 s, so a worker that vanished without closing its TCP connection (a killed

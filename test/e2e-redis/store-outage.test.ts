@@ -5,6 +5,7 @@ import { HealthCheckResponse_ServingStatus as ServingStatus } from "../../gen/ts
 import { TestWorker } from "../support/execution-worker.ts";
 import { startRedisServer } from "../support/redis-server.ts";
 import { startTestServer, type TestServer } from "../support/server.ts";
+import { until } from "../support/wait.ts";
 
 /*
  * The store goes away under a running server: a Redis with AOF (appendfsync always) is killed
@@ -22,14 +23,6 @@ const INSTANCES = 8;
 const names = Array.from({ length: INSTANCES }, (_, i) => `beat-${i}`);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(what: string, condition: () => boolean | Promise<boolean>, ms: number): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await sleep(100);
-  }
-}
 
 async function status(s: TestServer, service: string): Promise<ServingStatus> {
   return (await s.health.check({ service })).status;

@@ -3,10 +3,10 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { durationFromMs } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { ExecuteRequestSchema } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import { until } from "../support/acking-sink.ts";
 import { TestWorker } from "../support/execution-worker.ts";
 import { ManualClock } from "../support/manual-clock.ts";
 import { startTestServer } from "../support/server.ts";
+import { until } from "../support/wait.ts";
 
 /*
  * Issue 12: a worker that never reads its Execute stream. Its leases expire, and the server
@@ -60,14 +60,14 @@ test("a never-reading worker gets nothing more once its buffer is full; a health
   const request = create(ExecuteRequestSchema, { task: "heavy", maxInFlight: COUNT });
   stalled.end(frame(toBinary(ExecuteRequestSchema, request)));
   stalled.pause();
-  await until(() => s.server.engine.stats().leases > 0, "the first deliveries to the stalled worker");
+  await until("the first deliveries to the stalled worker", () => s.server.engine.stats().leases > 0);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const first = s.server.engine.stats().leases;
   t.log(`leases delivered to the stalled worker before its buffer filled: ${first}`);
 
   // Its leases expire: the instances are due again, but not for the stream that cannot take them.
   clock.advance(3_000);
-  await until(() => s.server.engine.stats().leases === 0, "the stalled worker's leases to expire");
+  await until("the stalled worker's leases to expire", () => s.server.engine.stats().leases === 0);
   await new Promise((resolve) => setTimeout(resolve, 500));
   t.is(s.server.engine.stats().leases, 0, "nothing is claimed again for a stream whose buffer is full");
 

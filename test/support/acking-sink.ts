@@ -22,12 +22,3 @@ export function ackingSink(engine: () => Engine, seen: string[], failures: unkno
     end() {},
   };
 }
-
-/** Waits (on the wall clock) until `condition` holds; throws naming `what` after `ms`. */
-export async function until(condition: () => boolean, what: string, ms = 15_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
