@@ -2,6 +2,7 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import { namePage } from "../name-page.ts";
 import type {
   ClaimRequest,
   ClaimResult,
@@ -9,7 +10,9 @@ import type {
   CommitResult,
   ExtendItem,
   ExtendResult,
+  InstancePage,
   InstanceRef,
+  ListInstancesRequest,
   ReleaseItem,
   Store,
   UpsertMode,
@@ -171,14 +174,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  listInstances(
-    task: string,
-    partition: number,
-    limit: number,
-    afterName?: string,
-  ): Promise<InstanceRecord[]> {
+  listInstances(request: ListInstancesRequest): Promise<InstancePage> {
+    const { task, partition, limit, cursor } = request;
     return this.#run("listInstances", () =>
-      this.#sql.listInstances.all(task, partition, afterName ?? "", limit).map(rowToInstance),
+      namePage(
+        this.#sql.listInstances.all(task, partition, cursor ?? "", limit + 1).map(rowToInstance),
+        limit,
+      ),
     );
   }
 
