@@ -8,6 +8,7 @@ import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
 import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
+import { listLargeScenario } from "./scenarios/list-large.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
 import { scheduleScenario } from "./scenarios/schedule.ts";
@@ -29,6 +30,7 @@ const SCENARIOS: readonly Scenario[] = [
   memoryScenario,
   idleScenario,
   scaleScenario,
+  listLargeScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),
