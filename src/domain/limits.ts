@@ -19,3 +19,16 @@ export const HEALTH_PING_INTERVAL_MS = 1_000;
 
 /** How long a health ping may take before readiness goes NOT_SERVING (ms). */
 export const HEALTH_PING_TIMEOUT_MS = 1_000;
+
+/**
+ * The COUNT of one HSCAN of a Redis listing page: at most this many hash buckets a call, so
+ * no call holds Redis for more than about a millisecond (250 records of ~100 bytes: ~0.3 ms).
+ */
+export const REDIS_LIST_SCAN_COUNT = 250;
+
+/**
+ * HSCAN calls one Redis listing page may make beyond the limit / REDIS_LIST_SCAN_COUNT it
+ * needs: a sparse hash (many removed) answers few entries a call, and the page then ends short,
+ * with a cursor, rather than walking on.
+ */
+export const REDIS_LIST_EXTRA_SCANS = 4;

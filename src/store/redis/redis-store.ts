@@ -1,6 +1,6 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
-import { TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
+import { REDIS_LIST_EXTRA_SCANS, REDIS_LIST_SCAN_COUNT, TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
 import type {
   BatchStatus,
@@ -31,13 +31,6 @@ import { WakeSubscriber, wakeTarget } from "./wake.ts";
 
 /** How long ready() waits for the first connection before it reports UNAVAILABLE. */
 const READY_TIMEOUT_MS = 10_000;
-
-/**
- * HSCAN calls one listing page may make. A sparse hash (many removed) answers few entries a
- * call; the page then ends short, with a cursor, rather than walking on: each call costs about
- * COUNT buckets, so a page stays O(page).
- */
-const MAX_SCANS_PER_PAGE = 4;
 
 /** The answer for an item of a group whose script call failed (store.ts: a batch half way). */
 const UNKNOWN_RESULT: { readonly status: BatchStatus } = { status: "unknown" };
@@ -292,7 +285,8 @@ export class RedisStore implements Store {
      * HSCAN, not a sorted list of names: a hash has no order, and sorting its names (HKEYS)
      * costs the whole partition on every page, blocking Redis for tens of ms at 200,000
      * instances; an index of names would cost memory on every instance for an admin listing.
-     * HSCAN with COUNT ~ limit costs O(page) and answers the records with the names. The order
+     * HSCAN with COUNT ~ limit (in calls of a bounded COUNT) costs O(page) and answers the
+     * records with the names. The order
      * is the hash's, stable while the hash does not change. While the hash rehashes (it grew
      * or shrank) HSCAN may answer an entry twice, never skip one: deduplicated here within a
      * page; across pages a walk then shows it twice at worst.
@@ -303,8 +297,12 @@ export class RedisStore implements Store {
       let { scan, skip } = parseHashCursor(request.cursor);
       const seen = new Set<string>();
       const instances: InstanceRecord[] = [];
-      for (let call = 0; call < MAX_SCANS_PER_PAGE; call++) {
-        const [next, flat] = await this.client.hscanBuffer(inst, scan, "COUNT", Math.max(limit, 10));
+      // Calls of at most REDIS_LIST_SCAN_COUNT buckets: a page of 1,000 is four short calls
+      // rather than one that holds Redis for milliseconds.
+      const count = Math.min(Math.max(limit, 10), REDIS_LIST_SCAN_COUNT);
+      const calls = Math.ceil(limit / count) + REDIS_LIST_EXTRA_SCANS;
+      for (let call = 0; call < calls; call++) {
+        const [next, flat] = await this.client.hscanBuffer(inst, scan, "COUNT", count);
         const entries = flat.length / 2;
         let used = skip;
         for (; used < entries && instances.length < limit; used++) {
