@@ -8,6 +8,7 @@ import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
 import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
+import { listLargeScenario } from "./scenarios/list-large.ts";
 import { manyPartitionsScenario } from "./scenarios/many-partitions.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
@@ -33,6 +34,7 @@ const SCENARIOS: readonly Scenario[] = [
   scaleScenario,
   manyPartitionsScenario,
   stalledWorkerScenario,
+  listLargeScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),

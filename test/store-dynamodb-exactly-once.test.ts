@@ -108,6 +108,10 @@ test("dynamodb: two pollers on one table deliver every slot of 50 instances x 20
     );
   }
   for (let partition = 0; partition < PARTITIONS; partition++) {
-    t.deepEqual(await a.listInstances("tick", partition, 10), [], `partition ${partition} drained`);
+    t.deepEqual(
+      (await a.listInstances({ task: "tick", partition, limit: 10 })).instances,
+      [],
+      `partition ${partition} drained`,
+    );
   }
 });

@@ -105,7 +105,8 @@ export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 /** The most items one Schedule, Unschedule, Ack or ExtendLeases call may carry. */
 export const MAX_BATCH = 10_000;
 
-export const MAX_PARTITIONS_PER_PAGE = 256;
+/** The most store reads one ListInstances page makes (partitions walked, pages of each). */
+export const MAX_READS_PER_PAGE = 256;
 
 /** The most partitions a dynamic task may have. */
 export const MAX_PARTITIONS = 65_536;
@@ -151,3 +152,16 @@ export const EXECUTE_MESSAGE_BUDGET_BYTES = 1 << 20;
 
 /** The longest timer a duration setting may ask for: Node's setTimeout limit (24.8 days). */
 export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The COUNT of one HSCAN of a Redis listing page: at most this many hash buckets a call, so
+ * no call holds Redis for more than about a millisecond (250 records of ~100 bytes: ~0.3 ms).
+ */
+export const REDIS_LIST_SCAN_COUNT = 250;
+
+/**
+ * HSCAN calls one Redis listing page may make beyond the limit / REDIS_LIST_SCAN_COUNT it
+ * needs: a sparse hash (many removed) answers few entries a call, and the page then ends short,
+ * with a cursor, rather than walking on.
+ */
+export const REDIS_LIST_EXTRA_SCANS = 4;

@@ -13,7 +13,10 @@ export function pageSize(requested: number): number {
  * against another task is refused rather than silently skipping data.
  */
 
-/** Where the next page starts: after `after` in `partition` (or at its start). */
+/**
+ * Where the next page starts in `partition`: `after` is the store's cursor there (for tasks, the
+ * last name), or undefined for its start.
+ */
 export interface PagePosition {
   readonly partition: number;
   readonly after: string | undefined;

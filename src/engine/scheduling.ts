@@ -1,6 +1,6 @@
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
-import { MAX_BATCH, MAX_PARTITIONS_PER_PAGE } from "../domain/limits.ts";
+import { MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
@@ -12,8 +12,9 @@ import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput 
 
 /*
  * Listing instances walks partitions in order; a task with many empty partitions would make
- * one page read thousands of them. Past this many partitions a page ends early (possibly
- * short, even empty) with a token, which paging clients handle anyway.
+ * one page read thousands of them. Past this many store reads (a read is one partition, or a
+ * short page of one) a page ends early (possibly short, even empty) with a token, which paging
+ * clients handle anyway.
  */
 
 /** One instance a client asks to schedule. */
@@ -187,8 +188,9 @@ export class SchedulingService {
   }
 
   /**
-   * Instances of a task, partition by partition in name order (or of one partition). A page
-   * may be short before the end; only an empty token means the end.
+   * Instances of a task, partition by partition, each in the store's stable cursor order (by
+   * name on SQLite and DynamoDB, hash order on Redis: see Store.listInstances), or of one
+   * partition. A page may be short before the end; only an empty token means the end.
    */
   async listInstances(
     taskName: string,
@@ -204,25 +206,25 @@ export class SchedulingService {
     const size = pageSize(requestedSize);
     const start = decodePageToken(scope, pageToken);
     let current = partition ?? start.partition;
-    let after = start.after;
+    // The token carries the store's own cursor within `current`, opaquely.
+    let cursor = start.after;
     const last = partition ?? task.partitionCount - 1;
     if (current > last) throw invalid("page_token", "is not a token this server issued for this request");
     const items: InstanceRecord[] = [];
-    for (let scanned = 0; scanned < MAX_PARTITIONS_PER_PAGE; scanned++) {
-      const need = size - items.length;
-      const found = await this.options.store.listInstances(task.name, current, need + 1, after);
-      if (found.length > need) {
-        items.push(...found.slice(0, need));
-        const position = { partition: current, after: items[items.length - 1]?.name };
-        return { items, nextPageToken: encodePageToken(scope, position) };
-      }
-      items.push(...found);
+    for (let reads = 0; reads < MAX_READS_PER_PAGE && items.length < size; reads++) {
+      const page = await this.options.store.listInstances({
+        task: task.name,
+        partition: current,
+        limit: size - items.length,
+        cursor,
+      });
+      items.push(...page.instances);
+      cursor = page.cursor;
+      if (cursor !== undefined) continue;
       if (current >= last) return { items, nextPageToken: "" };
       current++;
-      after = undefined;
-      if (items.length === size) break;
     }
-    return { items, nextPageToken: encodePageToken(scope, { partition: current, after: undefined }) };
+    return { items, nextPageToken: encodePageToken(scope, { partition: current, after: cursor }) };
   }
 
   /** Validates one instance of a Schedule batch and turns it into a draft. */

@@ -70,13 +70,18 @@ export interface Store {
   /** Removes instances at once, leased or not; returns how many existed. */
   removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number>;
   getInstance(task: string, partition: number, name: string): Promise<InstanceRecord | undefined>;
-  /** Instances of one partition in name order, `limit` at most, starting after `afterName`. */
-  listInstances(
-    task: string,
-    partition: number,
-    limit: number,
-    afterName?: string,
-  ): Promise<InstanceRecord[]>;
+  /**
+   * One page of a partition's instances: at most `request.limit`, starting where
+   * `request.cursor` (from the previous page) points, or at the start. The cursor is opaque and
+   * the adapter's own; `cursor: undefined` in the answer means the partition is done. A page may
+   * be short, even empty, and still carry a cursor. The order is stable but the adapter's: SQLite
+   * and DynamoDB list by name (UTF-8 byte order; the cursor is the last name), Redis in its hash
+   * order (HSCAN: a page costs O(page), whatever the partition's size). Across the pages of one
+   * walk every instance appears once when nothing changes meanwhile; an instance created or
+   * removed during the walk may or may not appear, and Redis may show one twice while its hash
+   * grows (deduplicated within a page, never dropped).
+   */
+  listInstances(request: ListInstancesRequest): Promise<InstancePage>;
 
   // --- execution -----------------------------------------------------------------------------
 
@@ -160,6 +165,23 @@ export type BatchStatus = LeaseStatus | "unknown";
 export interface InstanceRef {
   readonly partition: number;
   readonly name: string;
+}
+
+/** What listInstances reads: one page of one partition. */
+export interface ListInstancesRequest {
+  readonly task: string;
+  readonly partition: number;
+  /** The most instances to answer (at least 1). */
+  readonly limit: number;
+  /** Where to go on: the previous page's cursor; absent for the first page. */
+  readonly cursor?: string | undefined;
+}
+
+/** One page of instances and where the next one starts. */
+export interface InstancePage {
+  readonly instances: InstanceRecord[];
+  /** Pass back for the next page; undefined when the partition is done. */
+  readonly cursor: string | undefined;
 }
 
 /** What a claim asks for: one partition of one task, at `now`. */

@@ -128,3 +128,24 @@ export async function mustGet(
   }
   return record;
 }
+
+/**
+ * Every instance of one partition, walking listInstances page by page (`limit` a page) in the
+ * store's order. Fails the case when the walk does not end within a generous bound.
+ */
+export async function listAll(
+  store: Store,
+  task: string,
+  partition: number,
+  limit = 100,
+): Promise<InstanceRecord[]> {
+  const records: InstanceRecord[] = [];
+  let cursor: string | undefined;
+  for (let pages = 0; pages < 100_000; pages++) {
+    const page = await store.listInstances({ task, partition, limit, cursor });
+    records.push(...page.instances);
+    if (page.cursor === undefined) return records;
+    cursor = page.cursor;
+  }
+  throw new Error(`listing ${task}/${partition} did not end`);
+}

@@ -32,7 +32,10 @@ export const lifecycleCases: StoreCases = {
     t.is(await store.getTask("nothing"), undefined);
     t.deepEqual(await store.listTasks(10), []);
     t.is(await store.getInstance("nothing", 0, "none"), undefined);
-    t.deepEqual(await store.listInstances("nothing", 0, 10), []);
+    t.deepEqual(await store.listInstances({ task: "nothing", partition: 0, limit: 10 }), {
+      instances: [],
+      cursor: undefined,
+    });
     t.is(await store.nextDueAt("nothing", 0), undefined);
     t.deepEqual(
       (

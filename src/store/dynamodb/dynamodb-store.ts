@@ -10,7 +10,9 @@ import type {
   CommitResult,
   ExtendItem,
   ExtendResult,
+  InstancePage,
   InstanceRef,
+  ListInstancesRequest,
   OverdueCount,
   ReleaseItem,
   Store,
@@ -147,15 +149,8 @@ export class DynamoStore implements Store {
     return this.#run("getInstance", (context) => instances.getInstance(context, task, partition, name));
   }
 
-  listInstances(
-    task: string,
-    partition: number,
-    limit: number,
-    afterName?: string,
-  ): Promise<InstanceRecord[]> {
-    return this.#run("listInstances", (context) =>
-      instances.listInstances(context, task, partition, limit, afterName),
-    );
+  listInstances(request: ListInstancesRequest): Promise<InstancePage> {
+    return this.#run("listInstances", (context) => instances.listInstances(context, request));
   }
 
   claim(request: ClaimRequest): Promise<ClaimResult> {

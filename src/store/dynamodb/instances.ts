@@ -1,7 +1,8 @@
 import { BatchWriteItemCommand, DeleteItemCommand, GetItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceRecord } from "../../domain/model.ts";
-import type { InstanceRef } from "../store.ts";
+import { namePage } from "../name-page.ts";
+import type { InstancePage, InstanceRef, ListInstancesRequest } from "../store.ts";
 import { type Item, itemToInstance, key, partitionKey, READY_INDEX } from "./codec.ts";
 import { type DynamoContext, namesOf, queryUpTo, WRITE_CONCURRENCY } from "./context.ts";
 import { mapLimit } from "./map-limit.ts";
@@ -23,14 +24,12 @@ export async function getInstance(
   return answer.Item === undefined ? undefined : itemToInstance(answer.Item);
 }
 
-/** Instances of one partition in name order (the sort key's order), after `afterName`. */
+/** A page of one partition in name order (the sort key's order); the cursor is the last name. */
 export async function listInstances(
   context: DynamoContext,
-  task: string,
-  partition: number,
-  limit: number,
-  afterName: string | undefined,
-): Promise<InstanceRecord[]> {
+  request: ListInstancesRequest,
+): Promise<InstancePage> {
+  const { task, partition, limit, cursor: afterName } = request;
   const condition = afterName === undefined ? "#pk = :pk" : "#pk = :pk AND #sk > :after";
   const values: Item = { ":pk": { S: partitionKey(context.namespace, task, partition) } };
   if (afterName !== undefined) values[":after"] = { S: afterName };
@@ -41,9 +40,9 @@ export async function listInstances(
       ExpressionAttributeNames: namesOf(condition),
       ExpressionAttributeValues: values,
     },
-    limit,
+    limit + 1,
   );
-  return items.map(itemToInstance);
+  return namePage(items.map(itemToInstance), limit);
 }
 
 /** Deletes instances whatever their lease; counts those that existed. */

@@ -10,7 +10,7 @@ import { isConditionFailed } from "./errors.ts";
 /*
  * Commit, release and heartbeat are each one conditional write on the instance item, fenced by
  * the lease: the incarnation and version must be the lease's and the lease must not have
- * expired (`locked >= now`, the same rule as leaseStatus). A refused write returns the item as
+ * expired (LEASE_CONDITION). A refused write returns the item as
  * it was (ReturnValuesOnConditionCheckFailure ALL_OLD), which tells NOT_FOUND from LEASE_LOST
  * without a second read.
  *
@@ -21,7 +21,11 @@ import { isConditionFailed } from "./errors.ts";
  * it; `locked` can move by a heartbeat, hence a small bound rather than two.
  */
 
-const LEASE = "#inc = :inc AND #ver = :ver AND #locked >= :now";
+/**
+ * The fence of every lease write: the lease's incarnation and version, and a lease still live
+ * (leaseStatus: live while now <= lockedUntil; test/store-redis-layout.test.ts checks they agree).
+ */
+export const LEASE_CONDITION = "#inc = :inc AND #ver = :ver AND #locked >= :now";
 const MAX_TRIES = 4;
 
 /** One conditional write: an update with its guard (and the values both use), or a delete. */
@@ -47,15 +51,15 @@ async function fenced(
           new DeleteItemCommand({
             TableName: context.table,
             Key: itemKey,
-            ConditionExpression: LEASE,
-            ExpressionAttributeNames: namesOf(LEASE),
+            ConditionExpression: LEASE_CONDITION,
+            ExpressionAttributeNames: namesOf(LEASE_CONDITION),
             ExpressionAttributeValues: fence,
             ReturnValuesOnConditionCheckFailure: "ALL_OLD",
           }),
         );
         return { status: "ok" };
       }
-      const condition = write.guard === undefined ? LEASE : `${LEASE} AND ${write.guard}`;
+      const condition = write.guard === undefined ? LEASE_CONDITION : `${LEASE_CONDITION} AND ${write.guard}`;
       const answer = await context.client.send(
         new UpdateItemCommand({
           TableName: context.table,

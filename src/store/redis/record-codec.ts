@@ -28,8 +28,25 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
 
 /** The format byte of records this build writes and reads. */
 export const RECORD_FORMAT = 1;
+
+/**
+ * The fixed header, field by field: byte offset, size and whether it is signed (all
+ * little-endian). lua/common.lua packs the same fields with its struct format HEADER;
+ * test/store-redis-layout.test.ts checks the two agree, so neither can drift alone.
+ */
+export const HEADER = {
+  format: { offset: 0, size: 1, signed: false },
+  nextRunAt: { offset: 1, size: 6, signed: true },
+  lockedUntil: { offset: 7, size: 6, signed: true },
+  version: { offset: 13, size: 4, signed: false },
+  attempt: { offset: 17, size: 2, signed: false },
+  incarnation: { offset: 19, size: 6, signed: false },
+  createdAt: { offset: 25, size: 6, signed: true },
+  ownerLength: { offset: 31, size: 1, signed: false },
+} as const;
+
 /** Where the lease owner's length byte sits. */
-export const OWNER_OFFSET = 31;
+export const OWNER_OFFSET = HEADER.ownerLength.offset;
 /** The longest lease owner kept (it is for logs; longer ones are cut). */
 export const MAX_OWNER_BYTES = 255;
 
@@ -101,11 +118,11 @@ export function encodeOwner(owner: string): Buffer {
  * cannot read (a newer format, or damage) is INTERNAL: never a guess.
  */
 export function decodeRecord(task: string, partition: number, name: string, bytes: Buffer): InstanceRecord {
-  if (bytes.length < OWNER_OFFSET + 1 || bytes[0] !== RECORD_FORMAT) {
-    throw unreadable(task, partition, name, `unknown format ${bytes[0]}`);
+  if (bytes.length < OWNER_OFFSET + 1 || bytes[HEADER.format.offset] !== RECORD_FORMAT) {
+    throw unreadable(task, partition, name, `unknown format ${bytes[HEADER.format.offset]}`);
   }
   try {
-    const ownerLength = bytes.readUInt8(OWNER_OFFSET);
+    const ownerLength = bytes.readUIntLE(OWNER_OFFSET, HEADER.ownerLength.size);
     const ownerEnd = OWNER_OFFSET + 1 + ownerLength;
     const reader = new Reader(bytes, ownerEnd);
     const partitionCount = reader.varint();
@@ -119,12 +136,12 @@ export function decodeRecord(task: string, partition: number, name: string, byte
       schedule,
       // A copy: the reply buffer may be a slice of a larger pool the driver reuses.
       args: new Uint8Array(bytes.subarray(reader.offset)),
-      nextRunAt: bytes.readIntLE(1, 6),
-      lockedUntil: bytes.readIntLE(7, 6),
-      version: bytes.readUInt32LE(13),
-      attempt: bytes.readUInt16LE(17),
-      incarnation: bytes.readUIntLE(19, 6),
-      createdAt: bytes.readIntLE(25, 6),
+      nextRunAt: bytes.readIntLE(HEADER.nextRunAt.offset, HEADER.nextRunAt.size),
+      lockedUntil: bytes.readIntLE(HEADER.lockedUntil.offset, HEADER.lockedUntil.size),
+      version: bytes.readUIntLE(HEADER.version.offset, HEADER.version.size),
+      attempt: bytes.readUIntLE(HEADER.attempt.offset, HEADER.attempt.size),
+      incarnation: bytes.readUIntLE(HEADER.incarnation.offset, HEADER.incarnation.size),
+      createdAt: bytes.readIntLE(HEADER.createdAt.offset, HEADER.createdAt.size),
       partitionCount,
       leaseOwner: ownerLength === 0 ? "" : bytes.toString("utf8", OWNER_OFFSET + 1, ownerEnd),
     };

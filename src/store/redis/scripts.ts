@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 3;
+export const SCRIPTS_VERSION = 4;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];

@@ -3,6 +3,7 @@ import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import { namePage } from "../name-page.ts";
 import type {
   ClaimRequest,
   ClaimResult,
@@ -10,7 +11,9 @@ import type {
   CommitResult,
   ExtendItem,
   ExtendResult,
+  InstancePage,
   InstanceRef,
+  ListInstancesRequest,
   OverdueCount,
   ReleaseItem,
   Store,
@@ -177,14 +180,13 @@ export class SqliteStore implements Store {
     });
   }
 
-  listInstances(
-    task: string,
-    partition: number,
-    limit: number,
-    afterName?: string,
-  ): Promise<InstanceRecord[]> {
+  listInstances(request: ListInstancesRequest): Promise<InstancePage> {
+    const { task, partition, limit, cursor } = request;
     return this.#run("listInstances", () =>
-      this.#sql.listInstances.all(task, partition, afterName ?? "", limit).map(rowToInstance),
+      namePage(
+        this.#sql.listInstances.all(task, partition, cursor ?? "", limit + 1).map(rowToInstance),
+        limit,
+      ),
     );
   }
 

@@ -52,16 +52,32 @@ local function header(record)
   return next_run, locked, version, attempt, incarnation, created, owner_length
 end
 
+-- The lease owner stored in `record`, whose header said `owner_length`.
+local function owner_of(record, owner_length)
+  return string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length)
+end
+
+-- The tail of `record`: the spec bytes after the header and the owner.
+local function tail_of(record, owner_length)
+  return string.sub(record, OWNER_AT + 1 + owner_length)
+end
+
+-- A record from its header fields, its lease owner ('' for none) and its tail. The one place a
+-- header is packed.
+local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail)
+  return struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created, #owner)
+    .. owner .. tail
+end
+
 -- `record` with a new header; `owner` nil keeps the stored owner, '' clears it.
 local function rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, owner)
-  if owner == nil then owner = string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length) end
-  return struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created, #owner)
-    .. owner .. string.sub(record, OWNER_AT + 1 + owner_length)
+  if owner == nil then owner = owner_of(record, owner_length) end
+  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail_of(record, owner_length))
 end
 
 -- A new record around `tail` (the spec bytes written by record-codec.ts).
 local function new_record(next_run, incarnation, created, tail)
-  return struct.pack(HEADER, RECORD_FORMAT, next_run, 0, 0, 0, incarnation, created, 0) .. tail
+  return pack_record(next_run, 0, 0, 0, incarnation, created, '', tail)
 end
 
 local function bump(version)
@@ -74,13 +90,24 @@ local function ready_at(next_run, locked)
   return next_run
 end
 
+-- Whether a lease ending at `locked` is live at `now`: up to and including its last
+-- millisecond (transitions.ts leaseStatus; test/store-redis-layout.test.ts checks they agree).
+local function lease_live(locked, now)
+  return now <= locked
+end
+
+-- Whether a SAFE upsert finds the record held by a worker (transitions.ts isLeased): an owner,
+-- and a lease that ends after `now`.
+local function is_leased(owner_length, locked, now)
+  return owner_length > 0 and locked > now
+end
+
 -- Whether the lease (version, incarnation) may still settle or extend the record at `now`.
--- A lease is live up to and including its last millisecond.
 local function lease_status(record, version, incarnation, now)
   if not record then return STATUS_NOT_FOUND end
   local _, locked, stored_version, _, stored_incarnation = header(record)
   if stored_incarnation ~= incarnation then return STATUS_NOT_FOUND end
-  if stored_version ~= version or now > locked then return STATUS_LEASE_LOST end
+  if stored_version ~= version or not lease_live(locked, now) then return STATUS_LEASE_LOST end
   return STATUS_OK
 end
 

@@ -54,16 +54,15 @@ for n, name in ipairs(names) do
     local stored_next, stored_locked, version, attempt, incarnation, created, owner_length = header(record)
     if force then
       -- Overwrite and unlock; the version bump kills whatever lease was out.
-      record = struct.pack(HEADER, RECORD_FORMAT, next_run, 0, bump(version), 0, incarnation, created, 0) .. tail
-    elseif owner_length > 0 and stored_locked > now then
+      record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '', tail)
+    elseif is_leased(owner_length, stored_locked, now) then
       outcome = LOCKED
     else
       -- Keep the sooner due time and whatever lock state there is (expired or a retry delay).
       if stored_next < next_run then next_run = stored_next end
       locked = stored_locked
-      local owner = string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length)
-      record = struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created,
-        owner_length) .. owner .. tail
+      record = pack_record(next_run, locked, version, attempt, incarnation, created,
+        owner_of(record, owner_length), tail)
     end
   end
   if outcome ~= LOCKED then
