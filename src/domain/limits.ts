@@ -25,11 +25,13 @@ export const HEALTH_PING_TIMEOUT_MS = 1_000;
 export const CREDIT_WAKE_FANOUT = 64;
 
 /**
- * Forced looks (poll-bound timers) an engine spreads over a second at most: with many
- * partitions the poll bound stretches to `pollers / this` seconds, so an idle stream on a task of
- * 65,536 partitions costs a few hundred empty claims a second, not 65,536.
+ * Forced looks (poll-bound timers) an engine makes per second at most, all pollers together:
+ * with more than `maxPollMs / 1000 * this` pollers the poll bound stretches to `pollers / this`
+ * seconds, so an idle stream on a task of 65,536 partitions costs 64 empty claims a second
+ * (3 % of a core on SQLite), not 65,536. Wake-ups are unaffected; only a change another process
+ * makes without announcing it (DynamoDB, a shared SQLite file) may wait that long.
  */
-export const FORCED_LOOKS_PER_SECOND = 256;
+export const FORCED_LOOKS_PER_SECOND = 64;
 
 /**
  * Bytes an Execute stream may have queued (written by the server, not yet taken by the

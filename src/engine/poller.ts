@@ -32,6 +32,8 @@ export class PartitionPoller implements CreditWaiter {
   private timerAt = 0;
   private cycle: Promise<void> = Promise.resolve();
   private rotation = 0;
+  /** The stretched poll bound's random phase was taken (see phase()). */
+  private phased = false;
   /** Wait before the next look after a failed cycle. */
   private retryMs = RETRY_MIN_MS;
 
@@ -79,7 +81,19 @@ export class PartitionPoller implements CreditWaiter {
     }
     credit.fed(this);
     // Nothing due: sleep on the timer (credit or not); no sibling's credit wakes this poller.
-    this.arm(Math.min(Math.max(0, this.dueHint - now), bound, jittered(bound, this.ctx.maxPollMs)));
+    this.arm(Math.min(Math.max(0, this.dueHint - now), this.phase(bound)));
+  }
+
+  /**
+   * The sleep of an idle poller. A bound stretched past `maxPollMs` (many partitions) is first
+   * slept for a random part of it and then whole, so the pollers of one stream keep random
+   * phases: together they look at a steady FORCED_LOOKS_PER_SECOND from the start, never in
+   * one burst and never after a quiet spell. An unstretched bound is kept as is.
+   */
+  private phase(bound: number): number {
+    if (bound <= this.ctx.maxPollMs || this.phased) return bound;
+    this.phased = true;
+    return bound * Math.random();
   }
 
   /** Stops claiming; resolves when a claim in progress has delivered. Idempotent. */
@@ -181,13 +195,4 @@ export class PartitionPoller implements CreditWaiter {
       this.retryMs = Math.min(this.retryMs * 2, ctx.maxPollMs);
     }
   }
-}
-
-/**
- * A stretched poll bound, spread: when the bound was stretched past `maxPollMs` (many
- * partitions), each poller sleeps a random 50-100 % of it, so the pollers of one stream do not
- * all look in one burst. An unstretched bound is kept as is.
- */
-function jittered(bound: number, maxPollMs: number): number {
-  return bound > maxPollMs ? bound * (0.5 + Math.random() / 2) : bound;
 }
