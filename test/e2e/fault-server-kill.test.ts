@@ -42,7 +42,13 @@ async function setUp(s: Clients): Promise<void> {
     ["amo", ExecutionMode.AT_MOST_ONCE],
   ] as const) {
     await s.scheduler.putTask({
-      task: { name, dynamic: true, partitionCount: 4, leaseDuration: durationFromMs(LEASE_MS), executionMode },
+      task: {
+        name,
+        dynamic: true,
+        partitionCount: 4,
+        leaseDuration: durationFromMs(LEASE_MS),
+        executionMode,
+      },
     });
   }
   const instances = (names: string[]) => names.map((name) => ({ name, schedule: every(1_000) }));
@@ -77,7 +83,8 @@ async function listAll(s: Clients, task: string): Promise<Map<string, Instance>>
   return found;
 }
 
-const ms = (t: Parameters<typeof timestampMs>[0] | undefined) => (t === undefined ? undefined : timestampMs(t));
+const ms = (t: Parameters<typeof timestampMs>[0] | undefined) =>
+  t === undefined ? undefined : timestampMs(t);
 const byName = (list: readonly Execution[], name: string) => list.filter((e) => e.instance === name);
 
 test("server SIGKILL mid-load: unacked at-least-once executions come back after the lease, at-most-once ones never, no schedule lost", async (t) => {
@@ -112,7 +119,11 @@ test("server SIGKILL mid-load: unacked at-least-once executions come back after 
   t.teardown(() => second.kill());
   const aloAfter = await listAll(second, "alo");
   const amoAfter = await listAll(second, "amo");
-  t.deepEqual([...aloAfter.keys()].sort(), [...acked, ...held].sort(), "every at-least-once instance is there");
+  t.deepEqual(
+    [...aloAfter.keys()].sort(),
+    [...acked, ...held].sort(),
+    "every at-least-once instance is there",
+  );
   t.deepEqual([...amoAfter.keys()].sort(), [...once].sort(), "every at-most-once instance is there");
   for (const [name, execution] of heldBefore) {
     const stored = aloAfter.get(name);
@@ -121,7 +132,11 @@ test("server SIGKILL mid-load: unacked at-least-once executions come back after 
   }
   for (const name of once) {
     const last = Math.max(...byName(amo.received, name).map(slotOf));
-    t.is(ms(amoAfter.get(name)?.nextRunAt), last + 1_000, `${name} moved on to its next slot before delivery`);
+    t.is(
+      ms(amoAfter.get(name)?.nextRunAt),
+      last + 1_000,
+      `${name} moved on to its next slot before delivery`,
+    );
   }
 
   const alo2 = new TestWorker(second, { task: "alo", workerId: "w2", maxInFlight: 100 });

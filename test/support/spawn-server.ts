@@ -68,7 +68,10 @@ export async function spawnServer(
 /** Waits for the "serving" log line; fails when the process exits first or takes too long. */
 function servingAddress(child: ChildProcess, echo: boolean): Promise<string> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error("server process did not serve in time")), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error("server process did not serve in time")),
+      START_TIMEOUT_MS,
+    );
     let found = false;
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
