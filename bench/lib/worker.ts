@@ -49,8 +49,8 @@ export class BenchWorker {
   maxPendingAcks = 0;
   ackErrors = 0;
   streamErrors = 0;
-  /** Called for each delivery with its receive time and slot (wake scenario). */
-  onDelivery: ((receivedAt: number, slot: number) => void) | undefined;
+  /** Called for each delivery with its receive time, slot and lease id (wake, soak scenarios). */
+  onDelivery: ((receivedAt: number, slot: number, leaseId: Uint8Array) => void) | undefined;
 
   constructor(client: RawClient, options: WorkerOptions) {
     this.#client = client;
@@ -97,7 +97,7 @@ export class BenchWorker {
     const count = readExecuteResponse(message, (leaseId, slot) => {
       this.#pending.push(leaseId);
       if (inWindow) this.lags.add(now - slot);
-      this.onDelivery?.(now, slot);
+      this.onDelivery?.(now, slot, leaseId);
     });
     this.delivered += count;
     if (inWindow) this.deliveredInWindow += count;

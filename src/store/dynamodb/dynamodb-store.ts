@@ -28,6 +28,7 @@ import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
 import { mapLimit, mapSettled } from "./map-limit.ts";
 import * as members from "./members.ts";
 import { overdueIn } from "./overdue.ts";
+import { pingTable } from "./ping.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
 import { upsertOne } from "./upsert.ts";
@@ -84,6 +85,10 @@ export class DynamoStore implements Store {
 
   healthy(): boolean {
     return !this.#closed && this.#answering;
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return this.#run("ping", (context) => pingTable(context, timeoutMs));
   }
 
   async close(): Promise<void> {

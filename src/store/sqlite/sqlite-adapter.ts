@@ -25,6 +25,7 @@ import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
 import { SqliteMembers } from "./members.ts";
 import { type OverdueQuery, prepareOverdue } from "./overdue.ts";
+import { pingDatabase } from "./ping.ts";
 import { prepareStatements, type Statements } from "./statements.ts";
 
 /**
@@ -98,6 +99,10 @@ export class SqliteStore implements Store {
 
   healthy(): boolean {
     return !this.#closed && this.db.open;
+  }
+
+  ping(_timeoutMs: number): Promise<void> {
+    return this.#run("ping", () => pingDatabase(this.db));
   }
 
   async close(): Promise<void> {
