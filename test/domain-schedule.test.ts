@@ -157,3 +157,21 @@ test("Lord Howe spring forward: a missing 02:00 or 02:15 is read with the offset
     "2026-10-03T16:00:00.000Z",
   ]);
 });
+
+test("scheduled inside a change, a fixed-hour cron still follows RFC 5545", (t) => {
+  // 02:05 CET, the second 02:xx: the day's 02:30 was its first occurrence (00:30Z), already past.
+  t.is(
+    iso(firstSlot(cron("30 2 * * *", "Europe/Berlin"), Date.parse("2026-10-25T01:05:00Z"))),
+    "2026-10-26T01:30:00.000Z",
+  );
+  // 03:05 EDT on the spring-forward day: 02:30 is read as 07:30Z (03:30 EDT), still ahead.
+  t.is(
+    iso(firstSlot(cron("30 2 * * *", "America/New_York"), Date.parse("2026-03-08T07:05:00Z"))),
+    "2026-03-08T07:30:00.000Z",
+  );
+  // A stepped hour fires only at the hours it names: 02:00 CET does not exist, 04:00 CEST does.
+  t.is(
+    iso(firstSlot(cron("0 */2 * * *", "Europe/Berlin"), Date.parse("2026-03-28T23:03:00Z"))),
+    "2026-03-29T02:00:00.000Z",
+  );
+});
