@@ -113,3 +113,65 @@ test("checkSchedule refuses bad crons, zones and intervals naming the field", (t
   t.notThrows(() => checkSchedule("s", { kind: "at", atMs: Date.parse("6000-01-01T00:00:00Z") }, now));
   t.notThrows(() => checkSchedule("s", cron("0 9 * * 1-5", "Asia/Kolkata"), now));
 });
+
+/*
+ * Australia/Lord_Howe moves its clocks by 30 minutes: 02:00 (+11:00) back to 01:30 (+10:30) on
+ * the first Sunday of April, 02:00 (+10:30) on to 02:30 (+11:00) on the first Sunday of October.
+ * cron-parser alone threw "loop limit exceeded" at both, which would have stopped the schedule.
+ */
+test("Lord Howe fall back: 01:00 daily runs once a day, the repeated 01:45 only at its first occurrence", (t) => {
+  const daily = cron("0 1 * * *", "Australia/Lord_Howe");
+  t.is(iso(nextSlot(daily, Date.parse("2026-04-04T14:00:00Z"))), "2026-04-05T14:30:00.000Z");
+  t.deepEqual(slots(cron("45 1 * * *", "Australia/Lord_Howe"), "2026-04-04T12:00:00Z", 3), [
+    "2026-04-04T14:45:00.000Z",
+    "2026-04-05T15:15:00.000Z",
+    "2026-04-06T15:15:00.000Z",
+  ]);
+});
+
+test("Lord Howe fall back: a wildcard hour fires in both real 01:45s", (t) => {
+  t.deepEqual(slots(cron("45 * * * *", "Australia/Lord_Howe"), "2026-04-04T13:00:00Z", 4), [
+    "2026-04-04T13:45:00.000Z",
+    "2026-04-04T14:45:00.000Z",
+    "2026-04-04T15:15:00.000Z",
+    "2026-04-04T16:15:00.000Z",
+  ]);
+});
+
+test("Lord Howe spring forward: a missing 02:00 or 02:15 is read with the offset before the gap", (t) => {
+  const weekly = cron("0 2 * * 0", "Australia/Lord_Howe");
+  t.deepEqual(slots(weekly, "2026-09-30T00:00:00Z", 2), [
+    "2026-10-03T15:30:00.000Z",
+    "2026-10-10T15:00:00.000Z",
+  ]);
+  t.is(iso(nextSlot(weekly, Date.parse("2026-09-26T15:30:00Z"))), "2026-10-03T15:30:00.000Z");
+  t.deepEqual(slots(cron("15 2 * * *", "Australia/Lord_Howe"), "2026-10-02T12:00:00Z", 3), [
+    "2026-10-02T15:45:00.000Z",
+    "2026-10-03T15:45:00.000Z",
+    "2026-10-04T15:15:00.000Z",
+  ]);
+  // A wildcard hour skips the wall times that never happen (02:00) and keeps the real ones.
+  t.deepEqual(slots(cron("0 * * * *", "Australia/Lord_Howe"), "2026-10-03T13:00:00Z", 3), [
+    "2026-10-03T13:30:00.000Z",
+    "2026-10-03T14:30:00.000Z",
+    "2026-10-03T16:00:00.000Z",
+  ]);
+});
+
+test("scheduled inside a change, a fixed-hour cron still follows RFC 5545", (t) => {
+  // 02:05 CET, the second 02:xx: the day's 02:30 was its first occurrence (00:30Z), already past.
+  t.is(
+    iso(firstSlot(cron("30 2 * * *", "Europe/Berlin"), Date.parse("2026-10-25T01:05:00Z"))),
+    "2026-10-26T01:30:00.000Z",
+  );
+  // 03:05 EDT on the spring-forward day: 02:30 is read as 07:30Z (03:30 EDT), still ahead.
+  t.is(
+    iso(firstSlot(cron("30 2 * * *", "America/New_York"), Date.parse("2026-03-08T07:05:00Z"))),
+    "2026-03-08T07:30:00.000Z",
+  );
+  // A stepped hour fires only at the hours it names: 02:00 CET does not exist, 04:00 CEST does.
+  t.is(
+    iso(firstSlot(cron("0 */2 * * *", "Europe/Berlin"), Date.parse("2026-03-28T23:03:00Z"))),
+    "2026-03-29T02:00:00.000Z",
+  );
+});

@@ -1,5 +1,5 @@
-import { CronExpressionParser } from "cron-parser";
 import { checkCronFields } from "./cron-check.ts";
+import { computeCronNext } from "./cron-next.ts";
 import { clip, invalid, quote, toError } from "./errors.ts";
 import { MAX_CRON_LENGTH, MAX_TIMEZONE_LENGTH, ZONE_CACHE_LIMIT } from "./limits.ts";
 import type { ScheduleSpec } from "./model.ts";
@@ -7,10 +7,10 @@ import type { ScheduleSpec } from "./model.ts";
 /*
  * Schedule math. Pure: every function takes the instant it reasons from as an argument.
  *
- * Cron follows cron-parser's field order: 5 fields, or 6 with seconds first. Its time-zone
- * arithmetic already follows RFC 5545 (a local time inside a spring-forward gap is read with
- * the offset before the gap; a repeated local time means its first occurrence; a wildcard or
- * stepped hour fires in every real hour); test/domain pins that behaviour with reference days.
+ * Cron follows cron-parser's field order: 5 fields, or 6 with seconds first. DST follows
+ * RFC 5545 (a local time inside a spring-forward gap is read with the offset before the gap;
+ * a repeated local time means its first occurrence; a wildcard or stepped hour fires in every
+ * real hour), decided in cron-next.ts; test/domain pins it with reference days.
  */
 
 /**
@@ -185,12 +185,7 @@ export function cronNext(cron: string, timezone: string, after: number): number 
   const key = `${after}|${timezone}|${cron}`;
   const cached = cronCache.get(key);
   if (cached !== undefined) return cached;
-  const next = CronExpressionParser.parse(cron, {
-    tz: timezone,
-    currentDate: new Date(after),
-  })
-    .next()
-    .getTime();
+  const next = computeCronNext(cron, timezone, after);
   if (cronCache.size >= CACHE_LIMIT) cronCache.clear();
   cronCache.set(key, next);
   return next;

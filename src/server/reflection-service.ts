@@ -1,12 +1,25 @@
-import { create, type DescFile, type DescMessage, toBinary } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescFile,
+  type DescMessage,
+  fromBinary,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import {
-  type ServerReflection,
+  ServerReflection as ServerReflectionV1,
+  ServerReflectionRequestSchema as V1RequestSchema,
+  ServerReflectionResponseSchema as V1ResponseSchema,
+} from "../../gen/ts/grpc/reflection/v1/reflection_pb.ts";
+import {
+  ServerReflection,
   type ServerReflectionRequest,
   ServerReflectionRequestSchema,
+  type ServerReflectionResponse,
   ServerReflectionResponseSchema,
 } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.ts";
 import { clip, quote, toError } from "../domain/errors.ts";
@@ -14,8 +27,14 @@ import { MAX_REFLECTION_NAME_LENGTH, MAX_REFLECTION_REQUESTS } from "../domain/l
 import type { ServiceHandlers } from "./bind.ts";
 
 /*
- * gRPC server reflection (v1alpha, which grpcurl and Postman fall back to), answered from the
- * descriptors protobuf-es embeds in the generated code: no .proto files are read at run time.
+ * gRPC server reflection, v1 (what grpcurl and current tools ask for first) and v1alpha (what
+ * older ones ask for), answered from the descriptors protobuf-es embeds in the generated code:
+ * no .proto files are read at run time. Both versions are served together and each lists both.
+ * Their messages are the same field for field under two package names, so v1 is answered by
+ * the v1alpha code, its requests and answers crossing over as bytes.
+ *
+ * Not @grpc/reflection: it indexes proto-loader package definitions (a protobufjs copy of every
+ * descriptor) and binds itself to grpc-js directly, past these request bounds and our logging.
  * A file is sent with every file it imports, transitively, so a client can build every type.
  *
  * Requests are bounded: a reply echoes its request (host and name), so a name longer than any
@@ -69,41 +88,87 @@ class DescriptorIndex {
   }
 }
 
-/** The ServerReflection handlers for `services` (the reflection service lists itself too). */
+/** The reflection services, listed by either version (both are served together). */
+const REFLECTION_SERVICES: readonly GenService<GenServiceMethods>[] = [ServerReflectionV1, ServerReflection];
+
+function indexOf(services: readonly GenService<GenServiceMethods>[]): DescriptorIndex {
+  const all = [...services, ...REFLECTION_SERVICES.filter((r) => !services.includes(r))];
+  return new DescriptorIndex(
+    all.map((s) => s.typeName),
+    all.map((s) => s.file),
+  );
+}
+
+/**
+ * Serves one reflection stream; `read` and `write` carry its messages to and from v1alpha's
+ * (identities for v1alpha itself).
+ */
+function serve<Req, Res>(
+  call: grpc.ServerDuplexStream<Req, Res>,
+  convert: {
+    read: (request: Req) => ServerReflectionRequest;
+    write: (answer: ServerReflectionResponse) => Res;
+  },
+  index: DescriptorIndex,
+  logger: Logger,
+): void {
+  let requests = 0;
+  call.on("data", (raw: Req) => {
+    requests += 1;
+    if (requests > MAX_REFLECTION_REQUESTS) {
+      if (requests === MAX_REFLECTION_REQUESTS + 1) {
+        // An "error" event makes grpc-js send this status and end the stream.
+        call.emit("error", {
+          code: grpc.status.RESOURCE_EXHAUSTED,
+          details: `a reflection stream may send at most ${MAX_REFLECTION_REQUESTS} requests; open another`,
+        });
+      }
+      return;
+    }
+    try {
+      call.write(convert.write(answer(index, convert.read(raw))));
+    } catch (thrown) {
+      logger.error({ err: toError(thrown) }, "reflection request failed");
+      call.destroy(toError(thrown));
+    }
+  });
+  call.on("end", () => call.end());
+  call.on("error", (err) => logger.debug({ err }, "reflection stream ended with an error"));
+}
+
+/**
+ * The grpc.reflection.v1alpha handlers for `services` (both reflection services are listed
+ * too; `reflectionService` is kept for callers that name it).
+ */
 export function reflectionHandlers(
   services: readonly GenService<GenServiceMethods>[],
   reflectionService: GenService<GenServiceMethods>,
   logger: Logger,
 ): ServiceHandlers<typeof ServerReflection.method> {
-  const all = [...services, reflectionService];
-  const index = new DescriptorIndex(
-    all.map((s) => s.typeName),
-    all.map((s) => s.file),
-  );
+  const index = indexOf([...services, reflectionService]);
+  const same = { read: (r: ServerReflectionRequest) => r, write: (a: ServerReflectionResponse) => a };
   return {
     serverReflectionInfo(call) {
-      let requests = 0;
-      call.on("data", (request: ServerReflectionRequest) => {
-        requests += 1;
-        if (requests > MAX_REFLECTION_REQUESTS) {
-          if (requests === MAX_REFLECTION_REQUESTS + 1) {
-            // An "error" event makes grpc-js send this status and end the stream.
-            call.emit("error", {
-              code: grpc.status.RESOURCE_EXHAUSTED,
-              details: `a reflection stream may send at most ${MAX_REFLECTION_REQUESTS} requests; open another`,
-            });
-          }
-          return;
-        }
-        try {
-          call.write(answer(index, request));
-        } catch (thrown) {
-          logger.error({ err: toError(thrown) }, "reflection request failed");
-          call.destroy(toError(thrown));
-        }
-      });
-      call.on("end", () => call.end());
-      call.on("error", (err) => logger.debug({ err }, "reflection stream ended with an error"));
+      serve(call, same, index, logger);
+    },
+  };
+}
+
+/** The grpc.reflection.v1 handlers for `services`: the v1alpha answers, in v1's messages. */
+export function reflectionV1Handlers(
+  services: readonly GenService<GenServiceMethods>[],
+  logger: Logger,
+): ServiceHandlers<typeof ServerReflectionV1.method> {
+  const index = indexOf(services);
+  const crossing = {
+    read: (request: MessageShape<typeof V1RequestSchema>) =>
+      fromBinary(ServerReflectionRequestSchema, toBinary(V1RequestSchema, request)),
+    write: (response: ServerReflectionResponse) =>
+      fromBinary(V1ResponseSchema, toBinary(ServerReflectionResponseSchema, response)),
+  };
+  return {
+    serverReflectionInfo(call) {
+      serve(call, crossing, index, logger);
     },
   };
 }

@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { Logger } from "pino";
 import { Health } from "../../gen/ts/grpc/health/v1/health_pb.ts";
+import { ServerReflection as ServerReflectionV1 } from "../../gen/ts/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection } from "../../gen/ts/grpc/reflection/v1alpha/reflection_pb.ts";
 import { ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
@@ -21,7 +22,7 @@ import { executionHandlers, executionRequestDecoders } from "./execution-service
 import { HealthService } from "./health-service.ts";
 import { Metrics, serveMetrics } from "./metrics.ts";
 import { startOverdueSampler } from "./overdue-sampler.ts";
-import { reflectionHandlers } from "./reflection-service.ts";
+import { reflectionHandlers, reflectionV1Handlers } from "./reflection-service.ts";
 import { schedulerHandlers, schedulerRequestDecoders } from "./scheduler-service.ts";
 import { prepareTrust } from "./trust.ts";
 
@@ -135,6 +136,14 @@ export async function startServer(options: ServerOptions): Promise<PartituraServ
       bindService(
         ServerReflection,
         reflectionHandlers([SchedulerService, ExecutionService, Health], ServerReflection, grpcLogger),
+        grpcLogger,
+      ),
+    );
+  if (trust.reflection)
+    add(
+      bindService(
+        ServerReflectionV1,
+        reflectionV1Handlers([SchedulerService, ExecutionService, Health], grpcLogger),
         grpcLogger,
       ),
     );

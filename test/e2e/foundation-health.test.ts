@@ -81,6 +81,7 @@ test("reflection lists the services and serves their descriptors with dependenci
       : [];
   t.deepEqual(services.sort(), [
     "grpc.health.v1.Health",
+    "grpc.reflection.v1.ServerReflection",
     "grpc.reflection.v1alpha.ServerReflection",
     "partitura.v1.ExecutionService",
     "partitura.v1.SchedulerService",

@@ -1,6 +1,7 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { GenService, GenServiceMethods } from "@bufbuild/protobuf/codegenv2";
 import { Health } from "../../../gen/ts/grpc/health/v1/health_pb.ts";
+import { ServerReflection as ServerReflectionV1 } from "../../../gen/ts/grpc/reflection/v1/reflection_pb.ts";
 import { ServerReflection } from "../../../gen/ts/grpc/reflection/v1alpha/reflection_pb.ts";
 import { ExecutionService } from "../../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../../gen/ts/partitura/v1/scheduler_service_pb.ts";
@@ -52,12 +53,14 @@ const health = { check: "open", watch: "open" } satisfies Table<typeof Health.me
 
 /* Reflection describes the public contract only; PARTITURA_REFLECTION decides whether it is served. */
 const reflection = { serverReflectionInfo: "open" } satisfies Table<typeof ServerReflection.method>;
+const reflectionV1 = { serverReflectionInfo: "open" } satisfies Table<typeof ServerReflectionV1.method>;
 
 const TABLES: readonly [GenService<GenServiceMethods>, Record<string, Access>][] = [
   [SchedulerService, scheduler],
   [ExecutionService, execution],
   [Health, health],
   [ServerReflection, reflection],
+  [ServerReflectionV1, reflectionV1],
 ];
 
 /** The services the role table covers (every service the server offers). */

@@ -1,0 +1,87 @@
+import { type CronExpression, CronExpressionParser } from "cron-parser";
+import { instantsOf, offsetAt } from "./zone-time.ts";
+
+/*
+ * The next slot of a cron in a zone, with DST decided here rather than by cron-parser.
+ * cron-parser walks local time itself and, at a 30-minute change (Australia/Lord_Howe), loops
+ * until its limit and throws ("loop limit exceeded"), which would stop the schedule. So
+ * cron-parser only does calendar arithmetic, in UTC on wall times, and the mapping of each
+ * candidate wall time to instants follows RFC 5545 as DESIGN.md states it:
+ * - a wall time inside a gap (spring forward) is read with the offset before the gap; a cron
+ *   whose hour field is a wildcard or a step skips it instead (that hour is not real);
+ * - a wall time that occurs twice (fall back) means its first occurrence; a cron whose hour
+ *   field is a wildcard or a step fires at both, since both hours are real.
+ */
+
+/*
+ * No DST change moves clocks by more than this (Antarctica/Troll's is 2 h): a candidate whose
+ * wall time is this far from another cannot be out of order with it in real time.
+ */
+const SHIFT_BOUND_MS = 3 * 3_600_000;
+
+/** No zone changes its offset twice within two days, so a day either side sees one change. */
+const DAY_MS = 86_400_000;
+
+/** A cron's wall-time candidates after `wall`, ascending (cron-parser in UTC). */
+function candidates(cron: string, wall: number): CronExpression {
+  return CronExpressionParser.parse(cron, { tz: "UTC", currentDate: new Date(wall) });
+}
+
+/** True when the hour field is `*` or stepped, so every real hour fires (5 or 6 fields). */
+function everyHour(cron: string): boolean {
+  const parts = cron.trim().split(/\s+/);
+  const hour = parts[parts.length === 6 ? 2 : 1] ?? "";
+  return hour === "*" || hour.includes("/");
+}
+
+/** The instants wall time `wall` fires at, by the rules above. */
+function firings(zone: string, wall: number, allHours: boolean): readonly number[] {
+  const { instants, offsetBefore } = instantsOf(zone, wall);
+  if (instants.length === 0) return allHours ? [] : [wall - offsetBefore];
+  if (instants.length === 2 && !allHours) return instants.slice(0, 1);
+  return instants;
+}
+
+/** True when `zone`'s offset is the same `SHIFT_BOUND_MS` either side of `instant`. */
+function steady(zone: string, instant: number): boolean {
+  return offsetAt(zone, instant - SHIFT_BOUND_MS) === offsetAt(zone, instant + SHIFT_BOUND_MS);
+}
+
+/** The first slot of `cron` strictly after `after` (epoch ms), in `zone` (computed, uncached). */
+export function computeCronNext(cron: string, zone: string, after: number): number {
+  const offset = offsetAt(zone, after);
+  const allHours = everyHour(cron);
+  if (steady(zone, after)) {
+    // Far from any change at `after`: the first wall candidate is the answer, unless it lies
+    // near a change itself (then the careful walk below decides).
+    const wall = candidates(cron, after + offset)
+      .next()
+      .getTime();
+    const fired = firings(zone, wall, allHours);
+    const first = fired[0];
+    if (fired.length === 1 && first !== undefined && first > after && steady(zone, first)) return first;
+  }
+  /*
+   * Near a change: walk wall candidates from `spread` before `after`'s wall time (a fall back
+   * can make an earlier wall time later in real time) until one lies further past the best
+   * found than the change around that best can reorder.
+   */
+  const walk = candidates(cron, after + offset - spread(zone, after));
+  let best: number | undefined;
+  let horizon = 0;
+  for (;;) {
+    const wall = walk.next().getTime();
+    if (best !== undefined && wall > horizon) return best;
+    for (const instant of firings(zone, wall, allHours)) {
+      if (instant > after && (best === undefined || instant < best)) {
+        best = instant;
+        horizon = wall + spread(zone, instant);
+      }
+    }
+  }
+}
+
+/** How far the zone's offset moves within a day either side of `instant` (ms). */
+function spread(zone: string, instant: number): number {
+  return Math.abs(offsetAt(zone, instant - DAY_MS) - offsetAt(zone, instant + DAY_MS));
+}
