@@ -1,0 +1,42 @@
+import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+/** What one run of the `partitura` command printed and how it exited. */
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const BIN = fileURLToPath(new URL("../../bin/partitura.js", import.meta.url));
+
+/**
+ * Runs the real `partitura` command (bin/partitura.js, as `npx partitura` does) in a child
+ * process with `address` as PARTITURA_ADDRESS and none of the caller's PARTITURA_* settings.
+ */
+export function cli(
+  args: readonly string[],
+  options: { address?: string; cwd?: string } = {},
+): Promise<CliResult> {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("PARTITURA_")) env[key] = value;
+  if (options.address !== undefined) env.PARTITURA_ADDRESS = options.address;
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { env, cwd: options.cwd, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+/** Parses `--output json` and replaces the server's clock readings (createdAt ...) with "<time>". */
+export function golden(stdout: string): unknown {
+  return JSON.parse(stdout, (key, value: unknown) =>
+    ["createdAt", "updatedAt", "leaseExpiresAt", "lockedUntil"].includes(key) ? "<time>" : value,
+  );
+}
