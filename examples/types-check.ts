@@ -1,7 +1,7 @@
 // Type-checks against the installed package's .d.ts: options, execution fields, errors.
 import { Client, PartituraError, type WorkerOptions } from "partitura";
+import type { ScheduleOutcome } from "partitura/proto";
 import { Worker } from "partitura/worker";
-import { ScheduleOutcome } from "partitura/proto";
 
 const options: WorkerOptions = { address: "127.0.0.1:50051", task: "emails", maxInFlight: 4 };
 const worker = new Worker(options);
