@@ -1,13 +1,23 @@
 import { parseArgs } from "node:util";
 import { toJson } from "@bufbuild/protobuf";
-import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { type Instance, InstanceSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
-import { GetPartitionMapResponseSchema } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import {
+  GetPartitionMapResponseSchema,
+  ScheduleMode,
+} from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
+import { specOf } from "./instance-spec.ts";
 import { print } from "./print.ts";
+import { CSV_COLUMNS, readInstances, scheduleFile } from "./schedule-file.ts";
 import { UsageError } from "./usage-error.ts";
 
-export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--args JSON]
+export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--args JSON] [--force]
+partitura schedule TASK --file F.csv|F.jsonl [--batch N] [--force]
+  Many instances from a file, sent in Schedule calls of --batch (default 1000, at most 10000)
+  with a progress bar on a terminal; prints created/updated/locked/failed. CSV: a header row
+  naming columns of ${CSV_COLUMNS.join(", ")}. JSONL: one InstanceSpec (proto JSON) a line,
+  e.g. what list --output jsonl prints. The whole file is checked before anything is sent.
+  --force overwrites and unlocks (SCHEDULE_MODE_FORCE); the default keeps locked instances.
 partitura unschedule TASK NAME... | get TASK NAME | list TASK [--partition N] | partitions TASK
   Schedules, removes and shows instances; partitions prints the partition map.`;
 
@@ -28,8 +38,11 @@ function printInstances(format: ReturnType<typeof outputOf>, instances: Instance
   );
 }
 
-/** `partitura schedule|unschedule|get|list|partitions`. */
-export async function instances(command: string, args: string[]): Promise<void> {
+/**
+ * `partitura schedule|unschedule|get|list|partitions`; returns the exit code (schedule --file
+ * reports a refused batch in its summary and exits with that batch's gRPC code).
+ */
+export async function instances(command: string, args: string[]): Promise<number> {
   const { values, positionals } = parsed(() =>
     parseArgs({
       args,
@@ -42,22 +55,50 @@ export async function instances(command: string, args: string[]): Promise<void> 
         at: { type: "string" },
         args: { type: "string" },
         partition: { type: "string" },
+        file: { type: "string" },
+        batch: { type: "string" },
+        force: { type: "boolean" },
       },
     }),
   );
-  if (values.help) return void process.stdout.write(`${INSTANCES_HELP}\n`);
+  if (values.help) {
+    process.stdout.write(`${INSTANCES_HELP}\n`);
+    return 0;
+  }
   const [task, ...names] = positionals;
   if (task === undefined) throw new UsageError(`${command}: TASK is required`);
   const format = outputOf(values.output);
+  if (command === "schedule" && values.file !== undefined) {
+    if (names.length > 0) throw new UsageError("schedule: give NAME or --file, not both");
+    const batch = values.batch === undefined ? 1_000 : Number(values.batch);
+    if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
+      throw new UsageError("--batch: must be an integer from 1 to 10000");
+    }
+    const rows = readInstances(values.file);
+    const client = clientOf(values);
+    try {
+      return await scheduleFile({ client, task, rows, batch, force: values.force === true, format });
+    } finally {
+      client.close();
+    }
+  }
   const client = clientOf(values);
   try {
+    await run(task);
+    return 0;
+  } finally {
+    client.close();
+  }
+
+  async function run(task: string): Promise<void> {
     switch (command) {
       case "schedule": {
         const [name] = names;
-        if (name === undefined) throw new UsageError("schedule: NAME is required");
+        if (name === undefined) throw new UsageError("schedule: NAME is required (or --file F)");
         const response = await client.schedule({
           task,
-          instances: [{ name, ...scheduleOf(values), ...argsOf(values.args) }],
+          instances: [{ name, ...specOf(values, (field) => (field === "tz" ? "--tz" : `--${field}`)) }],
+          mode: values.force ? ScheduleMode.FORCE : ScheduleMode.SAFE,
         });
         return printInstances(format, response.instances);
       }
@@ -90,41 +131,5 @@ export async function instances(command: string, args: string[]): Promise<void> 
         );
       }
     }
-  } finally {
-    client.close();
   }
-}
-
-function scheduleOf(values: { cron?: string; tz?: string; every?: string; at?: string }) {
-  const given = [values.cron, values.every, values.at].filter((v) => v !== undefined).length;
-  if (given > 1) throw new UsageError("--cron, --every, --at: give at most one");
-  if (values.cron !== undefined) {
-    return { schedule: { kind: { case: "cron" as const, value: values.cron }, timezone: values.tz ?? "" } };
-  }
-  if (values.every !== undefined) {
-    const ms = Number(values.every);
-    if (!Number.isFinite(ms) || ms < 1)
-      throw new UsageError("--every: must be a number of milliseconds, at least 1");
-    return { schedule: { kind: { case: "interval" as const, value: durationFromMs(ms) } } };
-  }
-  if (values.at !== undefined) {
-    const ms = Date.parse(values.at);
-    if (Number.isNaN(ms)) throw new UsageError(`--at: "${values.at}" is not an ISO-8601 instant`);
-    return { schedule: { kind: { case: "at" as const, value: timestampFromMs(ms) } } };
-  }
-  return {};
-}
-
-function argsOf(text: string | undefined) {
-  if (text === undefined) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new UsageError("--args: must be a JSON object");
-  }
-  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-    throw new UsageError("--args: must be a JSON object");
-  }
-  return { args: parsed as Record<string, never> };
 }

@@ -75,9 +75,11 @@ export async function task(args: string[]): Promise<void> {
           for await (const t of client.tasks()) all.push(t);
           return printTasks(format, all);
         }
-        case "delete":
-          await client.deleteTask({ name: needName() });
-          return;
+        case "delete": {
+          const deleted = needName();
+          await client.deleteTask({ name: deleted });
+          return print(format, [{ deleted }], () => [{ deleted }]);
+        }
         default:
           throw new UsageError(`task: unknown verb "${verb}" (put, get, list, delete)`);
       }

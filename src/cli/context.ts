@@ -16,12 +16,16 @@ export const CONNECTION_FLAGS = {
 /** How results are printed: a table for people, json (one array/object) or jsonl for scripts. */
 export type OutputFormat = "table" | "json" | "jsonl";
 
-/** Runs a parseArgs call, turning unknown flags and missing values into UsageErrors. */
+/**
+ * Runs a parseArgs call, turning unknown flags and missing values into UsageErrors (in one
+ * line: node's messages for some mistakes span three).
+ */
 export function parsed<T>(parse: () => T): T {
   try {
     return parse();
   } catch (thrown) {
-    throw new UsageError(thrown instanceof Error ? thrown.message : String(thrown));
+    const message = thrown instanceof Error ? thrown.message : String(thrown);
+    throw new UsageError(message.split("\n").join(" ").trim());
   }
 }
 

@@ -2,6 +2,7 @@ import * as grpc from "@grpc/grpc-js";
 import { toPartituraError } from "../sdk/errors.ts";
 import { INSTANCES_HELP, instances } from "./cmd-instances.ts";
 import { NEXT_HELP, next } from "./cmd-next.ts";
+import { TAIL_HELP, tail } from "./cmd-tail.ts";
 import { TASK_HELP, task } from "./cmd-task.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -15,6 +16,7 @@ const HELP = `partitura COMMAND [flags]   (every command takes --help)
   serve                      run the server (configuration: partitura serve --help)
   task put|get|list|delete   define tasks
   schedule | unschedule | get | list | partitions   instances and the partition map
+  tail TASK                  executions as they are delivered
   next --cron EXPR           the next slots of a cron (no server needed)
 Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PARTITURA_TOKEN),
   --tls, --tls-ca, --tls-cert, --tls-key (PARTITURA_TLS_CA ...). Output: --output table|json|jsonl.
@@ -22,6 +24,8 @@ Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PAR
 ${TASK_HELP}
 
 ${INSTANCES_HELP}
+
+${TAIL_HELP}
 
 ${NEXT_HELP}`;
 
@@ -47,7 +51,9 @@ async function run(argv: string[]): Promise<number> {
     case "get":
     case "list":
     case "partitions":
-      await instances(command, args);
+      return await instances(command, args);
+    case "tail":
+      await tail(args);
       return 0;
     case "next":
       next(args);
