@@ -10,6 +10,7 @@ import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
 import { manyPartitionsScenario } from "./scenarios/many-partitions.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
+import { replicasScenario } from "./scenarios/replicas.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
 import { scheduleScenario } from "./scenarios/schedule.ts";
 import { stalledWorkerScenario } from "./scenarios/stalled-worker.ts";
@@ -33,6 +34,7 @@ const SCENARIOS: readonly Scenario[] = [
   scaleScenario,
   manyPartitionsScenario,
   stalledWorkerScenario,
+  replicasScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),
