@@ -153,3 +153,46 @@ test("over gRPC the refresh status carries the partitura-refresh-map trailer", a
   t.is(error.details, "partition ownership changed; refresh the partition map (GetPartitionMap)");
   t.deepEqual(error.metadata.get(REFRESH_MAP_TRAILER), ["1"]);
 });
+
+test("shutdown waits for the claim in progress of a poller retired by an ownership change", async (t) => {
+  const clock = new ManualClock();
+  const store = await openStore(testStoreUrl(), logger);
+  t.teardown(() => store.close());
+  const task = taskRecord("slow", { partitionCount: 1 });
+  await store.putTask(task);
+  await store.upsertInstances(task, [draft("a", clock.now())], "force", clock.now());
+  // The real store, its claims answered late: the claim is still out when the partition moves.
+  let claiming = 0;
+  let released = 0;
+  const claim = async (request: Parameters<Store["claim"]>[0]) => {
+    claiming++;
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    try {
+      return await store.claim(request);
+    } finally {
+      claiming--;
+    }
+  };
+  const release = (...args: Parameters<Store["release"]>) => {
+    released++;
+    return store.release(...args);
+  };
+  const slow = new Proxy(store, {
+    get(target, property) {
+      if (property === "claim") return claim;
+      if (property === "release") return release;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  const ownership = new HandOwnership([0]);
+  const engine = new Engine({ store: slow, clock, logger, owner: "r", maxPollMs: 60_000, ownership });
+  const s = recordingSink();
+  await engine.openStream({ task: "slow", partitions: [], workerId: "w", maxInFlight: 10 }, s.sink);
+  await until(() => claiming === 1, "the claim to start");
+  ownership.set([]);
+  t.truthy(s.ended, "the stream ended at once");
+  await engine.shutdown(100);
+  t.is(claiming, 0, "shutdown resolved only after the retired poller's claim came back");
+  t.is(released, 1, "and after what it claimed for the ended stream was released");
+});

@@ -4,6 +4,7 @@ import { MisfirePolicy } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { Client } from "../../src/sdk/client.ts";
 import { Worker } from "../../src/sdk/worker.ts";
 import { byScale } from "../lib/options.ts";
+import { freshNamespace } from "../lib/redis.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
 import { type ServerProcess, startServerProcess } from "../lib/server-process.ts";
 import { round1, roundRate, Samples, sleep } from "../lib/stats.ts";
@@ -53,14 +54,18 @@ async function startReplica(store: string, ordinal: number): Promise<Replica> {
   return { id, process, metricsPort };
 }
 
-/** Store calls this replica has made so far (every operation's count in /metrics). */
-async function storeCalls(replica: Replica): Promise<number> {
+/** Store calls this replica has made so far (every operation's count in /metrics), and its claims. */
+async function storeCalls(replica: Replica): Promise<{ all: number; claims: number }> {
   const text = await (await fetch(`http://127.0.0.1:${replica.metricsPort}/metrics`)).text();
-  let total = 0;
+  let all = 0;
+  let claims = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith("partitura_store_operation_seconds_count")) total += Number(line.split(" ").at(-1));
+    if (!line.startsWith("partitura_store_operation_seconds_count")) continue;
+    const value = Number(line.split(" ").at(-1));
+    all += value;
+    if (line.includes('operation="claim"')) claims += value;
   }
-  return total;
+  return { all, claims };
 }
 
 /** The owners every replica in `live` agrees on, once `expected` of them cover every partition. */
@@ -119,7 +124,14 @@ interface Plan {
 
 async function measure(context: ScenarioContext, plan: Plan): Promise<void> {
   const { options } = context;
-  const target = await prepareTarget("redis", "replicas", { ...options, redisUrl: plan.url });
+  // A cluster URL lists several seeds, which URL() cannot parse: its namespace is appended, and
+  // its keys stay behind (BENCH_REDIS_CLUSTER is a scratch cluster, e.g. test/support/redis-cluster.ts).
+  const target = plan.url.startsWith("redis+cluster:")
+    ? {
+        url: `${plan.url}${plan.url.includes("?") ? "&" : "?"}ns=${freshNamespace("replicas")}`,
+        cleanup: async () => {},
+      }
+    : await prepareTarget("redis", "replicas", options);
   const replicas: Replica[] = [];
   const workers: Worker[] = [];
   try {
@@ -162,8 +174,11 @@ async function measure(context: ScenarioContext, plan: Plan): Promise<void> {
     const idle0 = await Promise.all(replicas.map(storeCalls));
     await sleep(idleS * 1000);
     const idle1 = await Promise.all(replicas.map(storeCalls));
-    const idlePerReplica = idle1.map((c, i) => (c - (idle0[i] ?? 0)) / idleS);
-    const idleMean = idlePerReplica.reduce((a, b) => a + b, 0) / idlePerReplica.length;
+    const rates = (pick: (c: { all: number; claims: number }) => number) =>
+      idle1.map((c, i) => (pick(c) - pick(idle0[i] ?? { all: 0, claims: 0 })) / idleS);
+    const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+    const idlePerReplica = rates((c) => c.all);
+    const claimsPerReplica = rates((c) => c.claims);
 
     // Load: the instances fall due every second; the window opens after the warm-up.
     for (let i = 0; i < plan.instances; i += 1_000) {
@@ -199,8 +214,10 @@ async function measure(context: ScenarioContext, plan: Plan): Promise<void> {
       details: {
         replicas: plan.replicas,
         offered_per_s: plan.instances,
-        idle_store_calls_per_s_per_replica: round1(idleMean),
+        idle_store_calls_per_s_per_replica: round1(mean(idlePerReplica)),
         idle_store_calls_per_s_each: idlePerReplica.map(round1).join(" / "),
+        // The polling part (the rest is the membership heartbeat, 2 calls a second per replica).
+        idle_claims_per_s_per_replica: round1(mean(claimsPerReplica)),
         server_cpu_ms_per_execution: round1((cpu * 1000) / Math.max(1, delivered - start)),
       },
     });

@@ -229,7 +229,7 @@ export class Engine {
 
   private async drain(deadlineMs: number): Promise<void> {
     const pollers = this.pollers.clear();
-    await Promise.all(pollers.map((poller) => poller.stop()));
+    await Promise.all([...pollers.map((poller) => poller.stop()), this.pollers.retired()]);
     const inFlight = this.ctx.leases.size;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {

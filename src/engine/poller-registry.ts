@@ -8,6 +8,8 @@ import { PartitionPoller } from "./poller.ts";
  */
 export class PollerRegistry {
   readonly #byTask = new Map<string, Map<number, PartitionPoller>>();
+  /** Stops of retired pollers whose claim in progress has not delivered yet. */
+  readonly #retiring = new Set<Promise<void>>();
   #count = 0;
 
   constructor(private readonly ctx: EngineContext) {}
@@ -54,13 +56,22 @@ export class PollerRegistry {
    */
   retire(orphans: Iterable<PartitionPoller>): void {
     for (const poller of orphans) {
-      void poller.stop();
+      const stopped = poller.stop().finally(() => this.#retiring.delete(stopped));
+      this.#retiring.add(stopped);
       const byPartition = this.#byTask.get(poller.task);
       if (byPartition?.get(poller.partition) !== poller) continue;
       byPartition.delete(poller.partition);
       this.#count--;
       if (byPartition.size === 0) this.#byTask.delete(poller.task);
     }
+  }
+
+  /**
+   * Resolves once every retired poller's claim in progress has delivered (or released what it
+   * could not): shutdown waits for it, or such a release would find the store closed.
+   */
+  async retired(): Promise<void> {
+    await Promise.all([...this.#retiring]);
   }
 
   /** Forgets every poller and returns them (shutdown stops them). */
