@@ -11,6 +11,7 @@ import { lagScenario } from "./scenarios/lag.ts";
 import { listLargeScenario } from "./scenarios/list-large.ts";
 import { manyPartitionsScenario } from "./scenarios/many-partitions.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
+import { replicasScenario } from "./scenarios/replicas.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
 import { scheduleScenario } from "./scenarios/schedule.ts";
 import { soakScenario } from "./scenarios/soak.ts";
@@ -36,6 +37,7 @@ const SCENARIOS: readonly Scenario[] = [
   manyPartitionsScenario,
   stalledWorkerScenario,
   listLargeScenario,
+  replicasScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),

@@ -1,13 +1,13 @@
 import { pino } from "pino";
+import { startApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig, usage } from "./config.ts";
 import { systemClock } from "./domain/clock.ts";
 import { toError } from "./domain/errors.ts";
-import { startServer } from "./server/server.ts";
-import { openStore } from "./store/open.ts";
 
 /*
- * The process: config -> store -> server (which runs the engine). SIGTERM or SIGINT starts a
- * graceful stop; a second signal exits at once, for the operator who will not wait.
+ * The process: config, then the app (src/app.ts assembles store, ownership, engine, scheduling
+ * and server). SIGTERM or SIGINT starts a graceful stop; a second signal exits at once, for the
+ * operator who will not wait.
  */
 
 if (process.argv.includes("--help")) {
@@ -27,13 +27,7 @@ try {
 const logger = pino({ level: config.logLevel, base: { service: "partitura", replica: config.replicaId } });
 
 try {
-  const store = await openStore(config.store, logger.child({ component: "store" }));
-  const server = await startServer({
-    config,
-    store,
-    clock: systemClock,
-    logger,
-  });
+  const server = await startApp({ config, clock: systemClock, logger });
   let signals = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     signals++;

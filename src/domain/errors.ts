@@ -17,12 +17,15 @@ export enum ErrorCode {
 /** An error with a code callers can branch on and a message fit to show a client. */
 export class PartituraError extends Error {
   override readonly name = "PartituraError";
+  /** Metadata the server edge sends with the status (trailers), e.g. a hint to refresh the map. */
+  readonly trailers: Readonly<Record<string, string>> | undefined;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; trailers?: Readonly<Record<string, string>> },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.trailers = options?.trailers;
   }
 }
 

@@ -110,6 +110,11 @@ export class CreditLedger<W extends CreditWaiter = CreditWaiter> {
     else streams.push(stream);
   }
 
+  /** The waiters drawing from `stream` (its partitions' pollers), in subscription order. */
+  waitersOf(stream: WorkerStream): readonly W[] {
+    return this.accounts.get(stream)?.waiters ?? [];
+  }
+
   /** The streams `waiter` draws from. */
   streamsOf(waiter: W): readonly WorkerStream[] {
     return this.subscriptions.get(waiter) ?? NO_STREAMS;

@@ -38,7 +38,7 @@ export interface DeliverySink {
 /** What a worker asks for when it opens an Execute stream (already defaulted by the server). */
 export interface StreamRequest {
   readonly task: string;
-  /** Empty means every partition this replica owns (today: all of the task's partitions). */
+  /** Empty means the partitions this replica owns, followed as ownership changes. */
   readonly partitions: readonly number[];
   readonly workerId: string;
   /** 0 means the default. */

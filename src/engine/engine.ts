@@ -11,7 +11,10 @@ import { CreditLedger } from "./credit-ledger.ts";
 import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
 import { extendLeases, type Heartbeat } from "./extend.ts";
 import { type HeldLease, LeaseTable } from "./lease-table.ts";
-import { PartitionPoller } from "./poller.ts";
+import type { Ownership } from "./ownership/ownership.ts";
+import { ownershipMoved } from "./ownership-moved.ts";
+import type { PartitionPoller } from "./poller.ts";
+import { PollerRegistry } from "./poller-registry.ts";
 import { releaseLeases } from "./release.ts";
 import { TaskCache } from "./task-cache.ts";
 import { WorkerStream } from "./worker-stream.ts";
@@ -33,6 +36,13 @@ export interface EngineOptions {
   readonly claimBatch?: number;
   /** How long a task definition is cached (default 2 s); taskChanged drops it sooner. */
   readonly taskCacheMs?: number;
+  /**
+   * Which partitions this replica polls for streams that name none. Absent: every partition.
+   * The engine follows its changes (onChange); correctness never depends on it.
+   */
+  readonly ownership?: Pick<Ownership, "owned" | "onChange">;
+  /** Told how many partitions of a task this replica owns, whenever that is recomputed (metrics). */
+  readonly ownedPartitions?: (task: string, count: number) => void;
 }
 
 /** How long shutdown waits for in-flight executions by default. */
@@ -64,12 +74,12 @@ const SWEEP_MIN_MS = 20;
 export class Engine {
   private readonly ctx: EngineContext;
   private readonly log: Logger;
-  /** task -> partition -> poller. */
-  private readonly pollers = new Map<string, Map<number, PartitionPoller>>();
+  private readonly pollers: PollerRegistry;
   private readonly streams = new Set<WorkerStream>();
+  /** Streams that named no partitions, with their task's partition count: they follow ownership. */
+  private readonly following = new Map<WorkerStream, number>();
   /** The one owner of stream credit and of which poller feeds which stream. */
   private readonly credit = new CreditLedger<PartitionPoller>();
-  private pollerCount = 0;
   private readonly unsubscribe: Array<() => void> = [];
   private sweepTimer: NodeJS.Timeout | undefined;
   private nextStreamId = 1;
@@ -88,10 +98,14 @@ export class Engine {
       leases: new LeaseTable(this.credit),
       credit: this.credit,
       maxPollMs,
-      pollBoundMs: () => Math.max(maxPollMs, (this.pollerCount * 1000) / FORCED_LOOKS_PER_SECOND),
+      pollBoundMs: () => Math.max(maxPollMs, (this.pollers.count * 1000) / FORCED_LOOKS_PER_SECOND),
       claimBatch: options.claimBatch ?? 256,
       wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
     };
+    this.pollers = new PollerRegistry(this.ctx);
+    if (options.ownership !== undefined) {
+      this.unsubscribe.push(options.ownership.onChange(() => this.followOwnership()));
+    }
     if (store.watch !== undefined) {
       this.unsubscribe.push(
         store.watch(
@@ -106,8 +120,11 @@ export class Engine {
 
   /**
    * Opens an Execute stream: validates the request, then subscribes the stream to a poller per
-   * partition. Throws NOT_FOUND for an unknown task, INVALID_ARGUMENT for a partition out of
-   * range or a max_in_flight above the limit, UNAVAILABLE while shutting down.
+   * partition: the named ones (served whether owned or not, never ended for an ownership
+   * change), or with none named this replica's owned ones, followed as ownership changes.
+   * Throws NOT_FOUND for an unknown task, INVALID_ARGUMENT for a partition out of range or a
+   * max_in_flight above the limit, UNAVAILABLE while shutting down, and UNAVAILABLE with the
+   * refresh-map trailer when it should follow ownership but this replica owns none of the task.
    */
   async openStream(request: StreamRequest, sink: DeliverySink): Promise<StreamHandle> {
     this.refuseWhenStopping();
@@ -131,10 +148,11 @@ export class Engine {
       }
     });
     this.refuseWhenStopping();
-    const partitions =
-      request.partitions.length > 0
-        ? [...new Set(request.partitions)]
-        : Array.from({ length: task.partitionCount }, (_, p) => p);
+    const follows = request.partitions.length === 0;
+    const partitions = follows
+      ? this.owned(task.name, task.partitionCount)
+      : [...new Set(request.partitions)];
+    if (partitions.length === 0) throw ownershipMoved();
     const stream = new WorkerStream(
       this.nextStreamId++,
       task.name,
@@ -144,9 +162,8 @@ export class Engine {
     );
     this.streams.add(stream);
     this.credit.open(stream);
-    const pollers = partitions.map((partition) => this.pollerFor(task.name, partition));
-    for (const poller of pollers) this.credit.subscribe(stream, poller);
-    for (const poller of pollers) poller.kick();
+    if (follows) this.following.set(stream, task.partitionCount);
+    this.serve(stream, partitions);
     this.log.debug(
       { stream: stream.id, task: task.name, worker: request.workerId, partitions: partitions.length },
       "execute stream opened",
@@ -166,21 +183,34 @@ export class Engine {
 
   /** In-process wake-up: a partition's earliest ready time became `readyAt`. */
   wake(task: string, partition: number, readyAt: number): void {
-    this.pollers.get(task)?.get(partition)?.wake(readyAt);
+    this.pollers.get(task, partition)?.wake(readyAt);
   }
 
-  /** A task was created, changed or deleted: drop cached definitions and look again. */
+  /**
+   * A task was created, changed or deleted: drop cached definitions and look again. Streams
+   * following ownership re-read its partition count (their owned partitions follow it).
+   */
   taskChanged(name: string): void {
     this.ctx.tasks.drop(name);
-    const pollers = this.pollers.get(name);
-    if (pollers !== undefined) for (const poller of pollers.values()) poller.reset();
+    for (const poller of this.pollers.ofTask(name)) poller.reset();
+    if (![...this.following.keys()].some((stream) => stream.task === name)) return;
+    this.ctx.tasks.get(name).then(
+      (task) => {
+        if (task === undefined) return;
+        for (const [stream, count] of this.following) {
+          if (stream.task === name && count !== task.partitionCount)
+            this.following.set(stream, task.partitionCount);
+        }
+        this.followOwnership();
+      },
+      (thrown: unknown) =>
+        this.log.warn({ err: toError(thrown), task: name }, "cannot re-read a changed task"),
+    );
   }
 
   /** Current sizes. */
   stats(): EngineStats {
-    let pollers = 0;
-    for (const byPartition of this.pollers.values()) pollers += byPartition.size;
-    return { streams: this.streams.size, pollers, leases: this.ctx.leases.size };
+    return { streams: this.streams.size, pollers: this.pollers.count, leases: this.ctx.leases.size };
   }
 
   /**
@@ -194,10 +224,8 @@ export class Engine {
   }
 
   private async drain(deadlineMs: number): Promise<void> {
-    const pollers = [...this.pollers.values()].flatMap((byPartition) => [...byPartition.values()]);
-    this.pollers.clear();
-    this.pollerCount = 0;
-    await Promise.all(pollers.map((poller) => poller.stop()));
+    const pollers = this.pollers.clear();
+    await Promise.all([...pollers.map((poller) => poller.stop()), this.pollers.retired()]);
     const inFlight = this.ctx.leases.size;
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<void>((resolve) => {
@@ -219,6 +247,7 @@ export class Engine {
       stream.sink.end(reconnect);
     }
     this.streams.clear();
+    this.following.clear();
     this.log.info({ inFlight, finished: inFlight - rest.length, released: rest.length }, "engine stopped");
   }
 
@@ -231,36 +260,77 @@ export class Engine {
     }
   }
 
-  private pollerFor(task: string, partition: number): PartitionPoller {
-    let byPartition = this.pollers.get(task);
-    if (byPartition === undefined) {
-      byPartition = new Map();
-      this.pollers.set(task, byPartition);
+  /** The partitions this replica owns of a task (all of them without an Ownership). */
+  private owned(task: string, partitionCount: number): number[] {
+    const owned =
+      this.options.ownership?.owned(task, partitionCount) ??
+      Array.from({ length: partitionCount }, (_, p) => p);
+    this.options.ownedPartitions?.(task, owned.length);
+    return owned;
+  }
+
+  /** Subscribes `stream` to the pollers of `partitions` (made when none runs) and lets them look. */
+  private serve(stream: WorkerStream, partitions: readonly number[]): void {
+    const pollers = partitions.map((partition) => this.pollers.obtain(stream.task, partition));
+    for (const poller of pollers) this.credit.subscribe(stream, poller);
+    for (const poller of pollers) poller.kick();
+  }
+
+  /**
+   * Ownership changed (or a followed task's partition count did): each owner-following stream
+   * gets the partitions this replica gained; one that serves a partition it lost is ended so
+   * its worker re-reads the map (moved).
+   */
+  private followOwnership(): void {
+    if (this.stopping !== undefined) return;
+    const owned = new Map<string, Set<number>>();
+    for (const [stream, count] of [...this.following]) {
+      const key = `${count}\u0000${stream.task}`;
+      let mine = owned.get(key);
+      if (mine === undefined) {
+        mine = new Set(this.owned(stream.task, count));
+        owned.set(key, mine);
+      }
+      const served = new Set(this.credit.waitersOf(stream).map((poller) => poller.partition));
+      if ([...served].some((partition) => !mine.has(partition))) {
+        this.moved(stream);
+        continue;
+      }
+      const gained = [...mine].filter((partition) => !served.has(partition));
+      if (gained.length > 0) {
+        this.log.debug({ stream: stream.id, task: stream.task, gained }, "execute stream gained partitions");
+        this.serve(stream, gained);
+      }
     }
-    let poller = byPartition.get(partition);
-    if (poller === undefined) {
-      poller = new PartitionPoller(this.ctx, task, partition);
-      byPartition.set(partition, poller);
-      this.pollerCount++;
-    }
-    return poller;
+  }
+
+  /**
+   * Ends an owner-following stream that serves a partition this replica no longer owns: it
+   * gets no more executions (its pollers stop when no other stream needs them), and ends at
+   * once with UNAVAILABLE and the refresh-map trailer, so its worker goes to the new owners
+   * without waiting. Its unacked executions are not released: they keep their leases here, so
+   * the worker still finishes, heartbeats and acks them on this replica (its acks go by lease
+   * id, not by stream) and nothing is delivered twice; a lease never acked expires as usual.
+   */
+  private moved(stream: WorkerStream): void {
+    this.streams.delete(stream);
+    this.following.delete(stream);
+    const { orphans, leases } = this.credit.close(stream);
+    this.pollers.retire(orphans);
+    this.log.info(
+      { stream: stream.id, task: stream.task, worker: stream.workerId, inFlight: leases.length },
+      "execute stream ended: partition ownership changed",
+    );
+    stream.sink.end(ownershipMoved());
   }
 
   private closeStream(stream: WorkerStream): void {
     if (!this.credit.isOpen(stream)) return;
     this.streams.delete(stream);
+    this.following.delete(stream);
     const { orphans, leases: ids } = this.credit.close(stream);
-    for (const poller of orphans) {
-      // The last subscriber left: stop polling the partition (a claim in progress releases
-      // what it can no longer deliver).
-      void poller.stop();
-      const byPartition = this.pollers.get(poller.task);
-      if (byPartition?.get(poller.partition) === poller) {
-        byPartition.delete(poller.partition);
-        this.pollerCount--;
-        if (byPartition.size === 0) this.pollers.delete(poller.task);
-      }
-    }
+    // The last subscriber left a partition: stop polling it.
+    this.pollers.retire(orphans);
     const leases = this.ctx.leases.takeIds(ids);
     this.log.debug({ stream: stream.id, released: leases.length }, "execute stream closed");
     void releaseLeases(this.ctx, leases);
@@ -274,7 +344,7 @@ export class Engine {
 
   /** Every poller looks at its partition now (after a clock jump, or lost wake-ups). */
   private kickAll(): void {
-    for (const byPartition of this.pollers.values()) for (const poller of byPartition.values()) poller.kick();
+    for (const poller of this.pollers.all()) poller.kick();
   }
 
   private armSweep(): void {

@@ -70,10 +70,17 @@ export function toServiceError(thrown: unknown, logger: Logger, method: string):
       logger.warn({ err: thrown.cause, method }, thrown.message);
       return { code: grpc.status.UNAVAILABLE, details: "the store is unavailable; retry later" };
     }
-    return { code: statusOf[thrown.code], details: clampMessage(thrown.message) };
+    const status = { code: statusOf[thrown.code], details: clampMessage(thrown.message) };
+    return thrown.trailers === undefined ? status : { ...status, metadata: trailersOf(thrown.trailers) };
   }
   logger.error({ err: toError(thrown), method }, "unexpected error in handler");
   return { code: grpc.status.INTERNAL, details: "internal error; see the server log" };
+}
+
+function trailersOf(trailers: Readonly<Record<string, string>>): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  for (const [key, value] of Object.entries(trailers)) metadata.set(key, value);
+  return metadata;
 }
 
 /**

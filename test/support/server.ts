@@ -4,10 +4,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import test from "ava";
 import { pino } from "pino";
+import { type App, startApp } from "../../src/app.ts";
 import type { Config, LogLevel } from "../../src/config.ts";
 import type { Clock } from "../../src/domain/clock.ts";
 import { systemClock } from "../../src/domain/clock.ts";
-import { type PartituraServer, startServer } from "../../src/server/server.ts";
 import { openStore } from "../../src/store/open.ts";
 import { type Clients, clientsFor } from "./clients.ts";
 
@@ -83,7 +83,7 @@ function tempDir(): string {
 
 /** A server started for one test, with clients of every service. */
 export interface TestServer extends Clients, AsyncDisposable {
-  readonly server: PartituraServer;
+  readonly server: App;
   readonly address: string;
   readonly storeUrl: string;
   /** Stops the server and closes the clients; the store's data stays until the test file ends. */
@@ -117,7 +117,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     ...options.config,
   });
   const store = await openStore(storeUrl, logger);
-  const server = await startServer({ config, store, clock: options.clock ?? systemClock, logger });
+  const server = await startApp({ config, store, clock: options.clock ?? systemClock, logger });
   const clients = clientsFor(server.address);
   let stopping: Promise<void> | undefined;
   const stop = () => {
