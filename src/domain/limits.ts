@@ -167,3 +167,15 @@ export const REDIS_LIST_SCAN_COUNT = 250;
  * with a cursor, rather than walking on.
  */
 export const REDIS_LIST_EXTRA_SCANS = 4;
+
+/**
+ * Instance writes in one DynamoDB upsert transaction: DynamoDB allows 100 actions a
+ * transaction, and the first is the ConditionCheck on the task's generation.
+ */
+export const DYNAMODB_UPSERT_WRITES = 99;
+
+/**
+ * The estimated bytes of instance items one DynamoDB upsert transaction may carry: DynamoDB
+ * refuses a transaction over 4 MB, and 99 instances of MAX_ARGS_BYTES args would pass that.
+ */
+export const DYNAMODB_UPSERT_BYTES = 3 * 1024 * 1024;

@@ -25,13 +25,13 @@ import { type DynamoContext, WRITE_CONCURRENCY } from "./context.ts";
 import { mapDynamoError } from "./errors.ts";
 import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
-import { mapLimit, mapSettled } from "./map-limit.ts";
+import { mapSettled } from "./map-limit.ts";
 import * as members from "./members.ts";
 import { overdueIn } from "./overdue.ts";
 import { pingTable } from "./ping.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
-import { upsertOne } from "./upsert.ts";
+import { upsertBatch } from "./upsert.ts";
 import { type DynamoConfig, parseDynamoUrl } from "./url.ts";
 
 /** The answer for an item whose write failed after retries (store.ts: a batch half way). */
@@ -39,8 +39,9 @@ const UNKNOWN_RESULT: { readonly status: BatchStatus } = { status: "unknown" };
 
 /**
  * The Store on one DynamoDB table (open it with openDynamoStore). Every instance write is a
- * single-item conditional write, fenced by version and incarnation; batches run as parallel
- * writes, WRITE_CONCURRENCY at a time. DynamoDB has no pub/sub, so there is no `watch`: the
+ * conditional write, fenced by version and incarnation; lease batches run as parallel
+ * single-item writes, WRITE_CONCURRENCY at a time, and upserts as transactions that also check
+ * the task's generation (upsert.ts). DynamoDB has no pub/sub, so there is no `watch`: the
  * engine relies on in-process wake-ups and its poll bound.
  */
 export class DynamoStore implements Store {
@@ -123,27 +124,7 @@ export class DynamoStore implements Store {
     mode: UpsertMode,
     now: number,
   ): Promise<UpsertResult[]> {
-    return this.#run("upsertInstances", async (context) => {
-      const results = await mapLimit(drafts, WRITE_CONCURRENCY, (draft) =>
-        upsertOne(context, task, draft, mode, now),
-      );
-      /*
-       * A conditional write cannot look at the task item, so the task is read again after the
-       * writes: when a DeleteTask finished meanwhile, what this batch created is taken back and
-       * the caller told the task is gone (a delete still sweeping partitions is not seen; see
-       * the report of issue 12).
-       */
-      if (drafts.length > 0 && (await tasks.getTask(context, task.name)) === undefined) {
-        const created = results.flatMap((result) =>
-          result.outcome === "created"
-            ? [{ partition: result.instance.partition, name: result.instance.name }]
-            : [],
-        );
-        await instances.removeInstances(context, task.name, created);
-        throw new PartituraError(ErrorCode.NotFound, `task ${task.name} was deleted`);
-      }
-      return results;
-    });
+    return this.#run("upsertInstances", (context) => upsertBatch(context, task, drafts, mode, now));
   }
 
   removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number> {

@@ -17,6 +17,8 @@ const UNAVAILABLE = new Set([
   "RequestTimeout",
   "CredentialsProviderError",
   "UnrecognizedClientException",
+  // A single-item write on an item an upsert transaction holds (upsert.ts): try again later.
+  "TransactionConflictException",
 ]);
 
 // Node's socket errors: the endpoint is down, unreachable or hung up.
