@@ -2,16 +2,40 @@
  * The load generator shares two cores with the server and Redis, so the bench worker does not
  * decode whole messages with protobuf-es: it walks the wire format for the two fields it needs
  * (an execution's lease_id and scheduled_at) and builds acks by copying lease id bytes. The
- * field numbers are those of proto/partitura/v1/execution_service.proto; checkWire() proves
- * this reader against protobuf-es once per run.
+ * tags come from the generated descriptors (as the server's hand codecs take theirs);
+ * checkWire() proves this reader against protobuf-es once per run.
  */
 
-import { varintSize, writeVarint } from "../../src/server/convert-wire.ts";
+import { TimestampSchema } from "@bufbuild/protobuf/wkt";
+import {
+  AckItemSchema,
+  AckRequestSchema,
+  AckResponseSchema,
+  AckResultSchema,
+  ExecuteResponseSchema,
+  ExecutionSchema,
+} from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { ScheduleResponseSchema } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
+import { tagByte, tagOf, varintSize, writeVarint } from "../../src/server/convert-wire.ts";
 
 const VARINT = 0;
 const I64 = 1;
 const LEN = 2;
 const I32 = 5;
+
+const EXECUTIONS = tagOf(ExecuteResponseSchema.field.executions);
+const LEASE_ID = tagOf(ExecutionSchema.field.leaseId);
+const SCHEDULED_AT = tagOf(ExecutionSchema.field.scheduledAt);
+const SECONDS = tagOf(TimestampSchema.field.seconds);
+const NANOS = tagOf(TimestampSchema.field.nanos);
+// Written as one byte each.
+const ITEMS = tagByte(AckRequestSchema.field.items);
+const ITEM_LEASE_ID = tagByte(AckItemSchema.field.leaseId);
+const RESULTS = tagOf(AckResponseSchema.field.results);
+const RESULT_STATUS = tagOf(AckResultSchema.field.status);
+// Outcomes are packed (wire type LEN) by protobuf-es; a varint-typed tag reads them one by one.
+const OUTCOMES_PACKED = tagOf(ScheduleResponseSchema.field.outcomes);
+const OUTCOMES_ONE = ScheduleResponseSchema.field.outcomes.number * 8 + VARINT;
 
 /** A cursor over one protobuf message. */
 class Reader {
@@ -58,7 +82,7 @@ export function readExecuteResponse(buf: Uint8Array, visit: ExecutionVisitor): n
   let count = 0;
   while (r.pos < r.end) {
     const tag = r.varint();
-    if (tag >>> 3 === 1 && (tag & 7) === LEN) {
+    if (tag === EXECUTIONS) {
       const length = r.varint();
       readExecution(buf, r.pos, r.pos + length, visit);
       r.pos += length;
@@ -76,12 +100,11 @@ function readExecution(buf: Uint8Array, start: number, end: number, visit: Execu
   let scheduledAtMs = 0;
   while (r.pos < end) {
     const tag = r.varint();
-    const field = tag >>> 3;
-    if (field === 1 && (tag & 7) === LEN) {
+    if (tag === LEASE_ID) {
       const length = r.varint();
       leaseId = buf.subarray(r.pos, r.pos + length);
       r.pos += length;
-    } else if (field === 5 && (tag & 7) === LEN) {
+    } else if (tag === SCHEDULED_AT) {
       const length = r.varint();
       scheduledAtMs = readTimestampMs(buf, r.pos, r.pos + length);
       r.pos += length;
@@ -92,15 +115,15 @@ function readExecution(buf: Uint8Array, start: number, end: number, visit: Execu
   visit(leaseId, scheduledAtMs);
 }
 
-/** google.protobuf.Timestamp {seconds = 1, nanos = 2} as epoch ms. */
+/** A google.protobuf.Timestamp as epoch ms. */
 function readTimestampMs(buf: Uint8Array, start: number, end: number): number {
   const r = new Reader(buf, start, end);
   let seconds = 0;
   let nanos = 0;
   while (r.pos < end) {
     const tag = r.varint();
-    if (tag === ((1 << 3) | VARINT)) seconds = r.varint();
-    else if (tag === ((2 << 3) | VARINT)) nanos = r.varint();
+    if (tag === SECONDS) seconds = r.varint();
+    else if (tag === NANOS) nanos = r.varint();
     else r.skip(tag & 7);
   }
   return seconds * 1000 + nanos / 1e6;
@@ -119,9 +142,9 @@ export function writeAckRequest(leaseIds: readonly Uint8Array[]): Buffer {
   let pos = 0;
   for (const id of leaseIds) {
     const item = 1 + varintSize(id.length) + id.length;
-    out[pos++] = (1 << 3) | LEN; // AckRequest.items
+    out[pos++] = ITEMS;
     pos = writeVarint(out, pos, item);
-    out[pos++] = (1 << 3) | LEN; // AckItem.lease_id
+    out[pos++] = ITEM_LEASE_ID;
     pos = writeVarint(out, pos, id.length);
     out.set(id, pos);
     pos += id.length;
@@ -134,14 +157,14 @@ export function readAckStatuses(buf: Uint8Array, counts: number[]): void {
   const r = new Reader(buf, 0, buf.length);
   while (r.pos < r.end) {
     const tag = r.varint();
-    if (tag >>> 3 === 1 && (tag & 7) === LEN) {
+    if (tag === RESULTS) {
       const length = r.varint();
       const end = r.pos + length;
       const item = new Reader(buf, r.pos, end);
       let status = 0;
       while (item.pos < end) {
         const t = item.varint();
-        if (t === ((2 << 3) | VARINT)) status = item.varint();
+        if (t === RESULT_STATUS) status = item.varint();
         else item.skip(t & 7);
       }
       counts[status] = (counts[status] ?? 0) + 1;
@@ -152,19 +175,19 @@ export function readAckStatuses(buf: Uint8Array, counts: number[]): void {
   }
 }
 
-/** Counts of the outcomes in a ScheduleResponse (field 2, packed or not), by enum value. */
+/** Counts of the outcomes in a ScheduleResponse (packed or not), by enum value. */
 export function readScheduleOutcomes(buf: Uint8Array, counts: number[]): void {
   const r = new Reader(buf, 0, buf.length);
   while (r.pos < r.end) {
     const tag = r.varint();
-    if (tag === ((2 << 3) | LEN)) {
+    if (tag === OUTCOMES_PACKED) {
       const length = r.varint();
       const end = r.pos + length;
       while (r.pos < end) {
         const outcome = r.varint();
         counts[outcome] = (counts[outcome] ?? 0) + 1;
       }
-    } else if (tag === ((2 << 3) | VARINT)) {
+    } else if (tag === OUTCOMES_ONE) {
       const outcome = r.varint();
       counts[outcome] = (counts[outcome] ?? 0) + 1;
     } else {

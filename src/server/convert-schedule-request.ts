@@ -18,8 +18,15 @@ import { type Schedule, ScheduleSchema } from "../../gen/ts/partitura/v1/task_pb
 import { MAX_ARGS_DEPTH } from "../domain/limits.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
 import { bytesToArgs } from "./convert-args.ts";
-import { checkScheduleReplySize } from "./convert-schedule-response.ts";
-import { tagOf, UNUSUAL, type Unusual, WireReader } from "./convert-wire.ts";
+import {
+  checkReplyBound,
+  checkScheduleReplySize,
+  ECHO_TIME_SCHEDULE,
+  ECHO_UNSET_SCHEDULE,
+  echoCronSchedule,
+  echoInstance,
+} from "./convert-schedule-response.ts";
+import { stringSize, tagByte, UNUSUAL, type Unusual, utf8, WireReader } from "./convert-wire.ts";
 
 /*
  * ScheduleRequest read by hand, keeping each instance's args as the Struct bytes the client
@@ -30,34 +37,37 @@ import { tagOf, UNUSUAL, type Unusual, WireReader } from "./convert-wire.ts";
  * (unknown fields, repeated message fields, negative numbers, NaN, deep nesting, truncation)
  * goes to protobuf-es whole, which then decodes it or refuses it exactly as before; args it
  * decodes are checked by argsToBytes, which names the offending field (NaN, depth).
+ *
+ * The same pass adds up the bound on the reply's echo (convert-schedule-response.ts) from the
+ * byte lengths on the wire, so the bound costs no second walk over the instances.
  */
 
 const REQ = ScheduleRequestSchema.field;
-const TASK = tagOf(REQ.task);
-const INSTANCES = tagOf(REQ.instances);
-const MODE = tagOf(REQ.mode);
+const TASK = tagByte(REQ.task);
+const INSTANCES = tagByte(REQ.instances);
+const MODE = tagByte(REQ.mode);
 const SPEC = InstanceSpecSchema.field;
-const NAME = tagOf(SPEC.name);
-const SCHEDULE = tagOf(SPEC.schedule);
-const ARGS = tagOf(SPEC.args);
-const PARTITION_KEY = tagOf(SPEC.partitionKey);
+const NAME = tagByte(SPEC.name);
+const SCHEDULE = tagByte(SPEC.schedule);
+const ARGS = tagByte(SPEC.args);
+const PARTITION_KEY = tagByte(SPEC.partitionKey);
 const SCH = ScheduleSchema.field;
-const CRON = tagOf(SCH.cron);
-const INTERVAL = tagOf(SCH.interval);
-const AT = tagOf(SCH.at);
-const TIMEZONE = tagOf(SCH.timezone);
+const CRON = tagByte(SCH.cron);
+const INTERVAL = tagByte(SCH.interval);
+const AT = tagByte(SCH.at);
+const TIMEZONE = tagByte(SCH.timezone);
 // Struct is map<string, Value> fields = 1; a map entry is always key = 1, value = 2.
-const STRUCT_FIELDS = tagOf(StructSchema.field.fields);
+const STRUCT_FIELDS = tagByte(StructSchema.field.fields);
 const ENTRY_KEY = 0x0a;
 const ENTRY_VALUE = 0x12;
 const V = ValueSchema.field;
-const NULL_VALUE = tagOf(V.nullValue);
-const NUMBER_VALUE = tagOf(V.numberValue);
-const STRING_VALUE = tagOf(V.stringValue);
-const BOOL_VALUE = tagOf(V.boolValue);
-const STRUCT_VALUE = tagOf(V.structValue);
-const LIST_VALUE = tagOf(V.listValue);
-const LIST_VALUES = tagOf(ListValueSchema.field.values);
+const NULL_VALUE = tagByte(V.nullValue);
+const NUMBER_VALUE = tagByte(V.numberValue);
+const STRING_VALUE = tagByte(V.stringValue);
+const BOOL_VALUE = tagByte(V.boolValue);
+const STRUCT_VALUE = tagByte(V.structValue);
+const LIST_VALUE = tagByte(V.listValue);
+const LIST_VALUES = tagByte(ListValueSchema.field.values);
 
 /** The fields this reader handles (checked against the descriptors by a test). */
 export const scheduleRequestCoverage: readonly MessageCoverage[] = [
@@ -93,28 +103,39 @@ const EMPTY = new Uint8Array(0);
  */
 export function decodeScheduleRequest(bytes: Buffer): ScheduleRequest {
   const fast = readRequest(new WireReader(bytes));
-  const request = fast === UNUSUAL ? fromBinary(ScheduleRequestSchema, bytes) : fast;
+  if (fast !== UNUSUAL) return fast;
+  const request = fromBinary(ScheduleRequestSchema, bytes);
   checkScheduleReplySize(request);
   return request;
 }
 
+/** Reads the request and checks its reply bound, or UNUSUAL. */
 function readRequest(r: WireReader): ScheduleRequest | Unusual {
   const end = r.buf.length;
   let task = "";
+  let taskField = 0;
   let mode = 0;
   const instances: InstanceSpec[] = [];
+  let echoes = 0;
+  // A task after an instance (any order is valid protobuf) makes the echoes summed so far wrong.
+  let recount = false;
   while (r.pos < end) {
-    const tag = r.tag(end);
+    const tag = r.buf[r.pos++];
     if (tag === TASK) {
-      const text = r.string(end);
+      const stop = r.delimited(end);
+      if (stop === UNUSUAL) return UNUSUAL;
+      const text = utf8(r.buf, r.pos, stop);
       if (text === UNUSUAL) return UNUSUAL;
+      taskField = stringSize(stop - r.pos);
+      r.pos = stop;
       task = text;
+      if (instances.length > 0) recount = true;
     } else if (tag === INSTANCES) {
       const specEnd = r.delimited(end);
       if (specEnd === UNUSUAL) return UNUSUAL;
-      const spec = readSpec(r, specEnd);
-      if (spec === UNUSUAL) return UNUSUAL;
-      instances.push(spec);
+      const echo = readSpec(r, specEnd, instances, taskField);
+      if (echo === UNUSUAL) return UNUSUAL;
+      echoes += echo;
     } else if (tag === MODE) {
       const value = r.varint(end);
       if (value === UNUSUAL || value > 0x7fffffff) return UNUSUAL;
@@ -123,27 +144,52 @@ function readRequest(r: WireReader): ScheduleRequest | Unusual {
       return UNUSUAL;
     }
   }
-  return { $typeName: "partitura.v1.ScheduleRequest", task, instances, mode: mode as ScheduleMode };
+  const request: ScheduleRequest = {
+    $typeName: "partitura.v1.ScheduleRequest",
+    task,
+    instances,
+    mode: mode as ScheduleMode,
+  };
+  if (recount) checkScheduleReplySize(request);
+  else checkReplyBound(instances.length, echoes);
+  return request;
 }
 
-function readSpec(r: WireReader, end: number): RawArgsSpec | Unusual {
+/** Reads one InstanceSpec onto `instances`; answers the bound on its echo, or UNUSUAL. */
+function readSpec(
+  r: WireReader,
+  end: number,
+  instances: InstanceSpec[],
+  taskField: number,
+): number | Unusual {
   const spec = new RawArgsSpec();
+  let nameBytes = 0;
+  let keyBytes = 0;
+  let scheduleEcho = ECHO_UNSET_SCHEDULE;
   let sawSchedule = false;
   let sawArgs = false;
   while (r.pos < end) {
-    const tag = r.tag(end);
+    const tag = r.buf[r.pos++];
     if (tag === NAME || tag === PARTITION_KEY) {
-      const text = r.string(end);
+      const stop = r.delimited(end);
+      if (stop === UNUSUAL) return UNUSUAL;
+      const text = utf8(r.buf, r.pos, stop);
       if (text === UNUSUAL) return UNUSUAL;
-      if (tag === NAME) spec.name = text;
-      else spec.partitionKey = text;
+      if (tag === NAME) {
+        spec.name = text;
+        nameBytes = stop - r.pos;
+      } else {
+        spec.partitionKey = text;
+        keyBytes = stop - r.pos;
+      }
+      r.pos = stop;
     } else if (tag === SCHEDULE && !sawSchedule) {
       sawSchedule = true;
       const scheduleEnd = r.delimited(end);
       if (scheduleEnd === UNUSUAL) return UNUSUAL;
-      const schedule = readSchedule(r, scheduleEnd);
-      if (schedule === UNUSUAL) return UNUSUAL;
-      spec.schedule = schedule;
+      const echo = readSchedule(r, scheduleEnd, spec);
+      if (echo === UNUSUAL) return UNUSUAL;
+      scheduleEcho = echo;
     } else if (tag === ARGS && !sawArgs) {
       sawArgs = true;
       const argsEnd = r.delimited(end);
@@ -155,20 +201,33 @@ function readSpec(r: WireReader, end: number): RawArgsSpec | Unusual {
       return UNUSUAL;
     }
   }
-  return spec;
+  instances.push(spec);
+  return echoInstance(taskField, nameBytes, scheduleEcho, keyBytes);
 }
 
-function readSchedule(r: WireReader, end: number): Schedule | Unusual {
+/** Reads a Schedule into `spec`; answers the bound on its echo, or UNUSUAL. */
+function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | Unusual {
   let kind: Schedule["kind"] = { case: undefined };
   let timezone = "";
+  let cronBytes = 0;
+  let timezoneBytes = 0;
   while (r.pos < end) {
-    const tag = r.tag(end);
+    const tag = r.buf[r.pos++];
     // One kind only: a second one (or a repeated message field, which would merge) is unusual.
     if (tag !== TIMEZONE && kind.case !== undefined) return UNUSUAL;
-    if (tag === CRON) {
-      const cron = r.string(end);
-      if (cron === UNUSUAL) return UNUSUAL;
-      kind = { case: "cron", value: cron };
+    if (tag === CRON || tag === TIMEZONE) {
+      const stop = r.delimited(end);
+      if (stop === UNUSUAL) return UNUSUAL;
+      const text = utf8(r.buf, r.pos, stop);
+      if (text === UNUSUAL) return UNUSUAL;
+      if (tag === CRON) {
+        kind = { case: "cron", value: text };
+        cronBytes = stop - r.pos;
+      } else {
+        timezone = text;
+        timezoneBytes = stop - r.pos;
+      }
+      r.pos = stop;
     } else if (tag === INTERVAL || tag === AT) {
       const messageEnd = r.delimited(end);
       if (messageEnd === UNUSUAL) return UNUSUAL;
@@ -181,15 +240,13 @@ function readSchedule(r: WireReader, end: number): Schedule | Unusual {
               value: { $typeName: "google.protobuf.Duration", ...parts } satisfies Duration,
             }
           : { case: "at", value: { $typeName: "google.protobuf.Timestamp", ...parts } satisfies Timestamp };
-    } else if (tag === TIMEZONE) {
-      const text = r.string(end);
-      if (text === UNUSUAL) return UNUSUAL;
-      timezone = text;
     } else {
       return UNUSUAL;
     }
   }
-  return { $typeName: "partitura.v1.Schedule", kind, timezone };
+  spec.schedule = { $typeName: "partitura.v1.Schedule", kind, timezone };
+  if (kind.case === "cron") return echoCronSchedule(cronBytes, timezoneBytes);
+  return kind.case === undefined ? ECHO_UNSET_SCHEDULE : ECHO_TIME_SCHEDULE;
 }
 
 /**
@@ -199,12 +256,12 @@ function readSchedule(r: WireReader, end: number): Schedule | Unusual {
 function checkStruct(r: WireReader, end: number, level: number): boolean {
   if (level > MAX_ARGS_DEPTH) return false;
   while (r.pos < end) {
-    if (r.tag(end) !== STRUCT_FIELDS) return false;
+    if (r.buf[r.pos++] !== STRUCT_FIELDS) return false;
     const entryEnd = r.delimited(end);
     if (entryEnd === UNUSUAL) return false;
     let sawValue = false;
     while (r.pos < entryEnd) {
-      const tag = r.tag(entryEnd);
+      const tag = r.buf[r.pos++];
       if (tag === ENTRY_KEY) {
         if (r.string(entryEnd) === UNUSUAL) return false;
       } else if (tag === ENTRY_VALUE && !sawValue) {
@@ -223,7 +280,7 @@ function checkStruct(r: WireReader, end: number, level: number): boolean {
 /** Whether buf[pos, end) is a Value with exactly one kind set, of a value JSON can hold. */
 function checkValue(r: WireReader, end: number, level: number): boolean {
   if (r.pos >= end) return false;
-  const tag = r.tag(end);
+  const tag = r.buf[r.pos++];
   switch (tag) {
     case NULL_VALUE: // NULL_VALUE is 0
       if (r.varint(end) !== 0) return false;
@@ -249,7 +306,7 @@ function checkValue(r: WireReader, end: number, level: number): boolean {
       const listEnd = r.delimited(end);
       if (listEnd === UNUSUAL || level + 1 > MAX_ARGS_DEPTH) return false;
       while (r.pos < listEnd) {
-        if (r.tag(listEnd) !== LIST_VALUES) return false;
+        if (r.buf[r.pos++] !== LIST_VALUES) return false;
         const valueEnd = r.delimited(listEnd);
         if (valueEnd === UNUSUAL || !checkValue(r, valueEnd, level + 1)) return false;
       }

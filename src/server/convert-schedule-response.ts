@@ -16,9 +16,10 @@ import {
   delimitedSize,
   durationFieldSize,
   stringSize,
-  tagOf,
+  tagByte,
   timestampFieldSize,
   uintSize,
+  utf8Length,
   varintSize,
   writeDuration,
   writeHeader,
@@ -43,22 +44,22 @@ import { type Encoded, encoded } from "./encoded.ts";
  */
 
 const RESP = ScheduleResponseSchema.field;
-const INSTANCES = tagOf(RESP.instances);
-const OUTCOMES = tagOf(RESP.outcomes);
+const INSTANCES = tagByte(RESP.instances);
+const OUTCOMES = tagByte(RESP.outcomes);
 const I = InstanceSchema.field;
-const TASK = tagOf(I.task);
-const NAME = tagOf(I.name);
-const PARTITION = tagOf(I.partition);
-const SCHEDULE = tagOf(I.schedule);
-const NEXT_RUN_AT = tagOf(I.nextRunAt);
-const LOCKED_UNTIL = tagOf(I.lockedUntil);
-const ATTEMPT = tagOf(I.attempt);
-const CREATED_AT = tagOf(I.createdAt);
-const PARTITION_KEY = tagOf(I.partitionKey);
-const CRON = tagOf(ScheduleSchema.field.cron);
-const INTERVAL = tagOf(ScheduleSchema.field.interval);
-const AT = tagOf(ScheduleSchema.field.at);
-const TIMEZONE = tagOf(ScheduleSchema.field.timezone);
+const TASK = tagByte(I.task);
+const NAME = tagByte(I.name);
+const PARTITION = tagByte(I.partition);
+const SCHEDULE = tagByte(I.schedule);
+const NEXT_RUN_AT = tagByte(I.nextRunAt);
+const LOCKED_UNTIL = tagByte(I.lockedUntil);
+const ATTEMPT = tagByte(I.attempt);
+const CREATED_AT = tagByte(I.createdAt);
+const PARTITION_KEY = tagByte(I.partitionKey);
+const CRON = tagByte(ScheduleSchema.field.cron);
+const INTERVAL = tagByte(ScheduleSchema.field.interval);
+const AT = tagByte(ScheduleSchema.field.at);
+const TIMEZONE = tagByte(ScheduleSchema.field.timezone);
 
 /** The fields this writer handles; `args` is left out on purpose (see above). */
 export const scheduleResponseCoverage: readonly MessageCoverage[] = [
@@ -110,12 +111,12 @@ export function encodeScheduleResponse(
 
 function instanceSizes(results: readonly UpsertResult[], trimLocked: boolean) {
   const each = new Array<number>(results.length);
-  let total = results.length > 0 ? delimitedSize(OUTCOMES, results.length) : 0;
+  let total = results.length > 0 ? delimitedSize(results.length) : 0;
   for (let i = 0; i < results.length; i++) {
     const result = results[i] as UpsertResult;
     const size = instanceSize(result.instance, trimLocked && result.outcome === "locked");
     each[i] = size;
-    total += delimitedSize(INSTANCES, size);
+    total += delimitedSize(size);
   }
   return { each, total };
 }
@@ -123,21 +124,21 @@ function instanceSizes(results: readonly UpsertResult[], trimLocked: boolean) {
 /** Bytes of an Instance message (without its own tag and length). */
 function instanceSize(r: InstanceRecord, trim: boolean): number {
   return (
-    stringSize(TASK, r.task) +
-    stringSize(NAME, r.name) +
-    uintSize(PARTITION, r.partition) +
-    (trim ? 0 : delimitedSize(SCHEDULE, scheduleSize(r.schedule))) +
-    timestampFieldSize(NEXT_RUN_AT, r.nextRunAt) +
-    (r.lockedUntil !== 0 ? timestampFieldSize(LOCKED_UNTIL, r.lockedUntil) : 0) +
-    uintSize(ATTEMPT, r.attempt) +
-    timestampFieldSize(CREATED_AT, r.createdAt) +
-    (trim ? 0 : stringSize(PARTITION_KEY, r.partitionKey))
+    stringSize(utf8Length(r.task)) +
+    stringSize(utf8Length(r.name)) +
+    uintSize(r.partition) +
+    (trim ? 0 : delimitedSize(scheduleSize(r.schedule))) +
+    timestampFieldSize(r.nextRunAt) +
+    (r.lockedUntil !== 0 ? timestampFieldSize(r.lockedUntil) : 0) +
+    uintSize(r.attempt) +
+    timestampFieldSize(r.createdAt) +
+    (trim ? 0 : stringSize(utf8Length(r.partitionKey)))
   );
 }
 
 function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolean): number {
-  pos = writeString(out, pos, TASK, r.task);
-  pos = writeString(out, pos, NAME, r.name);
+  pos = writeString(out, pos, TASK, r.task, utf8Length(r.task));
+  pos = writeString(out, pos, NAME, r.name, utf8Length(r.name));
   pos = writeUint(out, pos, PARTITION, r.partition);
   if (!trim) {
     pos = writeHeader(out, pos, SCHEDULE, scheduleSize(r.schedule));
@@ -147,7 +148,7 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
   if (r.lockedUntil !== 0) pos = writeTimestamp(out, pos, LOCKED_UNTIL, r.lockedUntil);
   pos = writeUint(out, pos, ATTEMPT, r.attempt);
   pos = writeTimestamp(out, pos, CREATED_AT, r.createdAt);
-  if (!trim) pos = writeString(out, pos, PARTITION_KEY, r.partitionKey);
+  if (!trim) pos = writeString(out, pos, PARTITION_KEY, r.partitionKey, utf8Length(r.partitionKey));
   return pos;
 }
 
@@ -155,25 +156,31 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
 function scheduleSize(spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
-      return stringSize(CRON, spec.cron) + stringSize(TIMEZONE, spec.timezone);
+      return stringSize(utf8Length(spec.cron)) + stringSize(utf8Length(spec.timezone));
     case "interval":
-      return durationFieldSize(INTERVAL, spec.intervalMs);
+      return durationFieldSize(spec.intervalMs);
     case "at":
-      return timestampFieldSize(AT, spec.atMs);
+      return timestampFieldSize(spec.atMs);
   }
 }
 
 function writeSchedule(out: Buffer, pos: number, spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
-      pos = writeString(out, pos, CRON, spec.cron);
-      return writeString(out, pos, TIMEZONE, spec.timezone);
+      pos = writeString(out, pos, CRON, spec.cron, utf8Length(spec.cron));
+      return writeString(out, pos, TIMEZONE, spec.timezone, utf8Length(spec.timezone));
     case "interval":
       return writeDuration(out, pos, INTERVAL, spec.intervalMs);
     case "at":
       return writeTimestamp(out, pos, AT, spec.atMs);
   }
 }
+
+/*
+ * The reply bound, from what the request carries. The request reader computes it while it
+ * parses (byte lengths are on the wire); checkScheduleReplySize computes the same from a
+ * decoded request, for requests protobuf-es read.
+ */
 
 /** The most bytes a Timestamp or Duration field takes: tag, length, 10 + 5 byte varints. */
 const TIME_FIELD_MAX = 2 + 1 + 10 + 1 + 5;
@@ -184,40 +191,66 @@ const UINT_FIELD_MAX = 1 + 5;
  * cron of at most 256 characters (ASCII once valid) and an IANA zone name (under 64).
  */
 const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
+/** Echo bytes of the schedule field of an instance sent without a schedule (or kind). */
+export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
+/** Echo bytes of an interval or at schedule field. */
+export const ECHO_TIME_SCHEDULE = TIME_FIELD_MAX + 2;
+const DEFAULT_TIMEZONE_BYTES = utf8Length(DEFAULT_TIMEZONE);
 
-/**
- * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
- * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
- */
-export function checkScheduleReplySize(request: ScheduleRequest): void {
-  const task = stringSize(TASK, request.task);
-  let total = request.instances.length > 0 ? delimitedSize(OUTCOMES, request.instances.length) : 0;
-  for (const spec of request.instances) {
-    const schedule = spec.schedule;
-    let scheduleBytes: number;
-    if (schedule?.kind.case === "cron") {
-      const inner =
-        stringSize(CRON, schedule.kind.value) + stringSize(TIMEZONE, schedule.timezone || DEFAULT_TIMEZONE);
-      scheduleBytes = delimitedSize(SCHEDULE, inner);
-    } else if (schedule === undefined || schedule.kind.case === undefined) {
-      scheduleBytes = STORED_SCHEDULE_MAX;
-    } else {
-      scheduleBytes = TIME_FIELD_MAX + 2;
-    }
-    const size =
-      task +
-      stringSize(NAME, spec.name) +
-      UINT_FIELD_MAX +
-      scheduleBytes +
-      3 * TIME_FIELD_MAX +
-      UINT_FIELD_MAX +
-      stringSize(PARTITION_KEY, spec.partitionKey);
-    total += varintSize(INSTANCES) + varintSize(size) + size;
-  }
+/** Echo bytes of a cron schedule field whose cron and timezone take these bytes (0: default zone). */
+export function echoCronSchedule(cronBytes: number, timezoneBytes: number): number {
+  return delimitedSize(
+    stringSize(cronBytes) + stringSize(timezoneBytes === 0 ? DEFAULT_TIMEZONE_BYTES : timezoneBytes),
+  );
+}
+
+/** The most reply bytes one instance's echo (tag and length included) takes. */
+export function echoInstance(
+  taskField: number,
+  nameBytes: number,
+  schedule: number,
+  keyBytes: number,
+): number {
+  const size =
+    taskField +
+    stringSize(nameBytes) +
+    UINT_FIELD_MAX +
+    schedule +
+    3 * TIME_FIELD_MAX +
+    UINT_FIELD_MAX +
+    stringSize(keyBytes);
+  return 1 + varintSize(size) + size;
+}
+
+/** Refuses (INVALID_ARGUMENT) a reply of `count` instances whose echoes take `echoes` bytes. */
+export function checkReplyBound(count: number, echoes: number): void {
+  const total = (count > 0 ? delimitedSize(count) : 0) + echoes;
   if (total > MAX_REPLY_BYTES) {
     throw invalid(
       "instances",
       `the reply would pass ${MAX_REPLY_BYTES} bytes (a stock client's receive limit); send fewer instances per call`,
     );
   }
+}
+
+/**
+ * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
+ * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
+ */
+export function checkScheduleReplySize(request: ScheduleRequest): void {
+  const task = stringSize(utf8Length(request.task));
+  let echoes = 0;
+  for (const spec of request.instances) {
+    const schedule = spec.schedule;
+    let scheduleBytes: number;
+    if (schedule?.kind.case === "cron") {
+      scheduleBytes = echoCronSchedule(utf8Length(schedule.kind.value), utf8Length(schedule.timezone));
+    } else if (schedule === undefined || schedule.kind.case === undefined) {
+      scheduleBytes = ECHO_UNSET_SCHEDULE;
+    } else {
+      scheduleBytes = ECHO_TIME_SCHEDULE;
+    }
+    echoes += echoInstance(task, utf8Length(spec.name), scheduleBytes, utf8Length(spec.partitionKey));
+  }
+  checkReplyBound(request.instances.length, echoes);
 }

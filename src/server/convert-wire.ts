@@ -9,6 +9,11 @@ import { TimestampSchema } from "@bufbuild/protobuf/wkt";
  * the whole message to protobuf-es, which then decodes it (or refuses it) exactly as it always
  * would. Writers size first and write into one buffer (protobuf-es's BinaryWriter forks a
  * chunk list per length-delimited field, which is what the hand codecs exist to avoid).
+ *
+ * Every field these codecs touch has a number below 16, so its tag is one byte: tagByte()
+ * computes it once at module load and refuses (at load, so in every test) a field whose tag
+ * is not. Readers compare one byte with it (a longer, non-canonical tag matches nothing and
+ * sends the message to protobuf-es); writers store it as one byte.
  */
 
 /** The fast reader met something it does not handle: let protobuf-es read the message. */
@@ -52,6 +57,17 @@ export function tagOf(field: DescField): number {
   return field.number * 8 + wireTypeOf(field);
 }
 
+/** The tag of a field as the one byte the hand codecs read and write; throws if it is longer. */
+export function tagByte(field: DescField): number {
+  const tag = tagOf(field);
+  if (tag >= 0x80) {
+    throw new Error(
+      `${field.toString()} has number ${field.number}: the hand codecs need one-byte tags (< 16)`,
+    );
+  }
+  return tag;
+}
+
 /** A cursor over one encoded message. */
 export class WireReader {
   pos = 0;
@@ -72,18 +88,16 @@ export class WireReader {
     return UNUSUAL;
   }
 
-  /** A tag: a varint, most often one byte. */
-  tag(end: number): number | Unusual {
-    const byte = this.buf[this.pos];
-    if (byte !== undefined && byte < 0x80 && this.pos < end) {
-      this.pos++;
-      return byte;
-    }
-    return this.varint(end);
-  }
-
   /** The end of a length-delimited field whose length starts here, or UNUSUAL. */
   delimited(end: number): number | Unusual {
+    const first = this.buf[this.pos];
+    // Most lengths are one byte.
+    if (first !== undefined && first < 0x80 && this.pos < end) {
+      const stop = this.pos + 1 + first;
+      if (stop > end) return UNUSUAL;
+      this.pos++;
+      return stop;
+    }
     const length = this.varint(end);
     if (length === UNUSUAL || this.pos + length > end) return UNUSUAL;
     return this.pos + length;
@@ -103,8 +117,7 @@ export class WireReader {
     let seconds = 0;
     let nanos = 0;
     while (this.pos < end) {
-      const tag = this.tag(end);
-      if (tag === UNUSUAL) return UNUSUAL;
+      const tag = this.buf[this.pos++];
       const value = this.varint(end);
       if (value === UNUSUAL) return UNUSUAL;
       if (tag === TAG_SECONDS) seconds = value;
@@ -120,11 +133,9 @@ export class WireReader {
  * (test/server-codec-completeness.test.ts checks Duration's against these).
  */
 /** Tag of Timestamp.seconds and Duration.seconds. */
-export const TAG_SECONDS = tagOf(TimestampSchema.field.seconds);
+export const TAG_SECONDS = tagByte(TimestampSchema.field.seconds);
 /** Tag of Timestamp.nanos and Duration.nanos. */
-export const TAG_NANOS = tagOf(TimestampSchema.field.nanos);
-const SECONDS_TAG_BYTES = varintSize(TAG_SECONDS);
-const NANOS_TAG_BYTES = varintSize(TAG_NANOS);
+export const TAG_NANOS = tagByte(TimestampSchema.field.nanos);
 
 const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -145,112 +156,126 @@ export function utf8(buf: Buffer, start: number, end: number): string | Unusual 
 
 /** Bytes of a varint; negative values are int64 two's complement, 10 bytes. */
 export function varintSize(value: number): number {
-  if (value < 128) return value < 0 ? 10 : 1;
-  let size = 1;
-  while (value >= 128) {
-    value = Math.floor(value / 128);
-    size++;
-  }
+  if (value < 0x80) return value < 0 ? 10 : 1;
+  if (value < 0x4000) return 2;
+  if (value < 0x200000) return 3;
+  if (value < 0x10000000) return 4;
+  let size = 4;
+  for (value = Math.floor(value / 0x10000000); value > 0; value = Math.floor(value / 128)) size++;
   return size;
 }
 
 /** Writes a varint at `pos` (negative: int64 two's complement); returns the position after. */
 export function writeVarint(out: Uint8Array, pos: number, value: number): number {
-  if (value < 128 && value >= 0) {
-    out[pos] = value;
-    return pos + 1;
-  }
-  if (value < 0) {
-    let big = BigInt.asUintN(64, BigInt(value));
-    while (big >= 128n) {
-      out[pos++] = Number(big & 0x7fn) | 0x80;
-      big >>= 7n;
-    }
-    out[pos++] = Number(big);
-    return pos;
-  }
-  while (value >= 128) {
+  if (value < 0) return writeNegativeVarint(out, pos, value);
+  while (value > 0x7f) {
     out[pos++] = (value & 0x7f) | 0x80;
-    value = Math.floor(value / 128);
+    value = value < 0x100000000 ? value >>> 7 : Math.floor(value / 128);
   }
-  out[pos++] = value;
+  out[pos] = value;
+  return pos + 1;
+}
+
+/** Negative numbers (timestamps before 1970, negative durations): 10 bytes, off the hot path. */
+function writeNegativeVarint(out: Uint8Array, pos: number, value: number): number {
+  let big = BigInt.asUintN(64, BigInt(value));
+  while (big >= 128n) {
+    out[pos++] = Number(big & 0x7fn) | 0x80;
+    big >>= 7n;
+  }
+  out[pos++] = Number(big);
   return pos;
 }
 
-/** Bytes of a length-delimited field of `length` bytes, tag included. */
-export function delimitedSize(tag: number, length: number): number {
-  return varintSize(tag) + varintSize(length) + length;
+/** Bytes of a length-delimited field (one-byte tag) of `length` bytes. */
+export function delimitedSize(length: number): number {
+  return 1 + varintSize(length) + length;
 }
 
-/** Writes a tag and a length; returns the position of the content. */
+/** Writes a one-byte tag and a length; returns the position of the content. */
 export function writeHeader(out: Uint8Array, pos: number, tag: number, length: number): number {
-  return writeVarint(out, writeVarint(out, pos, tag), length);
+  out[pos] = tag;
+  if (length < 0x80) {
+    out[pos + 1] = length;
+    return pos + 2;
+  }
+  return writeVarint(out, pos + 1, length);
 }
 
-/** Bytes of a proto3 string field; empty strings are not written. */
-export function stringSize(tag: number, value: string): number {
-  return value.length === 0 ? 0 : delimitedSize(tag, utf8Length(value));
+/** UTF-8 bytes of a string (native: cheaper than a JavaScript loop past a few characters). */
+export function utf8Length(value: string): number {
+  return value.length === 0 ? 0 : Buffer.byteLength(value, "utf8");
 }
 
-/** Strings this short are measured and copied in JavaScript: cheaper than a native call. */
-const SHORT_STRING = 64;
-
-/** UTF-8 length of `value`; names and lease ids are short and ASCII. */
-function utf8Length(value: string): number {
-  if (value.length > SHORT_STRING) return Buffer.byteLength(value);
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) >= 0x80) return Buffer.byteLength(value);
-  return value.length;
+/** Bytes of a proto3 string field whose UTF-8 takes `length` bytes; empty is not written. */
+export function stringSize(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
 }
 
-/** Writes a proto3 string field (nothing when empty). */
-export function writeString(out: Buffer, pos: number, tag: number, value: string): number {
-  if (value.length === 0) return pos;
-  const length = utf8Length(value);
+/** ASCII strings this short are copied in JavaScript: cheaper than a native call. */
+const SHORT_STRING = 16;
+
+/** Writes a proto3 string field whose UTF-8 takes `length` bytes (nothing when empty). */
+export function writeString(out: Buffer, pos: number, tag: number, value: string, length: number): number {
+  if (length === 0) return pos;
   pos = writeHeader(out, pos, tag, length);
-  if (length !== value.length || length > SHORT_STRING) return pos + out.write(value, pos, length, "utf8");
-  for (let i = 0; i < length; i++) out[pos + i] = value.charCodeAt(i);
-  return pos + length;
+  // Byte length equal to UTF-16 length means every character is ASCII.
+  if (length <= SHORT_STRING && length === value.length) {
+    for (let i = 0; i < length; i++) out[pos + i] = value.charCodeAt(i);
+    return pos + length;
+  }
+  return pos + out.write(value, pos, length, "utf8");
 }
 
 /** Bytes of a proto3 varint field (uint32, enum); 0 is not written. */
-export function uintSize(tag: number, value: number): number {
-  return value === 0 ? 0 : varintSize(tag) + varintSize(value);
+export function uintSize(value: number): number {
+  return value === 0 ? 0 : 1 + varintSize(value);
 }
 
 /** Writes a proto3 varint field (nothing when 0). */
 export function writeUint(out: Uint8Array, pos: number, tag: number, value: number): number {
   if (value === 0) return pos;
-  return writeVarint(out, writeVarint(out, pos, tag), value);
+  out[pos] = tag;
+  return writeVarint(out, pos + 1, value);
 }
 
 /** Bytes of a field holding already encoded message bytes; nothing when they are empty. */
-export function bytesFieldSize(tag: number, length: number): number {
-  return length === 0 ? 0 : delimitedSize(tag, length);
+export function bytesFieldSize(length: number): number {
+  return length === 0 ? 0 : 1 + varintSize(length) + length;
 }
 
 /*
  * Timestamps and Durations as protobuf-es's timestampFromMs / durationFromMs split them: a
- * Timestamp's nanos are never negative, a Duration's carry the sign of its seconds. Sized and
- * written without a {seconds, nanos} object: this runs twice per delivery.
+ * Timestamp's nanos are never negative, a Duration's carry the sign of its seconds. Their body
+ * is at most 1 + 10 + 1 + 10 bytes, so its length is one byte: the writers reserve it, write
+ * the parts and fill it in, without sizing the body first. Sized and written without a
+ * {seconds, nanos} object: this runs twice per delivery.
  */
 
 function partsSize(seconds: number, nanos: number): number {
-  return (
-    (seconds !== 0 ? SECONDS_TAG_BYTES + varintSize(seconds) : 0) +
-    (nanos !== 0 ? NANOS_TAG_BYTES + varintSize(nanos) : 0)
-  );
+  return (seconds !== 0 ? 1 + varintSize(seconds) : 0) + (nanos !== 0 ? 1 + varintSize(nanos) : 0);
 }
 
 function writeParts(out: Uint8Array, pos: number, tag: number, seconds: number, nanos: number): number {
-  pos = writeHeader(out, pos, tag, partsSize(seconds, nanos));
-  pos = writeUint(out, pos, TAG_SECONDS, seconds);
-  return writeUint(out, pos, TAG_NANOS, nanos);
+  out[pos] = tag;
+  const body = pos + 2;
+  pos = body;
+  if (seconds !== 0) {
+    out[pos] = TAG_SECONDS;
+    pos = writeVarint(out, pos + 1, seconds);
+  }
+  if (nanos !== 0) {
+    out[pos] = TAG_NANOS;
+    pos = writeVarint(out, pos + 1, nanos);
+  }
+  out[body - 1] = pos - body;
+  return pos;
 }
 
 /** Bytes of a Timestamp field of epoch ms `ms`, tag included (always written). */
-export function timestampFieldSize(tag: number, ms: number): number {
+export function timestampFieldSize(ms: number): number {
   const seconds = Math.floor(ms / 1000);
-  return delimitedSize(tag, partsSize(seconds, (ms - seconds * 1000) * 1_000_000));
+  return 2 + partsSize(seconds, (ms - seconds * 1000) * 1_000_000);
 }
 
 /** Writes a Timestamp field of epoch ms `ms`. */
@@ -271,8 +296,8 @@ function durationNanos(ms: number): number {
 }
 
 /** Bytes of a Duration field of `ms`, tag included (always written). */
-export function durationFieldSize(tag: number, ms: number): number {
-  return delimitedSize(tag, partsSize(durationSeconds(ms), durationNanos(ms)));
+export function durationFieldSize(ms: number): number {
+  return 2 + partsSize(durationSeconds(ms), durationNanos(ms));
 }
 
 /** Writes a Duration field of `ms`. */

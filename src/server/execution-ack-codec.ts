@@ -12,12 +12,13 @@ import {
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
 import {
-  delimitedSize,
   stringSize,
-  tagOf,
+  tagByte,
   UNUSUAL,
   type Unusual,
   uintSize,
+  utf8Length,
+  varintSize,
   WireReader,
   writeHeader,
   writeString,
@@ -33,13 +34,13 @@ import { type Encoded, encoded } from "./encoded.ts";
  * message decodes exactly as fromBinary would have decoded it, errors included.
  */
 
-const ITEMS = tagOf(AckRequestSchema.field.items);
-const LEASE_ID = tagOf(AckItemSchema.field.leaseId);
-const OUTCOME = tagOf(AckItemSchema.field.outcome);
-const RETRY_AFTER = tagOf(AckItemSchema.field.retryAfter);
-const RESULTS = tagOf(AckResponseSchema.field.results);
-const RESULT_LEASE_ID = tagOf(AckResultSchema.field.leaseId);
-const RESULT_STATUS = tagOf(AckResultSchema.field.status);
+const ITEMS = tagByte(AckRequestSchema.field.items);
+const LEASE_ID = tagByte(AckItemSchema.field.leaseId);
+const OUTCOME = tagByte(AckItemSchema.field.outcome);
+const RETRY_AFTER = tagByte(AckItemSchema.field.retryAfter);
+const RESULTS = tagByte(AckResponseSchema.field.results);
+const RESULT_LEASE_ID = tagByte(AckResultSchema.field.leaseId);
+const RESULT_STATUS = tagByte(AckResultSchema.field.status);
 
 /** The fields this codec reads and writes (checked against the descriptors by a test). */
 export const ackCoverage: readonly MessageCoverage[] = [
@@ -60,7 +61,7 @@ function readAckRequest(r: WireReader): AckRequest | Unusual {
   const end = r.buf.length;
   const items: AckItem[] = [];
   while (r.pos < end) {
-    if (r.tag(end) !== ITEMS) return UNUSUAL;
+    if (r.buf[r.pos++] !== ITEMS) return UNUSUAL;
     const itemEnd = r.delimited(end);
     if (itemEnd === UNUSUAL) return UNUSUAL;
     const item = readAckItem(r, itemEnd);
@@ -75,7 +76,7 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   let outcome = 0;
   let retryAfter: Duration | undefined;
   while (r.pos < end) {
-    const tag = r.tag(end);
+    const tag = r.buf[r.pos++];
     if (tag === LEASE_ID) {
       const text = r.string(end);
       if (text === UNUSUAL) return UNUSUAL;
@@ -99,26 +100,31 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   return item;
 }
 
+/** Lease id byte lengths of the items, measured once; reused across calls (encoding is synchronous). */
+let scratch = new Int32Array(1024);
+
 /** The encoded AckResponse: per item its lease id (from the request) and status, in order. */
 export function encodeAckResponse(
   items: readonly AckItem[],
   statuses: readonly LeaseStatus[],
 ): Encoded<typeof AckResponseSchema> {
-  const sizes = new Array<number>(items.length);
+  if (scratch.length < items.length) scratch = new Int32Array(items.length);
+  const lengths = scratch;
   let total = 0;
   for (let i = 0; i < items.length; i++) {
-    const size =
-      stringSize(RESULT_LEASE_ID, (items[i] as AckItem).leaseId) +
-      uintSize(RESULT_STATUS, statuses[i] as number);
-    sizes[i] = size;
-    total += delimitedSize(RESULTS, size);
+    const length = utf8Length((items[i] as AckItem).leaseId);
+    lengths[i] = length;
+    const size = stringSize(length) + uintSize(statuses[i] as number);
+    total += 1 + varintSize(size) + size;
   }
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (let i = 0; i < items.length; i++) {
-    pos = writeHeader(out, pos, RESULTS, sizes[i] as number);
-    pos = writeString(out, pos, RESULT_LEASE_ID, (items[i] as AckItem).leaseId);
-    pos = writeUint(out, pos, RESULT_STATUS, statuses[i] as number);
+    const length = lengths[i] as number;
+    const status = statuses[i] as number;
+    pos = writeHeader(out, pos, RESULTS, stringSize(length) + uintSize(status));
+    pos = writeString(out, pos, RESULT_LEASE_ID, (items[i] as AckItem).leaseId, length);
+    pos = writeUint(out, pos, RESULT_STATUS, status);
   }
   return encoded(AckResponseSchema, out);
 }

@@ -4,16 +4,16 @@ import type { Delivery } from "../engine/delivery.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
 import {
   bytesFieldSize,
-  delimitedSize,
   stringSize,
-  tagOf,
+  tagByte,
   timestampFieldSize,
   uintSize,
+  utf8Length,
+  varintSize,
   writeHeader,
   writeString,
   writeTimestamp,
   writeUint,
-  writeVarint,
 } from "./convert-wire.ts";
 import { type Encoded, encoded } from "./encoded.ts";
 
@@ -22,19 +22,22 @@ import { type Encoded, encoded } from "./encoded.ts";
  * message object per execution (and args decoded to JSON and re-encoded); here the stored
  * Struct bytes are copied as they are. Defaults then instance args, concatenated, is itself the
  * encoding of the merged Struct (a repeated map key keeps its last value). Field tags come from
- * the generated descriptors.
+ * the generated descriptors, as one-byte constants computed at load.
+ *
+ * Two passes over the batch: the first measures each string once (natively) and keeps the
+ * lengths in a scratch array, the second writes into one Buffer of exactly the total size.
  */
 
 const F = ExecutionSchema.field;
-const EXECUTIONS = tagOf(ExecuteResponseSchema.field.executions);
-const LEASE_ID = tagOf(F.leaseId);
-const TASK = tagOf(F.task);
-const INSTANCE = tagOf(F.instance);
-const PARTITION = tagOf(F.partition);
-const SCHEDULED_AT = tagOf(F.scheduledAt);
-const LEASE_EXPIRES_AT = tagOf(F.leaseExpiresAt);
-const ARGS = tagOf(F.args);
-const ATTEMPT = tagOf(F.attempt);
+const EXECUTIONS = tagByte(ExecuteResponseSchema.field.executions);
+const LEASE_ID = tagByte(F.leaseId);
+const TASK = tagByte(F.task);
+const INSTANCE = tagByte(F.instance);
+const PARTITION = tagByte(F.partition);
+const SCHEDULED_AT = tagByte(F.scheduledAt);
+const LEASE_EXPIRES_AT = tagByte(F.leaseExpiresAt);
+const ARGS = tagByte(F.args);
+const ATTEMPT = tagByte(F.attempt);
 
 /** The fields this codec writes (checked against the descriptors by a test). */
 export const executeResponseCoverage: readonly MessageCoverage[] = [
@@ -56,46 +59,67 @@ export const executeResponseCoverage: readonly MessageCoverage[] = [
   covers(ListValueSchema, ["values"]),
 ];
 
-function executionSize(d: Delivery): number {
-  return (
-    stringSize(LEASE_ID, d.leaseId) +
-    stringSize(TASK, d.task) +
-    stringSize(INSTANCE, d.instance) +
-    uintSize(PARTITION, d.partition) +
-    timestampFieldSize(SCHEDULED_AT, d.scheduledAt) +
-    timestampFieldSize(LEASE_EXPIRES_AT, d.leaseExpiresAt) +
-    bytesFieldSize(ARGS, d.defaultArgs.length + d.args.length) +
-    uintSize(ATTEMPT, d.attempt)
-  );
-}
+/*
+ * Per delivery: lease id, task and instance byte lengths, then the execution's size. Reused
+ * across calls (encoding is synchronous), grown when a batch is larger.
+ */
+const SLOTS = 4;
+let scratch = new Int32Array(256 * SLOTS);
 
 /** The encoded ExecuteResponse of a batch of deliveries. */
 export function encodeExecuteResponse(batch: readonly Delivery[]): Encoded<typeof ExecuteResponseSchema> {
-  const sizes = new Array<number>(batch.length);
+  if (scratch.length < batch.length * SLOTS) scratch = new Int32Array(batch.length * SLOTS);
+  const lengths = scratch;
+  // A batch is usually of one task: measure its name once.
+  let task = "";
+  let taskLength = 0;
   let total = 0;
-  for (let i = 0; i < batch.length; i++) {
-    const size = executionSize(batch[i] as Delivery);
-    sizes[i] = size;
-    total += delimitedSize(EXECUTIONS, size);
+  for (let i = 0, j = 0; i < batch.length; i++, j += SLOTS) {
+    const d = batch[i] as Delivery;
+    if (d.task !== task) {
+      task = d.task;
+      taskLength = utf8Length(task);
+    }
+    const lease = utf8Length(d.leaseId);
+    const instance = utf8Length(d.instance);
+    const size =
+      stringSize(lease) +
+      stringSize(taskLength) +
+      stringSize(instance) +
+      uintSize(d.partition) +
+      timestampFieldSize(d.scheduledAt) +
+      timestampFieldSize(d.leaseExpiresAt) +
+      bytesFieldSize(d.defaultArgs.length + d.args.length) +
+      uintSize(d.attempt);
+    lengths[j] = lease;
+    lengths[j + 1] = taskLength;
+    lengths[j + 2] = instance;
+    lengths[j + 3] = size;
+    total += 1 + varintSize(size) + size;
   }
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  for (let i = 0; i < batch.length; i++) {
+  for (let i = 0, j = 0; i < batch.length; i++, j += SLOTS) {
     const d = batch[i] as Delivery;
-    pos = writeHeader(out, pos, EXECUTIONS, sizes[i] as number);
-    pos = writeString(out, pos, LEASE_ID, d.leaseId);
-    pos = writeString(out, pos, TASK, d.task);
-    pos = writeString(out, pos, INSTANCE, d.instance);
+    pos = writeHeader(out, pos, EXECUTIONS, lengths[j + 3] as number);
+    pos = writeString(out, pos, LEASE_ID, d.leaseId, lengths[j] as number);
+    pos = writeString(out, pos, TASK, d.task, lengths[j + 1] as number);
+    pos = writeString(out, pos, INSTANCE, d.instance, lengths[j + 2] as number);
     pos = writeUint(out, pos, PARTITION, d.partition);
     pos = writeTimestamp(out, pos, SCHEDULED_AT, d.scheduledAt);
     pos = writeTimestamp(out, pos, LEASE_EXPIRES_AT, d.leaseExpiresAt);
-    const args = d.defaultArgs.length + d.args.length;
-    if (args > 0) {
-      pos = writeVarint(out, writeVarint(out, pos, ARGS), args);
-      out.set(d.defaultArgs, pos);
-      pos += d.defaultArgs.length;
-      out.set(d.args, pos);
-      pos += d.args.length;
+    const defaults = d.defaultArgs;
+    const args = d.args;
+    if (defaults.length + args.length > 0) {
+      pos = writeHeader(out, pos, ARGS, defaults.length + args.length);
+      if (defaults.length > 0) {
+        out.set(defaults, pos);
+        pos += defaults.length;
+      }
+      if (args.length > 0) {
+        out.set(args, pos);
+        pos += args.length;
+      }
     }
     pos = writeUint(out, pos, ATTEMPT, d.attempt);
   }
