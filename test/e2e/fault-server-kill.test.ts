@@ -104,7 +104,7 @@ test("server SIGKILL mid-load: unacked at-least-once executions come back after 
       once.every((n) => byName(amo.received, n).length > 0),
     15_000,
   );
-  await first.kill("SIGKILL");
+  await first.kill();
   first = undefined;
   const killedAt = Date.now();
   await stopAcking();
