@@ -14,16 +14,18 @@ with Client(address) as client:
     client.schedule("emails", [instance(f"welcome-{n}", at(now), {"to": f"user{n}@example.com"}) for n in range(3)])
 
 sent: set[str] = set()
+sent_lock = threading.Lock()  # executions run on up to 8 threads at once
 all_sent = threading.Event()
 
 
 def send_email(execution: Execution) -> None:
     if execution.cancelled.is_set():  # the lease was lost, or the worker is stopping
         raise RetryLater(5.0)
-    print(f"sending to {execution.args['to']} (attempt {execution.attempt})")
-    sent.add(execution.instance)
-    if len(sent) == 3:
-        all_sent.set()
+    with sent_lock:  # one line at a time: print() from two threads can interleave its text and newline
+        print(f"sending to {execution.args['to']} (attempt {execution.attempt})", flush=True)
+        sent.add(execution.instance)
+        if len(sent) == 3:
+            all_sent.set()
 
 
 with Worker(address, "emails", send_email, max_in_flight=8):

@@ -51,5 +51,8 @@ export async function overdueIn(
     start = answer.LastEvaluatedKey;
     if (start === undefined) break;
   }
-  return { count, oldest: Number(earliest) };
+  // The two reads are not one snapshot: a claim between them can empty the range the first one
+  // saw. The count is the later read, so it decides; an oldest beside a count of 0 would be a
+  // stale figure on the dashboard.
+  return count === 0 ? { count: 0, oldest: undefined } : { count, oldest: Number(earliest) };
 }
