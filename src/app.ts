@@ -62,7 +62,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   // The engine is made below; the metrics read its sizes only when scraped.
   let engine: Engine | undefined;
   const metrics = new Metrics(() => engine?.stats() ?? NO_STATS);
-  const store = instrumentStore(opened, metrics.storeObserver);
+  const store = instrumentStore(opened, metrics.storeObserver, metrics.claimObserver);
   // Where workers reach this replica; known once the port is bound (port 0 in tests).
   let advertised = config.advertise ?? config.listen;
   const ownershipMode = config.ownership ?? { mode: "all" as const };
@@ -87,6 +87,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     owner: config.replicaId,
     ownership,
     ownedPartitions: (task, count) => metrics.ownedPartitions(task, count),
+    outcomes: metrics.outcomeObserver,
     ...(config.maxPollMs === undefined ? {} : { maxPollMs: config.maxPollMs }),
   });
   engine = running;
