@@ -176,7 +176,8 @@ async function shutdown({ server, engine, store, ownership, logger, graceMs }: P
   await step("health", () => server.setShuttingDown());
   await step("engine", () => engine.shutdown(graceMs));
   await step("server", () => server.close(Math.max(1_000, deadline - Date.now())));
-  await step("store", () => store.close());
+  // Before the store: the overdue sampler reads it (a sample after the close only fails).
   await step("metrics", () => server.closeExtras());
+  await step("store", () => store.close());
   logger.info("stopped");
 }
