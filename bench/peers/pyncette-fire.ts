@@ -39,6 +39,8 @@ export async function runPyncetteFire(run: PyncetteFireRun): Promise<BenchResult
     `--partitions=${run.partitions}`,
     `--warmup=${options.warmupS}`,
     `--duration=${options.durationS}`,
+    // Pyncette's own knobs (--poll-interval, --batch-size, --concurrency-limit), for tuning it.
+    ...(process.env.BENCH_PYNCETTE_ARGS ?? "").split(/\s+/).filter((arg) => arg !== ""),
   ];
   log(`pyncette: ${count} instances, ${processes} processes (${run.source.described})`);
   try {
