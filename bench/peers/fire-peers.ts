@@ -47,7 +47,9 @@ export async function runFirePeers(
       }
     } catch (thrown) {
       pyncetteFailure = thrown instanceof Error ? thrown : new Error(String(thrown));
-      log(`${scenario}: Pyncette skipped, our rows follow. ${pyncetteFailure.message}`);
+      log(
+        `${scenario}: Pyncette stopped, our rows follow (the scenario fails after them): ${pyncetteFailure.message}`,
+      );
     }
   }
   return { bullmqBest, pyncetteFailure };
