@@ -23,11 +23,13 @@ import { startTestServer, type TestServer } from "../support/server.ts";
 const SECOND = 1_000;
 const everySecond = { kind: { case: "interval" as const, value: durationFromMs(SECOND) } };
 
-async function ticking(policy: MisfirePolicy) {
+async function ticking(policy: MisfirePolicy, graceMs = SECOND) {
   const clock = new ManualClock();
   const start = clock.now();
   const server = await startTestServer({ clock });
-  await server.scheduler.putTask({ task: { name: "job", dynamic: true, misfirePolicy: policy } });
+  await server.scheduler.putTask({
+    task: { name: "job", dynamic: true, misfirePolicy: policy, misfireGrace: durationFromMs(graceMs) },
+  });
   await server.scheduler.schedule({ task: "job", instances: [{ name: "tick", schedule: everySecond }] });
   const worker = new TestWorker(server, { task: "job" });
   /** The slot (in seconds after start) of each execution, acked as it arrives, until quiet. */
@@ -102,6 +104,26 @@ test("resumed with skip_missed, no missed slot runs: it continues at the first s
   t.is(next ? slotOf(next) : 0, start + 7 * SECOND);
   worker.close();
 });
+
+for (const [policy, expected] of [
+  [MisfirePolicy.FAST_FORWARD, [6]],
+  [MisfirePolicy.SKIP, []],
+] as const) {
+  test(`resumed under ${MisfirePolicy[policy]}, the policy decides about the missed slots`, async (t) => {
+    // A grace of 100 ms and a resume half a second after slot 6: every missed slot is late.
+    const setup = await ticking(policy, 100);
+    const { clock, start, server, worker, drain } = setup;
+    await using _ = server;
+    await pauseFiveSeconds(setup, t);
+    clock.advance(SECOND / 2);
+    await server.scheduler.resumeInstances({ task: "job", names: ["tick"] });
+    t.deepEqual(await drain(), [...expected]);
+    clock.advance(SECOND / 2);
+    const [next] = await worker.next();
+    t.is(next ? slotOf(next) : 0, start + 7 * SECOND, "then it continues on schedule");
+    worker.close();
+  });
+}
 
 test("an execution in flight when paused finishes; its ack does not make the instance run again", async (t) => {
   const { clock, server, worker } = await ticking(MisfirePolicy.CATCH_UP);
