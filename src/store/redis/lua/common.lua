@@ -106,8 +106,10 @@ end
 -- clears it.
 local function rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, owner)
   if owner == nil then owner = owner_of(record, owner_length) end
-  return pack_record(next_run, locked, version, attempt, incarnation, created, owner,
-    tail_of(record, owner_length), pause_of(record, owner_length))
+  -- The pause section found once (this runs for every claimed and committed record).
+  local pause = pause_of(record, owner_length)
+  local tail = string.sub(record, OWNER_AT + 1 + owner_length + #pause)
+  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
 end
 
 -- A new record around `tail` (the spec bytes written by record-codec.ts).
