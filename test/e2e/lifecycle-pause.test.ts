@@ -192,6 +192,15 @@ test("pause and resume answer per name, are idempotent, and refuse bad requests 
   const badName = await callError(server.scheduler.resumeInstances({ task: "job", names: ["ok", ""] }));
   t.is(badName.code, status.INVALID_ARGUMENT);
   t.regex(badName.details, /^names\[1\]/);
+  // A static task's one instance (named after the task) pauses too, and PutTask keeps the pause.
+  const heartbeat = { name: "heartbeat", schedule: everySecond };
+  await server.scheduler.putTask({ task: heartbeat });
+  const staticPause = await server.scheduler.pauseInstances({ task: "heartbeat", names: ["heartbeat"] });
+  t.deepEqual(staticPause.outcomes, [PauseOutcome.PAUSED]);
+  await server.scheduler.putTask({ task: heartbeat });
+  const kept = await server.scheduler.getInstance({ task: "heartbeat", name: "heartbeat" });
+  t.is(kept.instance?.state, InstanceState.PAUSED, "a repeated PutTask keeps the static instance paused");
+
   const noTask = await callError(server.scheduler.resumeInstances({ task: "nothing", names: ["tick"] }));
   t.is(noTask.code, status.NOT_FOUND);
   t.regex(noTask.details, /^task: /);
