@@ -137,6 +137,9 @@ export const MAX_MAX_IN_FLIGHT = 10_000;
 /** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
 export const MAX_EXTEND_MS = 86_400_000;
 
+/** The longest pause note (who paused an instance and why), in UTF-8 bytes. */
+export const MAX_PAUSE_NOTE_BYTES = 500;
+
 /** The longest task or instance name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 200;
 
