@@ -4,7 +4,6 @@ import {
   type ExecuteResponse,
   type Execution,
   ExecutionService,
-  LeaseStatus,
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
@@ -14,6 +13,7 @@ import { toPartituraError } from "./errors.ts";
 import { dialAddress, REFRESH_MAP_TRAILER, type ReplicaStream } from "./replica-stream.ts";
 import { type ClientOf, makeClient } from "./rpc.ts";
 import { AckSender } from "./worker-acks.ts";
+import { type Renewable, renewLeases } from "./worker-heartbeat.ts";
 import { SlotIndex } from "./worker-slots.ts";
 import { RetryLater, type WorkerExecution, type WorkerOptions } from "./worker-types.ts";
 
@@ -30,17 +30,10 @@ const RECONNECT_MAX_MS = 5_000;
 /** How often running executions are checked for a lease to renew (short leases need it). */
 const HEARTBEAT_TICK_MS = 100;
 
-interface Running {
-  /** The delivery whose lease this run holds now (a redelivery of the slot takes it over). */
+/** One run; a redelivery of its slot takes over (execution and replica change to the new lease's). */
+interface Running extends Renewable {
   execution: Execution;
-  readonly controller: AbortController;
-  /** The replica that delivered the lease held now: acks and heartbeats go there. */
   replica: ReplicaStream;
-  /** Epoch ms after which the lease is extended (a third of its life, leaving two for the call). */
-  renewAt: number;
-  leaseMs: number;
-  /** Epoch ms the lease held now expires, as last told (delivery or heartbeat). */
-  expiresAt: number;
   /** What `for await` handed out for it, if it was. */
   handedOut?: WorkerExecution;
 }
@@ -98,7 +91,10 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     } else {
       this.open(this.options.address);
     }
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_TICK_MS);
+    this.heartbeatTimer = setInterval(
+      () => void renewLeases(this.running, Date.now(), this.options.onError),
+      HEARTBEAT_TICK_MS,
+    );
     this.heartbeatTimer.unref();
     return this;
   }
@@ -351,36 +347,6 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     });
     if (this.running.size === 0) this.idle?.();
     if (replica.retiring) this.closeIfIdle(replica);
-  }
-
-  private async heartbeat(): Promise<void> {
-    const now = Date.now();
-    const due = [...this.running.values()].filter((r) => r.renewAt <= now);
-    if (due.length === 0) return;
-    for (const r of due) r.renewAt = now + r.leaseMs / 3;
-    // Each lease is renewed on the replica that delivered it (Map.groupBy is Node 21+).
-    const byReplica = new Map<ReplicaStream, Running[]>();
-    for (const r of due) byReplica.set(r.replica, [...(byReplica.get(r.replica) ?? []), r]);
-    await Promise.all(
-      [...byReplica].map(async ([replica, items]) => {
-        try {
-          const { results } = await replica.client.extendLeases({
-            items: items.map((r) => ({ leaseId: r.execution.leaseId })),
-          });
-          for (const result of results) {
-            const held = this.running.get(result.leaseId);
-            if (held !== undefined && result.leaseExpiresAt)
-              held.expiresAt = timestampMs(result.leaseExpiresAt);
-            if (result.status !== LeaseStatus.OK) {
-              // The lease is gone (expired, or the instance was unscheduled): stop the work.
-              held?.controller.abort(new Error(`lease lost (${result.status})`));
-            }
-          }
-        } catch (thrown) {
-          this.options.onError?.(toPartituraError(thrown));
-        }
-      }),
-    );
   }
 
   private async shutdown(graceMs: number): Promise<void> {
