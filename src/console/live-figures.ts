@@ -32,6 +32,8 @@ export function liveValues(
     streams: { text: count(stats.streams) },
     due: { text: count(figures.grids.reduce((n, g) => n + g.due, 0)) },
     "read-at": { text: new Date(figures.at).toISOString() },
+    // Wall time of this event (the figures' own time is the scheduler's clock).
+    "sent-at": { text: new Date().toISOString() },
   };
   for (const grid of figures.grids) {
     values[`due:${grid.task.name}`] = { text: count(grid.due) };

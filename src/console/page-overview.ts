@@ -26,7 +26,7 @@ ${figure("leases", "in flight here")}
 ${figure("streams", "Execute streams here")}
 ${figure("delivered", "delivered since start")}
 </div>
-<p class="muted">Figures read at <span data-live="read-at">${text("read-at")}</span>; they follow live while JavaScript runs. Store ${figures.storeHealthy ? "answers" : html`<strong>does not answer</strong>`}.</p>
+<p class="muted">Figures read at <span data-live="read-at">${text("read-at")}</span>; live update: <span data-live="sent-at">–</span> (while JavaScript runs). Store ${figures.storeHealthy ? "answers" : html`<strong>does not answer</strong>`}.</p>
 <h2>Replicas <span class="muted">(ownership: ${figures.ownershipMode})</span></h2>
 <table>
 <thead><tr><th>replica</th><th>address</th><th>health</th><th>started</th><th>heartbeat valid for</th></tr></thead>
