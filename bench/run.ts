@@ -4,6 +4,7 @@ import { type BenchResult, machine, ratiosToPeers, tableRow, writeResults } from
 import type { Scenario } from "./lib/scenario.ts";
 import { useServerRoot } from "./lib/server-process.ts";
 import { checkWire } from "./lib/wire-check.ts";
+import { consoleScenario } from "./scenarios/console.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
 import { idleScenario } from "./scenarios/idle.ts";
@@ -38,6 +39,7 @@ const SCENARIOS: readonly Scenario[] = [
   stalledWorkerScenario,
   listLargeScenario,
   replicasScenario,
+  consoleScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),
