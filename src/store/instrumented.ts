@@ -16,6 +16,8 @@ const TIMED = [
   "removeInstances",
   "getInstance",
   "listInstances",
+  "pauseInstances",
+  "resumeInstances",
   "claim",
   "commit",
   "release",

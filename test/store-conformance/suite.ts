@@ -9,6 +9,7 @@ import { lifecycleCases } from "./lifecycle.ts";
 import { memberCases } from "./members.ts";
 import { nextDueCases } from "./next-due.ts";
 import { pagingCases } from "./paging.ts";
+import { pauseCases } from "./pause.ts";
 import { releaseCases } from "./release.ts";
 import { taskCases } from "./tasks.ts";
 import { upsertCases } from "./upsert.ts";
@@ -30,6 +31,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   data: dataCases,
   lifecycle: lifecycleCases,
   watch: watchCases,
+  pause: pauseCases,
   members: memberCases,
 };
 

@@ -40,6 +40,8 @@ const scheduler = {
   getInstance: READ,
   listInstances: READ,
   getPartitionMap: MAP,
+  pauseInstances: SCHEDULE,
+  resumeInstances: SCHEDULE,
 } satisfies Table<typeof SchedulerService.method>;
 
 const execution = {
