@@ -60,6 +60,7 @@ const CRON = tagByte(ScheduleSchema.field.cron);
 const INTERVAL = tagByte(ScheduleSchema.field.interval);
 const AT = tagByte(ScheduleSchema.field.at);
 const TIMEZONE = tagByte(ScheduleSchema.field.timezone);
+const JITTER = tagByte(ScheduleSchema.field.jitter);
 
 /** The fields this writer handles; `args` is left out on purpose (see above). */
 export const scheduleResponseCoverage: readonly MessageCoverage[] = [
@@ -79,7 +80,7 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
     ],
     ["args"],
   ),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
 ];
@@ -152,8 +153,12 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
   return pos;
 }
 
-/** A Schedule as scheduleToProto builds it: the timezone only with a cron. */
+/** A Schedule as scheduleToProto builds it: the timezone only with a cron, jitter when set. */
 function scheduleSize(spec: ScheduleSpec): number {
+  return kindSize(spec) + (spec.jitterMs === undefined ? 0 : durationFieldSize(spec.jitterMs));
+}
+
+function kindSize(spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
       return stringSize(utf8Length(spec.cron)) + stringSize(utf8Length(spec.timezone));
@@ -165,6 +170,11 @@ function scheduleSize(spec: ScheduleSpec): number {
 }
 
 function writeSchedule(out: Buffer, pos: number, spec: ScheduleSpec): number {
+  pos = writeKind(out, pos, spec);
+  return spec.jitterMs === undefined ? pos : writeDuration(out, pos, JITTER, spec.jitterMs);
+}
+
+function writeKind(out: Buffer, pos: number, spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
       pos = writeString(out, pos, CRON, spec.cron, utf8Length(spec.cron));
@@ -190,9 +200,14 @@ const UINT_FIELD_MAX = 1 + 5;
  * An instance scheduled without a schedule takes its task's, which a stored task bounds: a
  * cron of at most 256 characters (ASCII once valid) and an IANA zone name (under 64).
  */
-const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
+const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64 + TIME_FIELD_MAX;
 /** Echo bytes of the schedule field of an instance sent without a schedule (or kind). */
 export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
+/**
+ * Echo bytes a jitter adds to a schedule field: its Duration field, and a byte the schedule's
+ * own length prefix may grow by.
+ */
+export const ECHO_JITTER = TIME_FIELD_MAX + 1;
 /** Echo bytes of an interval or at schedule field. */
 export const ECHO_TIME_SCHEDULE = TIME_FIELD_MAX + 2;
 const DEFAULT_TIMEZONE_BYTES = utf8Length(DEFAULT_TIMEZONE);
@@ -250,6 +265,7 @@ export function checkScheduleReplySize(request: ScheduleRequest): void {
     } else {
       scheduleBytes = ECHO_TIME_SCHEDULE;
     }
+    if (schedule?.jitter !== undefined) scheduleBytes += ECHO_JITTER;
     echoes += echoInstance(task, utf8Length(spec.name), scheduleBytes, utf8Length(spec.partitionKey));
   }
   checkReplyBound(request.instances.length, echoes);

@@ -20,6 +20,7 @@ import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
 import { encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
+import { previewSchedule } from "./preview-schedule.ts";
 
 /** The owners of a task's partitions, for GetPartitionMap (the Ownership's map). */
 export type PartitionMapOf = (task: string, partitionCount: number) => PartitionMap;
@@ -78,6 +79,9 @@ export function schedulerHandlers(
         instances: page.items.map(instanceToProto),
         nextPageToken: page.nextPageToken,
       });
+    },
+    previewSchedule(request) {
+      return previewSchedule(scheduling, request);
     },
     async getPartitionMap(request) {
       const task = await scheduling.getTask(request.task, "task");

@@ -48,7 +48,7 @@ export function upserted(
       ...existing,
       ...spec,
       nextRunAt: draft.nextRunAt,
-      lockedUntil: 0,
+      lockedUntil: draft.holdUntil ?? 0,
       version: existing.version + 1,
       attempt: 0,
       leaseOwner: "",
@@ -57,6 +57,24 @@ export function upserted(
   }
   if (isLeased(existing, now)) return { outcome: "locked", instance: existing };
   const nextRunAt = Math.min(existing.nextRunAt, draft.nextRunAt);
+  const hold = draft.holdUntil ?? 0;
+  if (draft.nextRunAt <= existing.nextRunAt && hold > existing.lockedUntil) {
+    /*
+     * The draft's slot wins and its jitter holds it later than the stored lock: take the hold.
+     * The version bump and the cleared owner make sure no expired lease comes back to life
+     * under a lockedUntil it never had. A hold never makes an instance ready sooner than its
+     * stored lock (a retry delay, an older jitter), and a draft without jitter changes nothing.
+     */
+    const instance: InstanceRecord = {
+      ...existing,
+      ...spec,
+      nextRunAt,
+      lockedUntil: hold,
+      version: existing.version + 1,
+      leaseOwner: "",
+    };
+    return { outcome: "updated", instance };
+  }
   return { outcome: "updated", instance: { ...existing, ...spec, nextRunAt } };
 }
 
@@ -71,14 +89,22 @@ export function claimed(record: InstanceRecord, now: number, leaseMs: number, ow
   };
 }
 
-/** The instance moved to its next slot; with `keepLease` it stays locked under the new version. */
-export function committed(record: InstanceRecord, nextRunAt: number, keepLease: boolean): InstanceRecord {
+/**
+ * The instance moved to its next slot; with `keepLease` it stays locked under the new version,
+ * otherwise it is unlocked, or held until `holdUntil` (the next slot's jittered delivery time).
+ */
+export function committed(
+  record: InstanceRecord,
+  nextRunAt: number,
+  keepLease: boolean,
+  holdUntil?: number,
+): InstanceRecord {
   return {
     ...record,
     nextRunAt,
     version: record.version + 1,
     attempt: 0,
-    lockedUntil: keepLease ? record.lockedUntil : 0,
+    lockedUntil: keepLease ? record.lockedUntil : (holdUntil ?? 0),
     leaseOwner: keepLease ? record.leaseOwner : "",
   };
 }
@@ -107,7 +133,7 @@ export function createdInstance(
     args: draft.args,
     partitionCount: task.partitionCount,
     nextRunAt: draft.nextRunAt,
-    lockedUntil: 0,
+    lockedUntil: draft.holdUntil ?? 0,
     version: 0,
     incarnation,
     attempt: 0,

@@ -109,11 +109,15 @@ export async function commitOne(
   if (nextRunAt === null) return fenced(context, lease, now, () => ({ kind: "delete" }));
   const values: Item = { ":next": num(nextRunAt), ":zero": num(0), ":one": num(1) };
   if (item.keepLease !== true) {
+    // A jitter hold is later than the slot (jitter.ts), so it is the ready time when set.
+    const hold = item.holdUntil;
     const settled = await fenced(context, lease, now, () => ({
       kind: "update",
       update:
-        "SET #next = :next, #ready = :next, #locked = :zero, #owner = :empty, #att = :zero ADD #ver :one",
-      values: { ...values, ":empty": { S: "" } },
+        hold === undefined
+          ? "SET #next = :next, #ready = :next, #locked = :zero, #owner = :empty, #att = :zero ADD #ver :one"
+          : "SET #next = :next, #ready = :hold, #locked = :hold, #owner = :empty, #att = :zero ADD #ver :one",
+      values: { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
     }));
     return { status: settled.status };
   }
