@@ -259,3 +259,11 @@ test.serial("the README's Python examples run", async (t) => {
   const secure = await runPython(join(process.cwd(), "sdk/python/examples/secure.py"), []);
   t.regex(secure, /metadata sent on every call: \['authorization'\]/);
 });
+
+test.serial("the installed Python Client previews a schedule and a jittered instance", async (t) => {
+  await using s = await startTestServer();
+  const stdout = await runPython(join(process.cwd(), "test/python/sdk_preview.py"), [s.address]);
+  t.regex(stdout, /ok: the spring-forward slot is marked moved/);
+  t.regex(stdout, /ok: the first previewed delivery is when the instance is held until/);
+  t.regex(stdout, /PYTHON SDK PREVIEW OK\n$/);
+});

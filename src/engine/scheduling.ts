@@ -131,15 +131,19 @@ export class SchedulingService {
   }
 
   /**
-   * Creates or updates instances of a dynamic task. The batch is validated whole first; what
-   * only the write can tell (SAFE on a locked instance) comes back per instance.
+   * Creates or updates instances of a dynamic task. The batch is validated whole first
+   * (`checkTask` sees the task before anything is written); what only the write can tell
+   * (SAFE on a locked instance) comes back per instance.
    */
   async schedule(
     taskName: string,
     inputs: readonly InstanceInput[],
     mode: UpsertMode,
+    checkTask?: (task: TaskRecord) => void,
   ): Promise<UpsertResult[]> {
     const task = await this.getTask(taskName, "task");
+    // What only the task tells (its default schedule's jitter in the reply bound): before any write.
+    checkTask?.(task);
     if (!task.dynamic) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,

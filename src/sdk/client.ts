@@ -45,6 +45,7 @@ const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
   "unschedule",
   "getInstance",
   "listInstances",
+  "previewSchedule",
   "getPartitionMap",
   "ack",
   "extendLeases",
@@ -177,5 +178,16 @@ export class Client implements AsyncDisposable {
     return IDEMPOTENT.has(method)
       ? withRetries(once, this.options.retry)
       : once().catch((thrown: unknown) => Promise.reject(toPartituraError(thrown)));
+  }
+
+  /**
+   * The next slots of a schedule, or of a stored instance (`task` + `instance`), as the engine
+   * will run them, with DST marks and, with jitter, each slot's delivery time. A read.
+   */
+  previewSchedule(
+    request: RequestOf<"previewSchedule">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"previewSchedule">> {
+    return this.call("previewSchedule", request, options);
   }
 }

@@ -200,7 +200,7 @@ const UINT_FIELD_MAX = 1 + 5;
  * An instance scheduled without a schedule takes its task's, which a stored task bounds: a
  * cron of at most 256 characters (ASCII once valid) and an IANA zone name (under 64).
  */
-const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64 + TIME_FIELD_MAX;
+const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
 /** Echo bytes of the schedule field of an instance sent without a schedule (or kind). */
 export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
 /**
@@ -251,8 +251,10 @@ export function checkReplyBound(count: number, echoes: number): void {
 /**
  * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
  * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
+ * `unsetExtra` is added for each instance sent without a schedule: ECHO_JITTER once the task
+ * is known to give them a jittered default (which the decoder cannot know).
  */
-export function checkScheduleReplySize(request: ScheduleRequest): void {
+export function checkScheduleReplySize(request: ScheduleRequest, unsetExtra = 0): void {
   const task = stringSize(utf8Length(request.task));
   let echoes = 0;
   for (const spec of request.instances) {
@@ -261,7 +263,7 @@ export function checkScheduleReplySize(request: ScheduleRequest): void {
     if (schedule?.kind.case === "cron") {
       scheduleBytes = echoCronSchedule(utf8Length(schedule.kind.value), utf8Length(schedule.timezone));
     } else if (schedule === undefined || schedule.kind.case === undefined) {
-      scheduleBytes = ECHO_UNSET_SCHEDULE;
+      scheduleBytes = ECHO_UNSET_SCHEDULE + (schedule === undefined ? unsetExtra : 0);
     } else {
       scheduleBytes = ECHO_TIME_SCHEDULE;
     }

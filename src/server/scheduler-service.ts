@@ -18,7 +18,7 @@ import type { UpsertMode } from "../store/store.ts";
 import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
-import { encodeScheduleResponse } from "./convert-schedule-response.ts";
+import { checkScheduleReplySize, ECHO_JITTER, encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 import { previewSchedule } from "./preview-schedule.ts";
 
@@ -57,7 +57,10 @@ export function schedulerHandlers(
     },
     async schedule(request) {
       const inputs = request.instances.map(instanceInputFromProto);
-      const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode));
+      const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode), (task) => {
+        // The decoder bounded instances sent without a schedule by an un-jittered default.
+        if (task.schedule?.jitterMs !== undefined) checkScheduleReplySize(request, ECHO_JITTER);
+      });
       return encodeScheduleResponse(results);
     },
     async unschedule(request) {
