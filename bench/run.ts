@@ -1,9 +1,10 @@
 import { parseBenchArgs } from "./lib/options.ts";
 import { connect, redisVersion } from "./lib/redis.ts";
-import { type BenchResult, machine, ratioToBullmq, tableRow, writeResults } from "./lib/report.ts";
+import { type BenchResult, machine, ratiosToPeers, tableRow, writeResults } from "./lib/report.ts";
 import type { Scenario } from "./lib/scenario.ts";
 import { useServerRoot } from "./lib/server-process.ts";
 import { checkWire } from "./lib/wire-check.ts";
+import { consoleScenario } from "./scenarios/console.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
 import { idleScenario } from "./scenarios/idle.ts";
@@ -38,6 +39,7 @@ const SCENARIOS: readonly Scenario[] = [
   stalledWorkerScenario,
   listLargeScenario,
   replicasScenario,
+  consoleScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),
   lagScenario("sqlite"),
@@ -52,6 +54,8 @@ function usage(): string {
   return [
     "usage: npm run bench -- NAME... | all  [--scale=full|small] [--duration=S] [--warmup=S]",
     "       [--sizes=N,N] [--redis=URL] [--dynamodb-endpoint=URL] [--cpu-prof] [--no-bullmq]",
+    "       [--bullmq-concurrency=N,N] [--bullmq-in-flight=N,N]   (BullMQ rows; ours vs the best)",
+    "       [--pyncette-src=DIR] [--pyncette-processes=N,N] [--no-pyncette]   (Pyncette in fire)",
     "       [--against=CHECKOUT]   (each scenario on CHECKOUT's server first, then on ours)",
     "scenarios:",
     ...lines,
@@ -94,8 +98,8 @@ async function main(): Promise<void> {
         await withinLimit(
           scenario.name,
           scenario.run({
-            // The peer's half (BullMQ) is the same code either way: run it once, with ours.
-            options: run.before ? { ...options, noBullmq: true } : options,
+            // The peers' halves (BullMQ, Pyncette) are the same code either way: run them once, with ours.
+            options: run.before ? { ...options, noBullmq: true, noPyncette: true } : options,
             log,
             emit: (measured) => {
               const result: BenchResult =
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
                   : measured;
               results.push(result);
               process.stdout.write(`${JSON.stringify(result)}\n`);
-              process.stdout.write(`${tableRow(result, ratioToBullmq(result, results))}\n`);
+              process.stdout.write(`${tableRow(result, ratiosToPeers(result, results))}\n`);
             },
           }),
         );
@@ -129,6 +133,7 @@ async function main(): Promise<void> {
       options.scale === "full" &&
       options.sizes === undefined &&
       !options.noBullmq &&
+      !options.noPyncette &&
       options.against === undefined &&
       process.env.BENCH_SERVER_ROOT === undefined,
   });

@@ -15,6 +15,8 @@ command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
 /usr/bin/python3 -c 'import wheel' 2>/dev/null || missing+=(python3-wheel)
 /usr/bin/python3 -c 'import ensurepip' 2>/dev/null || missing+=(python3-venv)
 command -v openssl >/dev/null || missing+=(openssl)
+# The console's browser test drives Debian's chromium (playwright-core never downloads one).
+command -v chromium >/dev/null || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "npm test needs: ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
   echo "0 passed, 1 failed"

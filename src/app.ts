@@ -1,5 +1,6 @@
 import type { Logger } from "pino";
 import type { Config } from "./config.ts";
+import { type RunningConsole, startConsole } from "./console/console-server.ts";
 import type { Clock } from "./domain/clock.ts";
 import { toError } from "./domain/errors.ts";
 import { describeOwnership } from "./domain/ownership-mode.ts";
@@ -45,6 +46,8 @@ export interface App extends AsyncDisposable {
   readonly ownership: Ownership;
   /** The port of `/metrics`, when PARTITURA_METRICS_LISTEN asked for it. */
   readonly metricsPort: number | undefined;
+  /** The port of the web console, when PARTITURA_CONSOLE_LISTEN asked for it. */
+  readonly consolePort: number | undefined;
   /**
    * Graceful stop: member record deleted (the partitions move at once), health NOT_SERVING,
    * engine drained up to the grace period, server shut down (forced after the grace), store
@@ -114,6 +117,39 @@ export async function startApp(options: AppOptions): Promise<App> {
     throw thrown;
   }
   advertised = config.advertise ?? server.address;
+  // The console (issue 15) reads through the same parts the handlers use, next to /metrics.
+  let webConsole: RunningConsole | undefined;
+  if (config.consoleListen !== undefined) {
+    try {
+      webConsole = await startConsole(
+        {
+          store,
+          clock,
+          scheduling,
+          ownership,
+          stats: () => running.stats(),
+          metrics,
+          replicaId: config.replicaId,
+          logger,
+        },
+        {
+          listen: config.consoleListen,
+          allowRemote: config.consoleAllowRemote ?? false,
+          authTokensFile: config.authTokensFile,
+          tls:
+            config.tlsCert === undefined || config.tlsKey === undefined
+              ? undefined
+              : { certFile: config.tlsCert, keyFile: config.tlsKey },
+        },
+      );
+    } catch (thrown) {
+      await server.close(0);
+      await server.closeExtras();
+      await running.shutdown(0);
+      await store.close();
+      throw thrown;
+    }
+  }
   const log = logger.child({ component: "server" });
   log.info({ ownership: ownership.mode }, describeOwnership(ownershipMode));
   await ownership.start();
@@ -131,6 +167,7 @@ export async function startApp(options: AppOptions): Promise<App> {
       ownership,
       logger: log,
       graceMs: config.shutdownGraceMs,
+      webConsole,
     });
     return stopping;
   };
@@ -140,6 +177,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     engine: running,
     ownership,
     metricsPort: server.metricsPort,
+    consolePort: webConsole?.port,
     stop,
     [Symbol.asyncDispose]: stop,
   };
@@ -152,10 +190,19 @@ interface Parts {
   readonly ownership: Ownership;
   readonly logger: Logger;
   readonly graceMs: number;
+  readonly webConsole: RunningConsole | undefined;
 }
 
 /** The ordered, guarded steps of a graceful stop: a failing step is logged, the next still runs. */
-async function shutdown({ server, engine, store, ownership, logger, graceMs }: Parts): Promise<void> {
+async function shutdown({
+  server,
+  engine,
+  store,
+  ownership,
+  logger,
+  graceMs,
+  webConsole,
+}: Parts): Promise<void> {
   const deadline = Date.now() + graceMs;
   logger.info({ graceMs }, "shutting down");
   const step = async (name: string, run: () => Promise<void> | void) => {
@@ -175,6 +222,8 @@ async function shutdown({ server, engine, store, ownership, logger, graceMs }: P
   await step("health", () => server.setShuttingDown());
   await step("engine", () => engine.shutdown(graceMs));
   await step("server", () => server.close(Math.max(1_000, deadline - Date.now())));
+  // The console reads the store, so it closes before the store does (its live views end).
+  await step("console", () => webConsole?.close());
   await step("store", () => store.close());
   await step("metrics", () => server.closeExtras());
   logger.info("stopped");

@@ -38,6 +38,13 @@ export interface Config {
   readonly maxPollMs?: number | undefined;
   /** host:port of the Prometheus `/metrics` endpoint; undefined means not served. */
   readonly metricsListen?: string | undefined;
+  /** host:port of the web console (src/console); undefined means not served (the default). */
+  readonly consoleListen?: string | undefined;
+  /**
+   * Lets the console listen on a non-loopback address without tokens configured (someone
+   * else guards it); without it such a listen is refused at start.
+   */
+  readonly consoleAllowRemote?: boolean | undefined;
   /**
    * Which partitions this replica polls: all (default), static (a list, or hash mod N by
    * ordinal) or membership (heartbeats in the store); see config-ownership.ts. Absent means
@@ -95,6 +102,12 @@ const SETTINGS = {
   },
   maxPollMs: { env: "PARTITURA_MAX_POLL_MS", flag: "max-poll-ms", fallback: () => undefined },
   metricsListen: { env: "PARTITURA_METRICS_LISTEN", flag: "metrics-listen", fallback: () => undefined },
+  consoleListen: { env: "PARTITURA_CONSOLE_LISTEN", flag: "console-listen", fallback: () => undefined },
+  consoleAllowRemote: {
+    env: "PARTITURA_CONSOLE_ALLOW_REMOTE",
+    flag: "console-allow-remote",
+    fallback: () => undefined,
+  },
   // --- trust ---
   tlsCert: { env: "PARTITURA_TLS_CERT", flag: "tls-cert", fallback: () => undefined },
   tlsKey: { env: "PARTITURA_TLS_KEY", flag: "tls-key", fallback: () => undefined },
@@ -160,6 +173,8 @@ export function loadConfig(
   const replicaId = raw("replicaId");
   const maxPoll = raw("maxPollMs");
   const metrics = raw("metricsListen");
+  const consoleListen = raw("consoleListen");
+  const consoleAllowRemote = onOff(raw("consoleAllowRemote"));
   const ownership = parseOwnership(
     (key) => {
       const setting = OWNERSHIP_SETTINGS[key];
@@ -182,6 +197,10 @@ export function loadConfig(
     replicaId: nonEmpty(replicaId.source, replicaId.value ?? ""),
     maxPollMs: maxPoll.value === undefined ? undefined : positiveMs(maxPoll.source, maxPoll.value),
     metricsListen: metrics.value === undefined ? undefined : hostPort(metrics.source, metrics.value),
+    ...(consoleListen.value === undefined
+      ? {}
+      : { consoleListen: hostPort(consoleListen.source, consoleListen.value) }),
+    ...(consoleAllowRemote === undefined ? {} : { consoleAllowRemote }),
     ownership,
     ...trustConfig(raw),
   });

@@ -54,6 +54,7 @@ test("schedule, get, list, unschedule and partitions print golden JSON", async (
     schedule: { at: "2030-01-01T00:00:00Z" },
     nextRunAt: "2030-01-01T00:00:00Z",
     createdAt: "<time>",
+    state: "INSTANCE_STATE_ACTIVE",
   };
   const scheduled = await cli(["schedule", "mail", "a", "--at", "2030-01-01T00:00:00Z", "-o", "json"], {
     address,
@@ -158,6 +159,8 @@ test("--help on every command prints its usage and exits 0", async (t) => {
     ["get"],
     ["list"],
     ["partitions"],
+    ["pause"],
+    ["resume"],
     ["tail"],
     ["next"],
     ["serve"],
@@ -169,8 +172,10 @@ test("--help on every command prints its usage and exits 0", async (t) => {
     t.regex(result.stdout, /partitura/, name);
   });
   t.regex(results[3]?.stdout ?? "", /--file F\.csv\|F\.jsonl/);
-  t.regex(results[8]?.stdout ?? "", /--ack/);
-  t.regex(results[10]?.stdout ?? "", /PARTITURA_STORE/);
+  t.regex(results[10]?.stdout ?? "", /--ack/);
+  t.regex(results[12]?.stdout ?? "", /PARTITURA_STORE/);
+  t.regex(results[8]?.stdout ?? "", /--note TEXT/);
+  t.regex(results[9]?.stdout ?? "", /--skip-missed/);
 });
 
 test("next --json prints the slots of a DST day from the engine's own schedule code", async (t) => {

@@ -1,5 +1,5 @@
 import test from "ava";
-import { planSlot } from "../src/domain/misfire.ts";
+import { planSlot, skipMissedSlot } from "../src/domain/misfire.ts";
 import type { ScheduleSpec } from "../src/domain/model.ts";
 
 const t0 = Date.parse("2030-01-01T00:00:00Z");
@@ -56,4 +56,20 @@ test("intervals fast-forward arithmetically", (t) => {
     deliver: t0 + 20_000,
     next: t0 + 25_000,
   });
+});
+
+test("resume with skip_missed: the first slot after now; a slot still ahead and a one-off are kept", (t) => {
+  const daily: ScheduleSpec = { kind: "cron", cron: "0 9 * * *", timezone: "Europe/Berlin" };
+  const stored = Date.parse("2030-01-01T08:00:00Z"); // 09:00 in Berlin
+  const now = Date.parse("2030-01-04T12:00:00Z");
+  t.is(skipMissedSlot(daily, stored, now), Date.parse("2030-01-05T08:00:00Z"), "three missed days skipped");
+  t.is(skipMissedSlot(daily, stored, stored - 1), stored, "not missed yet: kept");
+  const interval: ScheduleSpec = { kind: "interval", intervalMs: minute };
+  t.is(skipMissedSlot(interval, t0, t0 + 5 * minute + 1), t0 + 6 * minute, "on the interval's own grid");
+  t.is(
+    skipMissedSlot(interval, t0, t0 + 5 * minute),
+    t0 + 6 * minute,
+    "a slot exactly at now counts as missed",
+  );
+  t.is(skipMissedSlot({ kind: "at", atMs: t0 }, t0, t0 + minute), t0, "a one-off still runs once");
 });

@@ -5,7 +5,16 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import test from "ava";
+import type { LedgerEntry } from "./support/execution-ledger.ts";
 import { startTestServer, testStoreUrl } from "./support/server.ts";
+import {
+  HOLD_MS,
+  MAX_IN_FLIGHT,
+  partitionMove,
+  type StartWorker,
+  serverRestart,
+  streamCut,
+} from "./support/worker-faults.ts";
 
 /*
  * The Python SDK as a user gets it: sdk/python installed offline into a fresh venv with the
@@ -94,6 +103,10 @@ class PythonProcess {
   kill(): void {
     if (this.child.exitCode === null) this.child.kill("SIGKILL");
   }
+  /** Closes the process's stdin (sdk_ledger_worker.py stops gracefully on it). */
+  endInput(): void {
+    this.child.stdin?.end();
+  }
 }
 
 interface Exec {
@@ -115,6 +128,7 @@ const absolutePackage = (stdout: string) => /^package: (.*)$/m.exec(stdout)?.[1]
 test.serial("the installed Python SDK's pure parts (routes, args, schedules, backoff)", async (t) => {
   const stdout = await runPython(join(process.cwd(), "test/python/sdk_units.py"), []);
   t.regex(stdout, /ok: one stream per replica that owns partitions/);
+  t.regex(stdout, /ok: a redelivery of a success whose ack is unconfirmed is acked/);
   t.regex(stdout, /PYTHON SDK UNITS OK\n$/);
 });
 
@@ -260,6 +274,52 @@ test.serial("the README's Python examples run", async (t) => {
   t.regex(secure, /metadata sent on every call: \['authorization'\]/);
 });
 
+/*
+ * Must-show 2 for the Python Worker: the scenarios of test/support/worker-faults.ts, which the
+ * TypeScript Worker runs too (test/sdk-worker-faults.test.ts); sdk_ledger_worker.py prints a
+ * line as each handler starts and ends, and that is the ledger.
+ */
+const startPythonWorker: StartWorker = async (address, task) => {
+  const worker = new PythonProcess(join(process.cwd(), "test/python/sdk_ledger_worker.py"), [
+    address,
+    task,
+    String(MAX_IN_FLIGHT),
+    String(HOLD_MS / 1000),
+  ]);
+  await worker.until((lines) => lines.some((line) => line.startsWith("package: ")));
+  const events = (kind: string) =>
+    worker.lines
+      .filter((line) => line.startsWith(`${kind} `))
+      .map((line) => JSON.parse(line.slice(kind.length + 1)));
+  let stopping: Promise<void> | undefined;
+  return {
+    get ledger(): LedgerEntry[] {
+      return events("start") as LedgerEntry[];
+    },
+    inFlight: () => events("start").length - events("end").length,
+    stop: () => {
+      stopping ??= (async () => {
+        worker.endInput();
+        const code = await worker.exited;
+        if (code !== 0) throw new Error(`the Python worker exited ${code}: ${worker.errors}`);
+      })();
+      return stopping;
+    },
+  };
+};
+
+test.serial("the Python Worker: a stream cut loses and repeats nothing", (t) =>
+  streamCut(t, startPythonWorker, "py-cut"),
+);
+
+test.serial("the Python Worker: a server SIGKILLed and restarted loses nothing", (t) =>
+  serverRestart(t, startPythonWorker, "py-kill-restart"),
+);
+
+test.serial(
+  "the Python Worker: partitions moving (a replica joins, one leaves) lose and repeat nothing",
+  (t) => partitionMove(t, startPythonWorker, "py-move"),
+);
 test.serial("the installed Python Client previews a schedule and a jittered instance", async (t) => {
   await using s = await startTestServer();
   const stdout = await runPython(join(process.cwd(), "test/python/sdk_preview.py"), [s.address]);

@@ -120,3 +120,85 @@ test("dynamodb: a server that dies after its upsert writes, while a DeleteTask r
   await other.putTask(task);
   t.deepEqual(await instanceNames(other, "raced"), [], "the task created again starts empty");
 });
+
+/** A store whose BatchWriteItem calls (the DeleteTask sweep) first await `before`, once armed. */
+async function sweepHookedStore(url: string) {
+  const config = parseDynamoUrl(url);
+  const client = createDynamoClient(config);
+  const hook: { before: (() => Promise<void>) | undefined; failSweep: boolean } = {
+    before: undefined,
+    failSweep: false,
+  };
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === "BatchWriteItemCommand") {
+        if (hook.failSweep) throw new Error("simulated crash of the server during the sweep");
+        const before = hook.before;
+        hook.before = undefined;
+        if (before !== undefined) await before();
+      }
+      return next(args);
+    },
+    { step: "initialize", name: "testSweep" },
+  );
+  const store = new DynamoStore(config, client);
+  await store.ready();
+  return { store, hook };
+}
+
+test("dynamodb: a PutTask while a DeleteTask still sweeps is refused, so the sweep never removes the new task's instances", async (t) => {
+  const url = await freshDynamoUrl();
+  const { store, hook } = await sweepHookedStore(url);
+  const other = await openDynamoStore(url);
+  t.teardown(async () => {
+    await store.close();
+    await other.close();
+  });
+  const task = taskRecord("swept", { partitionCount: PARTITIONS });
+  await seed(t, other, task, drafts.slice(0, 8));
+
+  let refused: unknown;
+  hook.before = async () => {
+    t.is(await other.getTask("swept"), undefined, "a task being deleted reads as absent");
+    t.false((await other.listTasks(10)).some((listed) => listed.name === "swept"));
+    refused = await other.putTask(task).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+  };
+  t.true(await store.deleteTask("swept"));
+  t.true(hook.before === undefined, "the interleaving ran");
+  t.true(refused instanceof PartituraError, "the PutTask during the sweep was refused");
+  t.is((refused as PartituraError).code, ErrorCode.FailedPrecondition);
+  t.regex((refused as PartituraError).message, /task swept is being deleted.*call DeleteTask again/);
+
+  // Once the DeleteTask returned, the name is free, and what is scheduled now stays.
+  await other.putTask(task);
+  t.like(await other.upsertInstances(task, [draft("new", T0)], "safe", T0), [{ outcome: "created" }]);
+  t.deepEqual(await instanceNames(other, "swept"), ["new"]);
+});
+
+test("dynamodb: a DeleteTask that died half way is finished by the next one, and until then the name is refused", async (t) => {
+  const url = await freshDynamoUrl();
+  const { store, hook } = await sweepHookedStore(url);
+  const other = await openDynamoStore(url);
+  t.teardown(async () => {
+    await store.close();
+    await other.close();
+  });
+  const task = taskRecord("half", { partitionCount: PARTITIONS });
+  await seed(t, other, task, drafts.slice(0, 8));
+
+  hook.failSweep = true;
+  await t.throwsAsync(store.deleteTask("half"));
+  t.is(await other.getTask("half"), undefined);
+  const refused = await t.throwsAsync(other.putTask(task));
+  t.is(refused instanceof PartituraError ? refused.code : undefined, ErrorCode.FailedPrecondition);
+  const scheduled = await t.throwsAsync(other.upsertInstances(task, [draft("late", T0)], "safe", T0));
+  t.is(scheduled instanceof PartituraError ? scheduled.code : undefined, ErrorCode.NotFound);
+
+  t.true(await other.deleteTask("half"), "the second DeleteTask finishes the first one's sweep");
+  t.false(await other.deleteTask("half"), "and then there is nothing left to delete");
+  await other.putTask(task);
+  t.deepEqual(await instanceNames(other, "half"), [], "the task created again starts empty");
+});

@@ -1,8 +1,16 @@
 import { readdirSync, readFileSync } from "node:fs";
 import test from "ava";
+import { MAX_PAUSE_NOTE_BYTES } from "../src/domain/limits.ts";
 import type { InstanceRecord, LeaseRef } from "../src/domain/model.ts";
 import { LEASE_CONDITION } from "../src/store/dynamodb/lease-writes.ts";
-import { HEADER, MAX_OWNER_BYTES, OWNER_OFFSET, RECORD_FORMAT } from "../src/store/redis/record-codec.ts";
+import {
+  HEADER,
+  MAX_OWNER_BYTES,
+  OWNER_OFFSET,
+  PAUSE,
+  RECORD_FORMAT,
+  RECORD_FORMAT_PAUSED,
+} from "../src/store/redis/record-codec.ts";
 import { isLeased, leaseStatus } from "../src/store/transitions.ts";
 
 /*
@@ -127,11 +135,42 @@ test("common.lua's record header is record-codec.ts's HEADER: format, order, off
   t.is([...common.matchAll(/struct\.pack\(HEADER/g)].length, 1, "common.lua packs a header in one place");
 });
 
+test("common.lua's pause section is record-codec.ts's PAUSE: format byte, fields, sizes", (t) => {
+  t.is(Number(luaConstant("RECORD_FORMAT_PAUSED")), RECORD_FORMAT_PAUSED, "the paused format byte");
+  t.not(RECORD_FORMAT_PAUSED, RECORD_FORMAT);
+  const format = luaConstant("PAUSE").replace(/^'|'$/g, "");
+  const fields = Object.values(PAUSE);
+  t.deepEqual(
+    structFields(format),
+    fields.map(({ size, signed }) => ({ size, signed })),
+    `PAUSE '${format}' packs the fields of record-codec.ts's PAUSE, in order`,
+  );
+  let offset = 0;
+  for (const [name, field] of Object.entries(PAUSE)) {
+    t.is(field.offset as number, offset, `${name} follows the field before it`);
+    offset += field.size;
+  }
+  t.is(Number(luaConstant("PAUSE_FIXED")), offset, "PAUSE_FIXED is the fixed part's size");
+  t.true(MAX_PAUSE_NOTE_BYTES < 2 ** (8 * PAUSE.noteLength.size), "the longest note fits its length field");
+  t.is(
+    [...common.matchAll(/struct\.pack\(PAUSE/g)].length,
+    1,
+    "common.lua packs a pause section in one place",
+  );
+});
+
 test("no script but common.lua states the header or a lease rule", (t) => {
   t.true(scripts.length >= 6, "the scripts were found");
   for (const { file, source } of scripts) {
     const code = source.replace(/--\[\[[\s\S]*?\]\]|--[^\n]*/g, "");
-    for (const own of ["HEADER", "OWNER_AT", "RECORD_FORMAT", "struct.pack(", "struct.unpack(HEADER"]) {
+    for (const own of [
+      "HEADER",
+      "OWNER_AT",
+      "RECORD_FORMAT",
+      "PAUSE_FIXED",
+      "struct.pack(",
+      "struct.unpack(HEADER",
+    ]) {
       t.false(code.includes(own), `${file} uses common.lua's record helpers, not its own ${own}`);
     }
     t.notRegex(

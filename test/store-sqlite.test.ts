@@ -152,6 +152,48 @@ test("sqlite: a file written by a newer schema is refused with FAILED_PRECONDITI
   t.regex(error?.message ?? "", /schema_version/);
 });
 
+test("sqlite: a schema-1 file (before pause) is migrated: its instances stay claimable and can be paused", async (t) => {
+  const path = freshPath();
+  await (await openSqliteStore(path)).close();
+  // Turn the fresh file back into schema 1 as the previous build wrote it: no pause columns,
+  // the full ready index.
+  const raw = new Database(path);
+  raw.exec(`
+    DROP INDEX instances_due;
+    ALTER TABLE instances DROP COLUMN paused_at;
+    ALTER TABLE instances DROP COLUMN pause_note;
+    CREATE INDEX instances_ready ON instances (task, partition, ready);
+    UPDATE meta SET value = '1' WHERE key = 'schema_version';
+    INSERT INTO tasks VALUES ('reports', 1, NULL, 4, 'at_least_once', 'none', 30000, 'catch_up', 1000, x'', 1);
+    INSERT INTO instances (task, partition, name, partition_key, schedule, args, next_run_at, locked_until,
+      version, incarnation, attempt, created_at, partition_count, lease_owner)
+    VALUES ('reports', 0, 'old', '', '{"kind":"interval","intervalMs":60000}', x'', ${T0}, 0, 3, 7, 0, ${T0}, 4, '');
+  `);
+  raw.close();
+  const store = await openSqliteStore(path);
+  try {
+    const old = await store.getInstance("reports", 0, "old");
+    t.like(old, { nextRunAt: T0, version: 3, incarnation: 7 });
+    t.false(old !== undefined && "paused" in old);
+    t.is(await store.nextDueAt("reports", 0), T0);
+    t.deepEqual(
+      await store.pauseInstances({
+        task: "reports",
+        refs: [{ partition: 0, name: "old" }],
+        note: "",
+        now: T0,
+      }),
+      ["paused"],
+    );
+    t.is(await store.nextDueAt("reports", 0), undefined);
+    const version = new Database(path, { readonly: true });
+    t.is(version.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), "2");
+    version.close();
+  } finally {
+    await store.close();
+  }
+});
+
 test("sqlite: a path that cannot hold a file is UNAVAILABLE", async (t) => {
   const blocker = freshPath();
   await (await openSqliteStore(blocker)).close();

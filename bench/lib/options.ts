@@ -27,6 +27,22 @@ export interface BenchOptions {
   /** Skip the BullMQ half of the scenarios that have one. */
   readonly noBullmq: boolean;
   /**
+   * Worker concurrencies BullMQ's fire runs at, one row each: its best concurrency differs
+   * from run to run, so ours is judged against the best row of the same run.
+   */
+  readonly bullmqConcurrency: readonly number[];
+  /** upsertJobScheduler calls in flight BullMQ's schedule runs at, one row each (same reason). */
+  readonly bullmqInFlight: readonly number[];
+  /** Skip Pyncette in fire. */
+  readonly noPyncette: boolean;
+  /**
+   * Where Pyncette's source is: a checkout, the folder holding the `pyncette` package, or a
+   * git repository of it. Unset: the bench's Python must import it already (a venv).
+   */
+  readonly pyncetteSrc: string | undefined;
+  /** Pyncette worker processes (its way to scale out), one row each; ours against the best. */
+  readonly pyncetteProcesses: readonly number[];
+  /**
    * Another checkout (the state before a change): each chosen scenario runs first against its
    * server, then against this tree's, and both rows land in the same table.
    */
@@ -42,6 +58,11 @@ const FLAGS = {
   "dynamodb-endpoint": { type: "string" },
   "cpu-prof": { type: "boolean" },
   "no-bullmq": { type: "boolean" },
+  "bullmq-concurrency": { type: "string" },
+  "bullmq-in-flight": { type: "string" },
+  "no-pyncette": { type: "boolean" },
+  "pyncette-src": { type: "string" },
+  "pyncette-processes": { type: "string" },
   against: { type: "string" },
 } as const;
 
@@ -91,6 +112,23 @@ export function parseBenchArgs(
       dynamoEndpoint: values["dynamodb-endpoint"] ?? env.BENCH_DYNAMODB_ENDPOINT,
       cpuProf: values["cpu-prof"] ?? env.BENCH_CPU_PROF === "1",
       noBullmq: values["no-bullmq"] ?? env.BENCH_NO_BULLMQ === "1",
+      bullmqConcurrency: counts(
+        "--bullmq-concurrency / BENCH_BULLMQ_CONCURRENCY",
+        values["bullmq-concurrency"] ?? env.BENCH_BULLMQ_CONCURRENCY,
+        { full: [50, 100, 200, 500], small: [100, 500] }[scale],
+      ),
+      bullmqInFlight: counts(
+        "--bullmq-in-flight / BENCH_BULLMQ_IN_FLIGHT",
+        values["bullmq-in-flight"] ?? env.BENCH_BULLMQ_IN_FLIGHT,
+        { full: [16, 64, 256], small: [64] }[scale],
+      ),
+      noPyncette: values["no-pyncette"] ?? env.BENCH_NO_PYNCETTE === "1",
+      pyncetteSrc: values["pyncette-src"] ?? env.BENCH_PYNCETTE_SRC,
+      pyncetteProcesses: counts(
+        "--pyncette-processes / BENCH_PYNCETTE_PROCESSES",
+        values["pyncette-processes"] ?? env.BENCH_PYNCETTE_PROCESSES,
+        { full: [1, 2, 4, 8], small: [2] }[scale],
+      ),
       against: values.against ?? env.BENCH_AGAINST,
     },
   };
@@ -104,6 +142,18 @@ export function sizesFor(options: BenchOptions, full: readonly number[], small: 
 /** Picks one value by scale. */
 export function byScale<T>(options: BenchOptions, full: T, small: T): T {
   return options.scale === "full" ? full : small;
+}
+
+/** A comma-separated list of whole numbers >= 1 (`50,100,200`), or the fallback when unset. */
+function counts(name: string, text: string | undefined, fallback: readonly number[]): number[] {
+  if (text === undefined || text === "") return [...fallback];
+  return text.split(",").map((item) => {
+    const value = Number(item.trim().replace(/_/g, ""));
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`${name}: "${item}" in "${text}" must be a whole number >= 1`);
+    }
+    return value;
+  });
 }
 
 function positive(name: string, text: string | undefined, fallback: number): number {

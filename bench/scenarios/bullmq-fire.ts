@@ -5,23 +5,28 @@ import { connect, redisCpuSeconds } from "../lib/redis.ts";
 import type { BenchResult } from "../lib/report.ts";
 import { round1, roundRate, Samples, sleep } from "../lib/stats.ts";
 
+/** One run of BullMQ's fire: `count` job schedulers, one Worker at `concurrency`. */
+export interface BullmqFireRun {
+  readonly scenario: string;
+  readonly options: BenchOptions;
+  readonly count: number;
+  /** The Worker's `concurrency`: jobs its processor runs at once. */
+  readonly concurrency: number;
+  readonly log: (message: string) => void;
+}
+
 /**
  * BullMQ's side of fire: `count` job schedulers every 1 s (first slots spread evenly over the
- * second through startDate, like ours), one Worker with a no-op processor and high
- * concurrency in this process; completions/s inside the window and lag (processor start minus
- * the slot in the job id).
+ * second through startDate, like ours), one Worker with a no-op processor at `concurrency` in
+ * this process, in a fresh prefix; completions/s inside the window and lag (processor start
+ * minus the slot in the job id).
  */
-export async function runBullmqFire(
-  scenario: string,
-  options: BenchOptions,
-  count: number,
-  log: (message: string) => void,
-): Promise<BenchResult> {
+export async function runBullmqFire(run: BullmqFireRun): Promise<BenchResult> {
+  const { scenario, options, count, concurrency, log } = run;
   const connection = bullmqConnection(options.redisUrl);
   const { prefix, cleanup } = bullmqPrefix(scenario, options.redisUrl);
   const queue = new Queue("bench", { connection, prefix });
   const redis = connect(options.redisUrl);
-  const concurrency = Number(process.env.BENCH_BULLMQ_CONCURRENCY ?? 500);
   const start = Math.ceil((Date.now() + 3_000 + count / 5) / 1000) * 1000;
   let worker: Worker | undefined;
   try {
@@ -29,7 +34,9 @@ export async function runBullmqFire(
       every: 1_000,
       startDate: start + Math.floor((i * 1000) / count),
     }));
-    log(`bullmq: upserted ${count} job schedulers in ${loadS.toFixed(1)} s`);
+    log(
+      `bullmq: upserted ${count} job schedulers in ${loadS.toFixed(1)} s (worker concurrency ${concurrency})`,
+    );
 
     const windowStart = Math.max(Date.now(), start) + options.warmupS * 1000;
     const windowEnd = windowStart + options.durationS * 1000;
@@ -64,6 +71,7 @@ export async function runBullmqFire(
     return {
       scenario,
       system: "bullmq",
+      setting: `concurrency ${concurrency}`,
       store: "redis",
       size: count,
       value: roundRate(rate),
@@ -72,6 +80,7 @@ export async function runBullmqFire(
       ...(lag ? { lag } : {}),
       details: {
         kept_up: rate >= count * 0.98 ? "yes" : "no",
+        offered_per_s: count,
         concurrency,
         worker_cpu_percent: round1(((cpu.user + cpu.system) / 1e6 / seconds) * 100),
         redis_cpu_percent: round1(((redis1 - redis0) / seconds) * 100),

@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
 import { toJson } from "@bufbuild/protobuf";
-import { type Instance, InstanceSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import { type Instance, InstanceSchema, InstanceState } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import {
   GetPartitionMapResponseSchema,
   ScheduleMode,
@@ -32,6 +32,7 @@ function printInstances(format: ReturnType<typeof outputOf>, instances: Instance
       instances.map((i) => ({
         name: i.name,
         partition: String(i.partition),
+        state: i.state === InstanceState.PAUSED ? "paused" : "active",
         next: iso(i.nextRunAt),
         locked: iso(i.lockedUntil),
       })),

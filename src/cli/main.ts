@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { toPartituraError } from "../sdk/errors.ts";
 import { INSTANCES_HELP, instances } from "./cmd-instances.ts";
+import { LIFECYCLE_HELP, lifecycle } from "./cmd-lifecycle.ts";
 import { NEXT_HELP, next } from "./cmd-next.ts";
 import { TAIL_HELP, tail } from "./cmd-tail.ts";
 import { TASK_HELP, task } from "./cmd-task.ts";
@@ -16,6 +17,7 @@ const HELP = `partitura COMMAND [flags]   (every command takes --help)
   serve                      run the server (configuration: partitura serve --help)
   task put|get|list|delete   define tasks
   schedule | unschedule | get | list | partitions   instances and the partition map
+  pause | resume TASK NAME...  stop and restart instances (with a note; skip missed slots)
   tail TASK                  executions as they are delivered
   next --cron EXPR | --task T   the next slots of a cron (no server needed) or of an instance
 Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PARTITURA_TOKEN),
@@ -24,6 +26,8 @@ Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PAR
 ${TASK_HELP}
 
 ${INSTANCES_HELP}
+
+${LIFECYCLE_HELP}
 
 ${TAIL_HELP}
 
@@ -52,6 +56,10 @@ async function run(argv: string[]): Promise<number> {
     case "list":
     case "partitions":
       return await instances(command, args);
+    case "pause":
+    case "resume":
+      await lifecycle(command, args);
+      return 0;
     case "tail":
       await tail(args);
       return 0;

@@ -149,6 +149,9 @@ export const MAX_MAX_IN_FLIGHT = 10_000;
 /** The longest heartbeat extension: a day. Longer holds belong in the task's lease_duration. */
 export const MAX_EXTEND_MS = 86_400_000;
 
+/** The longest pause note (who paused an instance and why), in UTF-8 bytes. */
+export const MAX_PAUSE_NOTE_BYTES = 500;
+
 /** The longest task or instance name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 200;
 
@@ -191,3 +194,41 @@ export const DYNAMODB_UPSERT_WRITES = 99;
  * refuses a transaction over 4 MB, and 99 instances of MAX_ARGS_BYTES args would pass that.
  */
 export const DYNAMODB_UPSERT_BYTES = 3 * 1024 * 1024;
+
+// --- web console (issue 15) -------------------------------------------------------------------
+
+/** Tasks the console overview shows a partition grid for (the rest are on the tasks page). */
+export const CONSOLE_OVERVIEW_TASKS = 20;
+
+/** Partitions of one task the overview grid shows (each is one Store.overdue read). */
+export const CONSOLE_GRID_PARTITIONS = 256;
+
+/** Store.overdue reads the tasks page may spend counting one page of tasks. */
+export const CONSOLE_COUNT_READS = 1_024;
+
+/** Tasks one page of the console's tasks list shows. */
+export const CONSOLE_TASKS_PAGE = 50;
+
+/** Instances one page of the console's instances list shows (unfiltered: one ListInstances page). */
+export const CONSOLE_INSTANCES_PAGE = 50;
+
+/**
+ * Instances a filtered listing (name prefix, contains, overdue) may read for one console page
+ * before it ends the page with a cursor: a filter costs O(read), not O(matches), so it is bounded.
+ */
+export const CONSOLE_FILTER_SCAN = 5_000;
+
+/** Slots the instance page lists ahead. */
+export const CONSOLE_PREVIEW_SLOTS = 10;
+
+/** How often the overview's live figures go out over server-sent events. */
+export const CONSOLE_LIVE_MS = 2_000;
+
+/** How long computed overview figures are shared by every viewer before they are read again. */
+export const CONSOLE_FIGURES_TTL_MS = 1_000;
+
+/** Bytes of a console form body (login, enable/disable); larger bodies are refused. */
+export const CONSOLE_MAX_BODY_BYTES = 16 * 1024;
+
+/** Server-sent event streams one console serves at once. */
+export const CONSOLE_MAX_LIVE_STREAMS = 100;

@@ -38,3 +38,13 @@ export function planSlot(
   }
   return { deliver: null, next: following };
 }
+
+/**
+ * The slot a paused instance resumes at when its missed slots are to be skipped (Resume with
+ * skip_missed): the first slot after `now` in the series of its stored slot, or the stored slot
+ * itself when it is still ahead. A one-off keeps its slot: it always runs once, even late.
+ */
+export function skipMissedSlot(spec: ScheduleSpec, stored: number, now: number): number {
+  if (spec.kind === "at" || stored > now) return stored;
+  return lastSlotAtOrBefore(spec, stored, now).following ?? stored;
+}

@@ -74,6 +74,19 @@ export interface InstanceRecord extends InstanceDraft {
   readonly partitionCount: number;
   /** Who holds the lease, for logs; empty when unlocked. */
   readonly leaseOwner: string;
+  /**
+   * Set while the instance is paused (issue 14): it is out of the due index, so no claim takes
+   * it. Absent, never undefined, while it is active, so an active record costs nothing more.
+   */
+  readonly paused?: PauseState;
+}
+
+/** Since when and why an instance is paused. */
+export interface PauseState {
+  /** Epoch ms of the pause. */
+  readonly at: number;
+  /** Who paused it and why, as the caller wrote it (at most MAX_PAUSE_NOTE_BYTES); may be "". */
+  readonly note: string;
 }
 
 /** Identifies one lease: an instance at one version of one incarnation. */

@@ -3,12 +3,13 @@ import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
 import { MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
-import { readyAt } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { checkSchedule, firstSlot } from "../domain/schedule.ts";
 import { selectPartition } from "../domain/selector.ts";
-import type { Store, UpsertMode, UpsertResult } from "../store/store.ts";
+import type { PauseOutcome, ResumeOutcome, Store, UpsertMode, UpsertResult } from "../store/store.ts";
+import { indexedReadyAt } from "../store/transitions.ts";
 import { decodePageToken, encodePageToken, pageSize } from "./scheduling-paging.ts";
+import { type PauseTarget, pauseInstances, resumeInstances } from "./scheduling-pause.ts";
 import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput } from "./scheduling-task.ts";
 
 /*
@@ -248,6 +249,21 @@ export class SchedulingService {
     return { items, nextPageToken: encodePageToken(scope, { partition: current, after: cursor }) };
   }
 
+  /**
+   * Pauses instances (issue 14): never claimed until resumed; one outcome per name. A
+   * re-Schedule keeps a paused instance paused; an Unschedule removes it, pause and all.
+   */
+  async pause(taskName: string, target: PauseTarget, note: string): Promise<PauseOutcome[]> {
+    const task = await this.getTask(taskName, "task");
+    return pauseInstances(this.options, task, target, note);
+  }
+
+  /** Resumes paused instances at their stored slot (misfire policy) or, skipping, after now. */
+  async resume(taskName: string, target: PauseTarget, skipMissed: boolean): Promise<ResumeOutcome[]> {
+    const task = await this.getTask(taskName, "task");
+    return resumeInstances(this.options, task, target, skipMissed);
+  }
+
   /** Validates one instance of a Schedule batch and turns it into a draft. */
   private draft(task: TaskRecord, input: InstanceInput, i: number, now: number): InstanceDraft {
     const field = `instances[${i}]`;
@@ -276,8 +292,9 @@ export class SchedulingService {
   private wakeFor(task: string, results: readonly UpsertResult[]): void {
     const earliest = new Map<number, number>();
     for (const { outcome, instance } of results) {
-      if (outcome === "locked") continue;
-      const at = readyAt(instance);
+      // A paused instance (kept paused by the upsert) is not due: nothing to wake for.
+      const at = outcome === "locked" ? undefined : indexedReadyAt(instance);
+      if (at === undefined) continue;
       const known = earliest.get(instance.partition);
       if (known === undefined || at < known) earliest.set(instance.partition, at);
     }

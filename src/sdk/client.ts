@@ -49,6 +49,9 @@ const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
   "getPartitionMap",
   "ack",
   "extendLeases",
+  // A retried pause or resume answers ALREADY_PAUSED / NOT_PAUSED, leaving the same state.
+  "pauseInstances",
+  "resumeInstances",
 ]);
 
 /**
@@ -179,6 +182,32 @@ export class Client implements AsyncDisposable {
       ? withRetries(once, this.options.retry)
       : once().catch((thrown: unknown) => Promise.reject(toPartituraError(thrown)));
   }
+
+  // --- pause and resume (issue 14) ---------------------------------------------------------
+
+  /**
+   * Pauses instances (at most 10,000 names a call), with a note saying who and why (at most
+   * 500 bytes): a paused instance is never delivered; one running finishes. One outcome per
+   * name (PAUSED, ALREADY_PAUSED, NOT_FOUND).
+   */
+  pauseInstances(
+    request: RequestOf<"pauseInstances">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"pauseInstances">> {
+    return this.call("pauseInstances", request, options);
+  }
+  /**
+   * Resumes paused instances: the task's misfire policy decides about the slots they missed,
+   * or with `skipMissed` they continue at the first slot after now. One outcome per name.
+   */
+  resumeInstances(
+    request: RequestOf<"resumeInstances">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"resumeInstances">> {
+    return this.call("resumeInstances", request, options);
+  }
+
+  // --- preview (issue 14) ------------------------------------------------------------------
 
   /**
    * The next slots of a schedule, or of a stored instance (`task` + `instance`), as the engine

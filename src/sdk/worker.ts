@@ -4,7 +4,6 @@ import {
   type ExecuteResponse,
   type Execution,
   ExecutionService,
-  LeaseStatus,
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
@@ -13,6 +12,9 @@ import { channelOf, metadataOf } from "./connection.ts";
 import { toPartituraError } from "./errors.ts";
 import { dialAddress, REFRESH_MAP_TRAILER, type ReplicaStream } from "./replica-stream.ts";
 import { type ClientOf, makeClient } from "./rpc.ts";
+import { AckSender } from "./worker-acks.ts";
+import { type Renewable, renewLeases } from "./worker-heartbeat.ts";
+import { SlotIndex } from "./worker-slots.ts";
 import { RetryLater, type WorkerExecution, type WorkerOptions } from "./worker-types.ts";
 
 export {
@@ -23,19 +25,17 @@ export {
   type WorkerOptions,
 } from "./worker-types.ts";
 
-const ACK_BATCH = 512;
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
 /** How often running executions are checked for a lease to renew (short leases need it). */
 const HEARTBEAT_TICK_MS = 100;
 
-interface Running {
-  readonly execution: Execution;
-  readonly controller: AbortController;
-  readonly replica: ReplicaStream;
-  /** Epoch ms after which the lease is extended (a third of its life, leaving two for the call). */
-  renewAt: number;
-  leaseMs: number;
+/** One run; a redelivery of its slot takes over (execution and replica change to the new lease's). */
+interface Running extends Renewable {
+  execution: Execution;
+  replica: ReplicaStream;
+  /** What `for await` handed out for it, if it was. */
+  handedOut?: WorkerExecution;
 }
 
 /**
@@ -44,14 +44,19 @@ interface Running {
  * UNAVAILABLE and when the server asks (the `partitura-refresh-map` trailer). It runs each
  * execution with the handler (or hands it to a `for await` loop), acks in batches to the
  * replica that delivered it, heartbeats long executions every third of their lease, and
- * reconnects with backoff. At-least-once tasks may deliver an execution again after a crash,
- * so handlers should be idempotent.
+ * reconnects with backoff. A slot redelivered while it still runs here, or after it succeeded
+ * here but before the ack got through (a cut stream, a restarted server), is not run again
+ * (worker-slots.ts). At-least-once tasks may still deliver an execution again after a lease
+ * expired or to another worker, so handlers should be idempotent.
  */
 export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
   private readonly connect: (address: string) => ClientOf<typeof ExecutionService.method>;
   private readonly scheduler: ClientOf<typeof SchedulerService.method>;
   private readonly replicas = new Map<string, ReplicaStream>();
+  /** By the lease id each run holds now. */
   private readonly running = new Map<string, Running>();
+  private readonly slots = new SlotIndex<Running>();
+  private readonly acks: AckSender;
   private readonly queue = new AsyncQueue<WorkerExecution>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
   private mapTimer: NodeJS.Timeout | undefined;
@@ -67,6 +72,12 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     const rpc = { metadata: metadataOf(options), channelOptions };
     this.connect = (address) => makeClient(ExecutionService, address, credentials, rpc);
     this.scheduler = makeClient(SchedulerService, options.address, credentials, rpc);
+    this.acks = new AckSender({
+      delayMs: options.ackDelayMs ?? 5,
+      stopping: () => this.stopping !== undefined,
+      confirmed: (leaseId) => this.slots.confirmed(leaseId),
+      onError: options.onError,
+    });
   }
 
   /** Opens the streams; executions start arriving as they fall due. */
@@ -80,7 +91,10 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     } else {
       this.open(this.options.address);
     }
-    this.heartbeatTimer = setInterval(() => void this.heartbeat(), HEARTBEAT_TICK_MS);
+    this.heartbeatTimer = setInterval(
+      () => void renewLeases(this.running, Date.now(), this.options.onError),
+      HEARTBEAT_TICK_MS,
+    );
     this.heartbeatTimer.unref();
     return this;
   }
@@ -243,7 +257,7 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
   private closeIfIdle(replica: ReplicaStream): void {
     if (!replica.retiring) return;
     for (const r of this.running.values()) if (r.replica === replica) return;
-    void this.flushAcks(replica).then(() => {
+    void this.acks.flush(replica).then(() => {
       if (!replica.retiring || this.replicas.get(replica.address) !== replica) return;
       replica.call?.cancel();
       replica.call = undefined;
@@ -259,17 +273,37 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     const now = Date.now();
     const expires = execution.leaseExpiresAt ? timestampMs(execution.leaseExpiresAt) : now;
     const leaseMs = Math.max(expires - now, 1);
+    // A redelivery of a slot this Worker runs or ran (its stream was cut): see worker-slots.ts.
+    const earlier = this.slots.runningFor(execution);
+    if (earlier !== undefined) {
+      this.running.delete(earlier.execution.leaseId);
+      Object.assign(earlier, { execution, replica, leaseMs, expiresAt: expires, renewAt: now + leaseMs / 3 });
+      this.running.set(execution.leaseId, earlier);
+      this.slots.start(execution, earlier);
+      return;
+    }
+    if (this.slots.succeededBefore(execution, now)) {
+      this.acks.add(replica, {
+        $typeName: "partitura.v1.AckItem",
+        leaseId: execution.leaseId,
+        outcome: Outcome.SUCCESS,
+      });
+      return;
+    }
     const running: Running = {
       execution,
       controller: new AbortController(),
       replica,
       renewAt: now + leaseMs / 3,
       leaseMs,
+      expiresAt: expires,
     };
     this.running.set(execution.leaseId, running);
+    this.slots.start(execution, running);
     const handler = this.options.handler;
     if (handler === undefined) {
-      this.queue.push(this.handOut(running));
+      running.handedOut = this.handOut(running);
+      this.queue.push(running.handedOut);
       return;
     }
     // Called from the stream's "data" listener: a handler that throws synchronously (or
@@ -277,15 +311,14 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     Promise.resolve()
       .then(() => handler(execution, running.controller.signal))
       .then(
-        () => this.finish(execution.leaseId, Outcome.SUCCESS, 0),
+        () => this.finish(running, Outcome.SUCCESS, 0),
         (thrown: unknown) =>
-          this.finish(execution.leaseId, Outcome.FAILURE, thrown instanceof RetryLater ? thrown.delayMs : 0),
+          this.finish(running, Outcome.FAILURE, thrown instanceof RetryLater ? thrown.delayMs : 0),
       );
   }
 
   private handOut(running: Running): WorkerExecution {
     const { execution } = running;
-    const leaseId = execution.leaseId;
     return {
       execution,
       task: execution.task,
@@ -294,66 +327,26 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       attempt: execution.attempt,
       scheduledAt: new Date(execution.scheduledAt ? timestampMs(execution.scheduledAt) : 0),
       signal: running.controller.signal,
-      ack: () => this.finish(leaseId, Outcome.SUCCESS, 0),
-      fail: (options = {}) => this.finish(leaseId, Outcome.FAILURE, options.retryAfterMs ?? 0),
+      ack: () => this.finish(running, Outcome.SUCCESS, 0),
+      fail: (options = {}) => this.finish(running, Outcome.FAILURE, options.retryAfterMs ?? 0),
     };
   }
 
-  private finish(leaseId: string, outcome: Outcome, retryAfterMs: number): void {
-    const running = this.running.get(leaseId);
-    if (running === undefined) return;
+  private finish(running: Running, outcome: Outcome, retryAfterMs: number): void {
+    const { execution, replica } = running;
+    const leaseId = execution.leaseId;
+    // A second settle, or one after stop()'s grace acked it already, is ignored.
+    if (this.running.get(leaseId) !== running) return;
     this.running.delete(leaseId);
-    const replica = running.replica;
-    replica.pendingAcks.push({
+    this.slots.finish(execution, outcome === Outcome.SUCCESS, { ...running, now: Date.now() });
+    this.acks.add(replica, {
       $typeName: "partitura.v1.AckItem",
       leaseId,
       outcome,
       ...(retryAfterMs > 0 ? { retryAfter: durationFromMs(retryAfterMs) } : {}),
     });
-    if (replica.pendingAcks.length >= ACK_BATCH) void this.flushAcks(replica);
-    else replica.ackTimer ??= setTimeout(() => void this.flushAcks(replica), this.options.ackDelayMs ?? 5);
     if (this.running.size === 0) this.idle?.();
     if (replica.retiring) this.closeIfIdle(replica);
-  }
-
-  private flushAcks(replica: ReplicaStream): Promise<void> {
-    clearTimeout(replica.ackTimer);
-    replica.ackTimer = undefined;
-    if (replica.pendingAcks.length === 0) return Promise.resolve();
-    const items = replica.pendingAcks.splice(0, replica.pendingAcks.length);
-    // An ack that fails needs no retry: the lease expires (or is released if the stream
-    // ends with the server), and the execution is delivered again (at-least-once).
-    return replica.client.ack({ items }).then(
-      () => undefined,
-      (error: unknown) => this.options.onError?.(toPartituraError(error)),
-    );
-  }
-
-  private async heartbeat(): Promise<void> {
-    const now = Date.now();
-    const due = [...this.running.values()].filter((r) => r.renewAt <= now);
-    if (due.length === 0) return;
-    for (const r of due) r.renewAt = now + r.leaseMs / 3;
-    // Each lease is renewed on the replica that delivered it (Map.groupBy is Node 21+).
-    const byReplica = new Map<ReplicaStream, Running[]>();
-    for (const r of due) byReplica.set(r.replica, [...(byReplica.get(r.replica) ?? []), r]);
-    await Promise.all(
-      [...byReplica].map(async ([replica, items]) => {
-        try {
-          const { results } = await replica.client.extendLeases({
-            items: items.map((r) => ({ leaseId: r.execution.leaseId })),
-          });
-          for (const result of results) {
-            if (result.status !== LeaseStatus.OK) {
-              // The lease is gone (expired, or the instance was unscheduled): stop the work.
-              this.running.get(result.leaseId)?.controller.abort(new Error(`lease lost (${result.status})`));
-            }
-          }
-        } catch (thrown) {
-          this.options.onError?.(toPartituraError(thrown));
-        }
-      }),
-    );
   }
 
   private async shutdown(graceMs: number): Promise<void> {
@@ -361,7 +354,10 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
     for (const replica of this.replicas.values()) clearTimeout(replica.reconnectTimer);
     // Handed-out executions nobody has read yet are not started: the stream's cancel below
     // releases their leases, so another worker runs them at once.
-    for (const unread of this.queue.close(true)) this.running.delete(unread.execution.leaseId);
+    const unread = new Set(this.queue.close(true));
+    for (const [leaseId, r] of [...this.running]) {
+      if (r.handedOut !== undefined && unread.has(r.handedOut)) this.running.delete(leaseId);
+    }
     // The streams stay open while running executions finish: closing them first would release
     // their leases and get them delivered twice.
     if (this.running.size > 0) {
@@ -372,15 +368,15 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       // must not hold stop() forever. Its late settle is then a no-op (finish() ignores lease
       // ids it no longer runs).
       const timer = setTimeout(() => {
-        for (const [leaseId, r] of [...this.running]) {
+        for (const r of [...this.running.values()]) {
           r.controller.abort(new Error("worker stopping"));
-          this.finish(leaseId, Outcome.FAILURE, 0);
+          this.finish(r, Outcome.FAILURE, 0);
         }
       }, graceMs);
       await drained;
       clearTimeout(timer);
     }
-    await Promise.all([...this.replicas.values()].map((replica) => this.flushAcks(replica)));
+    await Promise.all([...this.replicas.values()].map((replica) => this.acks.flush(replica)));
     clearInterval(this.heartbeatTimer);
     await this.mapReading;
     for (const replica of this.replicas.values()) {

@@ -1,5 +1,10 @@
 import { create } from "@bufbuild/protobuf";
-import { type Instance, InstanceSchema, type InstanceSpec } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import {
+  type Instance,
+  InstanceSchema,
+  type InstanceSpec,
+  InstanceState,
+} from "../../gen/ts/partitura/v1/instance_pb.ts";
 import type { InstanceRecord } from "../domain/model.ts";
 import type { InstanceInput } from "../engine/scheduling.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
@@ -32,5 +37,8 @@ export function instanceToProto(instance: InstanceRecord): Instance {
     attempt: instance.attempt,
     createdAt: msToTimestamp(instance.createdAt),
     partitionKey: instance.partitionKey,
+    state: instance.paused === undefined ? InstanceState.ACTIVE : InstanceState.PAUSED,
+    pauseNote: instance.paused?.note ?? "",
+    pausedAt: instance.paused === undefined ? undefined : msToTimestamp(instance.paused.at),
   });
 }

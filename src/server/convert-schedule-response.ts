@@ -1,5 +1,5 @@
 import { DurationSchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { InstanceSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import { InstanceSchema, InstanceState } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import {
   type ScheduleRequest,
   ScheduleResponseSchema,
@@ -56,6 +56,7 @@ const LOCKED_UNTIL = tagByte(I.lockedUntil);
 const ATTEMPT = tagByte(I.attempt);
 const CREATED_AT = tagByte(I.createdAt);
 const PARTITION_KEY = tagByte(I.partitionKey);
+const STATE = tagByte(I.state);
 const CRON = tagByte(ScheduleSchema.field.cron);
 const INTERVAL = tagByte(ScheduleSchema.field.interval);
 const AT = tagByte(ScheduleSchema.field.at);
@@ -77,8 +78,12 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
       "attempt",
       "createdAt",
       "partitionKey",
+      "state",
     ],
-    ["args"],
+    // The pause note and time are stored, not sent, so the request cannot bound their echo
+    // (a note is up to 500 bytes an instance); the state says a re-Schedule kept a pause, and
+    // GetInstance shows the rest.
+    ["args", "pauseNote", "pausedAt"],
   ),
   covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
   covers(DurationSchema, ["seconds", "nanos"]),
@@ -122,6 +127,9 @@ function instanceSizes(results: readonly UpsertResult[], trimLocked: boolean) {
   return { each, total };
 }
 
+/** The state field: a tag byte and a one-byte enum value. */
+const STATE_FIELD_BYTES = 2;
+
 /** Bytes of an Instance message (without its own tag and length). */
 function instanceSize(r: InstanceRecord, trim: boolean): number {
   return (
@@ -133,7 +141,8 @@ function instanceSize(r: InstanceRecord, trim: boolean): number {
     (r.lockedUntil !== 0 ? timestampFieldSize(r.lockedUntil) : 0) +
     uintSize(r.attempt) +
     timestampFieldSize(r.createdAt) +
-    (trim ? 0 : stringSize(utf8Length(r.partitionKey)))
+    (trim ? 0 : stringSize(utf8Length(r.partitionKey))) +
+    STATE_FIELD_BYTES
   );
 }
 
@@ -150,6 +159,8 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
   pos = writeUint(out, pos, ATTEMPT, r.attempt);
   pos = writeTimestamp(out, pos, CREATED_AT, r.createdAt);
   if (!trim) pos = writeString(out, pos, PARTITION_KEY, r.partitionKey, utf8Length(r.partitionKey));
+  out[pos++] = STATE;
+  out[pos++] = r.paused === undefined ? InstanceState.ACTIVE : InstanceState.PAUSED;
   return pos;
 }
 
@@ -233,7 +244,8 @@ export function echoInstance(
     schedule +
     3 * TIME_FIELD_MAX +
     UINT_FIELD_MAX +
-    stringSize(keyBytes);
+    stringSize(keyBytes) +
+    STATE_FIELD_BYTES;
   return 1 + varintSize(size) + size;
 }
 

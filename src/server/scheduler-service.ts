@@ -6,7 +6,9 @@ import {
   GetTaskResponseSchema,
   ListInstancesResponseSchema,
   ListTasksResponseSchema,
+  PauseInstancesResponseSchema,
   PutTaskResponseSchema,
+  ResumeInstancesResponseSchema,
   ScheduleMode,
   type SchedulerService,
   UnscheduleResponseSchema,
@@ -17,6 +19,7 @@ import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
 import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
+import { pauseOutcomeToProto, resumeOutcomeToProto } from "./convert-pause.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
 import { checkScheduleReplySize, ECHO_JITTER, encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
@@ -93,6 +96,16 @@ export function schedulerHandlers(
         replicas: map.replicas.map((r) => ({ address: r.address, partitions: [...r.partitions] })),
         version: map.version,
       });
+    },
+    async pauseInstances(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const outcomes = await scheduling.pause(request.task, target, request.note);
+      return create(PauseInstancesResponseSchema, { outcomes: outcomes.map(pauseOutcomeToProto) });
+    },
+    async resumeInstances(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const outcomes = await scheduling.resume(request.task, target, request.skipMissed);
+      return create(ResumeInstancesResponseSchema, { outcomes: outcomes.map(resumeOutcomeToProto) });
     },
   };
 }

@@ -13,6 +13,8 @@ const TIMED = [
   "removeInstances",
   "getInstance",
   "listInstances",
+  "pauseInstances",
+  "resumeInstances",
   "claim",
   "commit",
   "release",

@@ -85,6 +85,21 @@ export interface Store {
    * grows (deduplicated within a page, never dropped).
    */
   listInstances(request: ListInstancesRequest): Promise<InstancePage>;
+  /**
+   * Pauses instances (issue 14), one atomic step each: a paused instance leaves the due index,
+   * so no claim takes it, and keeps its slot, its lease (an execution in flight finishes; its
+   * commit, release or heartbeat keeps it paused, out of the index) and its pause through any
+   * upsert (SAFE or FORCE). Answers per ref, in order: "paused", "already_paused" (nothing
+   * changes: the first pause's time and note stay), "not_found". Idempotent.
+   */
+  pauseInstances(request: PauseRequest): Promise<PauseOutcome[]>;
+  /**
+   * Resumes paused instances, one atomic step each (transitions.ts resumedInstance): back in
+   * the due index at their stored slot (the claim's misfire policy decides about the slots they
+   * missed) or, with `skipMissed`, at the first slot after `now`. Answers per ref, in order,
+   * with the ready time a resumed instance is indexed at (for wake-ups). Idempotent.
+   */
+  resumeInstances(request: ResumeRequest): Promise<ResumeResult[]>;
 
   // --- execution -----------------------------------------------------------------------------
 
@@ -168,6 +183,37 @@ export type BatchStatus = LeaseStatus | "unknown";
 export interface InstanceRef {
   readonly partition: number;
   readonly name: string;
+}
+
+/** What pauseInstances asks for: instances of one task. */
+export interface PauseRequest {
+  readonly task: string;
+  readonly refs: readonly InstanceRef[];
+  /** Who paused them and why; kept and shown. May be "". */
+  readonly note: string;
+  readonly now: number;
+}
+
+/** What pausing did with one instance. */
+export type PauseOutcome = "paused" | "already_paused" | "not_found";
+
+/** What resumeInstances asks for: instances of one task. */
+export interface ResumeRequest {
+  readonly task: string;
+  readonly refs: readonly InstanceRef[];
+  /** Continue at the first slot after `now` instead of the stored one (no missed slot runs). */
+  readonly skipMissed: boolean;
+  readonly now: number;
+}
+
+/** What resuming did with one instance. */
+export type ResumeOutcome = "resumed" | "not_paused" | "not_found";
+
+/** One instance's answer to resumeInstances. */
+export interface ResumeResult {
+  readonly outcome: ResumeOutcome;
+  /** When resumed: the ready time it is indexed at. */
+  readonly readyAt?: number;
 }
 
 /** What listInstances reads: one page of one partition. */

@@ -1,5 +1,7 @@
+import { skipMissedSlot } from "../domain/misfire.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
-import type { UpsertMode, UpsertResult } from "./store.ts";
+import { readyAt } from "../domain/model.ts";
+import type { PauseOutcome, ResumeOutcome, UpsertMode, UpsertResult } from "./store.ts";
 
 /*
  * The state changes of one instance, as pure functions of the stored record: the whole rule
@@ -140,4 +142,45 @@ export function createdInstance(
     createdAt: now,
     leaseOwner: "",
   };
+}
+
+/*
+ * Pause and resume (issue 14). A paused record keeps every field (its slot, its lease, if one
+ * is out) and only gains `paused`; each adapter keeps it out of its due index while it is
+ * set, and every write (commit, release, heartbeat, upsert) keeps it set. So an execution in
+ * flight finishes and commits, and the instance stays paused at its next slot.
+ */
+
+/** The ready time a record is indexed at, or undefined when it is paused (not indexed). */
+export function indexedReadyAt(record: InstanceRecord): number | undefined {
+  return record.paused === undefined ? readyAt(record) : undefined;
+}
+
+/** Pausing `record` at `now`: the record to write (absent when nothing changes) and the outcome. */
+export function pausedInstance(
+  record: InstanceRecord | undefined,
+  note: string,
+  now: number,
+): { outcome: PauseOutcome; instance?: InstanceRecord } {
+  if (record === undefined) return { outcome: "not_found" };
+  // Idempotent: a second pause keeps the first one's time and note.
+  if (record.paused !== undefined) return { outcome: "already_paused" };
+  return { outcome: "paused", instance: { ...record, paused: { at: now, note } } };
+}
+
+/**
+ * Resuming `record` at `now`: without `skipMissed` it is due again at its stored slot, and the
+ * claim applies the task's misfire policy to the slots it missed; with it, it continues at the
+ * first slot after now (skipMissedSlot).
+ */
+export function resumedInstance(
+  record: InstanceRecord | undefined,
+  skipMissed: boolean,
+  now: number,
+): { outcome: ResumeOutcome; instance?: InstanceRecord } {
+  if (record === undefined) return { outcome: "not_found" };
+  if (record.paused === undefined) return { outcome: "not_paused" };
+  const { paused: _paused, ...active } = record;
+  const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, record.nextRunAt, now) : record.nextRunAt;
+  return { outcome: "resumed", instance: { ...active, nextRunAt } };
 }

@@ -52,4 +52,28 @@ delays = [policy.delay(n) for n in range(10) for _ in range(50)]
 check(all(0 <= d <= 1.0 for d in delays) and len(set(delays)) > 100, "backoff delays are jittered and capped")
 error = PartituraError(grpc.StatusCode.UNAVAILABLE, "moved", (("partitura-refresh-map", "1"),))
 check(error.refresh_map and not PartituraError(grpc.StatusCode.UNAVAILABLE, "x").refresh_map, "the refresh-map trailer is seen")
+
+from partitura._slots import SlotIndex, slot_of
+from partitura.v1 import execution_service_pb2 as ex
+from google.protobuf.timestamp_pb2 import Timestamp
+
+
+def delivery(lease_id, attempt, instance="i", ms=1000):
+    return ex.Execution(lease_id=lease_id, instance=instance, partition=1, attempt=attempt,
+                        scheduled_at=Timestamp(seconds=ms // 1000, nanos=(ms % 1000) * 1_000_000))
+
+
+slots = SlotIndex()
+slots.start(delivery("L1", 1), "run")
+check(slots.running_for(delivery("L2", 2)) == "run", "a redelivery (higher attempt) of a running slot finds its run")
+check(slots.running_for(delivery("M1", 1)) is None, "attempt 1 of the same slot (an instance made again) is a new run")
+check(slots.running_for(delivery("N2", 2, ms=2000)) is None, "another slot of the instance is a new run")
+slots.finish(slot_of(delivery("L2", 2)), "L2", 2, True, 100.0)
+check(slots.succeeded_before(delivery("L3", 3), 50.0), "a redelivery of a success whose ack is unconfirmed is acked")
+slots.confirmed("L3")
+check(not slots.succeeded_before(delivery("L4", 4), 50.0), "once the server confirmed the ack the slot is forgotten")
+slots.finish(slot_of(delivery("K1", 1, instance="k")), "K1", 1, True, 100.0)
+check(not slots.succeeded_before(delivery("K2", 2, instance="k"), 100.0), "a success is forgotten at forget_at")
+slots.finish(slot_of(delivery("F1", 1, instance="f")), "F1", 1, False, 100.0)
+check(not slots.succeeded_before(delivery("F2", 2, instance="f"), 50.0), "a failure is run again when redelivered")
 print("PYTHON SDK UNITS OK", flush=True)

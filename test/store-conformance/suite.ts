@@ -10,6 +10,7 @@ import { lifecycleCases } from "./lifecycle.ts";
 import { memberCases } from "./members.ts";
 import { nextDueCases } from "./next-due.ts";
 import { pagingCases } from "./paging.ts";
+import { pauseCases } from "./pause.ts";
 import { releaseCases } from "./release.ts";
 import { taskCases } from "./tasks.ts";
 import { upsertCases } from "./upsert.ts";
@@ -31,6 +32,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   data: dataCases,
   lifecycle: lifecycleCases,
   watch: watchCases,
+  pause: pauseCases,
   jitter: jitterCases,
   members: memberCases,
 };

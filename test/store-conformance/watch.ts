@@ -57,4 +57,39 @@ export const watchCases: StoreCases = {
     const late = await waitFor(wakes, (w) => w.readyAt === T0, WAIT_MS);
     t.false(late, "no wake-ups after unsubscribing");
   },
+
+  "watch reports a resume that makes a partition due sooner": async (t, store) => {
+    if (!store.watch) return skipped(t);
+    const wakes: Wake[] = [];
+    const unsubscribe = store.watch((task, partition, readyAt) => wakes.push({ task, partition, readyAt }));
+    t.teardown(unsubscribe);
+    const task = taskRecord("resumed");
+    await store.putTask(task);
+    await store.upsertInstances(task, [draft("later", T0 + 100 * MINUTE, { partition: 1 })], "safe", T0);
+    // Each attempt creates an instance long overdue, pauses it and resumes it skipping the
+    // missed slots: the resume (not the upsert, which published the overdue time) makes the
+    // partition due at a time nothing else published (issue 14: a resume wakes like a Schedule).
+    const published: number[] = [];
+    let seen = false;
+    for (let i = 0; i < ATTEMPTS && !seen; i++) {
+      const ref = { partition: 1, name: `p${i}` };
+      await store.upsertInstances(
+        task,
+        [draft(ref.name, T0 - 1000 * MINUTE - i, { partition: 1 })],
+        "safe",
+        T0,
+      );
+      await store.pauseInstances({ task: task.name, refs: [ref], note: "", now: T0 });
+      const now = T0 + (ATTEMPTS - i) * MINUTE + 30_000;
+      const [resumed] = await store.resumeInstances({ task: task.name, refs: [ref], skipMissed: true, now });
+      if (resumed?.readyAt === undefined) return t.fail("the instance is resumed");
+      published.push(resumed.readyAt);
+      seen = await waitFor(
+        wakes,
+        (w) => w.task === "resumed" && w.partition === 1 && published.includes(w.readyAt),
+        WAIT_MS,
+      );
+    }
+    t.true(seen, "a wake-up for the partition arrived with the resumed ready time");
+  },
 };

@@ -41,6 +41,8 @@ const scheduler = {
   listInstances: READ,
   previewSchedule: READ,
   getPartitionMap: MAP,
+  pauseInstances: SCHEDULE,
+  resumeInstances: SCHEDULE,
 } satisfies Table<typeof SchedulerService.method>;
 
 const execution = {

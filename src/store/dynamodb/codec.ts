@@ -1,7 +1,7 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceRecord, ScheduleSpec, TaskRecord } from "../../domain/model.ts";
-import { readyAt } from "../../domain/model.ts";
+import { indexedReadyAt } from "../transitions.ts";
 
 /*
  * The item layout. One table holds everything of a namespace:
@@ -11,7 +11,9 @@ import { readyAt } from "../../domain/model.ts";
  *
  * An instance pk always ends in "#<digits>" and the tasks pk never does, so the two key spaces
  * cannot meet whatever a task is called; the namespace has no '#', so namespaces cannot meet
- * either. Only instances carry `ready`, so only they appear in the sparse ready index.
+ * either. Only instances carry `ready`, so only they appear in the sparse ready index, and a
+ * paused instance (issue 14) carries none: `pat` (paused at) and `pnote` instead, so it is out
+ * of the index, never claimed (a claim's condition `ready <= now` fails on a missing `ready`).
  * Attribute names count toward every item's size, hence the short ones.
  */
 
@@ -72,6 +74,7 @@ function asSchedule(value: unknown): ScheduleSpec {
 
 /** An instance as the item to put. */
 export function instanceToItem(namespace: string, record: InstanceRecord): Item {
+  const ready = indexedReadyAt(record);
   return {
     ...key(partitionKey(namespace, record.task, record.partition), record.name),
     task: { S: record.task },
@@ -81,13 +84,14 @@ export function instanceToItem(namespace: string, record: InstanceRecord): Item 
     args: { B: record.args },
     next: num(record.nextRunAt),
     locked: num(record.lockedUntil),
-    ready: num(readyAt(record)),
+    ...(ready === undefined ? {} : { ready: num(ready) }),
     ver: num(record.version),
     inc: num(record.incarnation),
     att: num(record.attempt),
     created: num(record.createdAt),
     pcount: num(record.partitionCount),
     owner: { S: record.leaseOwner },
+    ...(record.paused === undefined ? {} : { pat: num(record.paused.at), pnote: { S: record.paused.note } }),
   };
 }
 
@@ -108,6 +112,8 @@ export function itemToInstance(item: Item): InstanceRecord {
     createdAt: readN(item, "created"),
     partitionCount: readN(item, "pcount"),
     leaseOwner: readS(item, "owner"),
+    // Absent, not undefined, while active: records compare equal whatever store made them.
+    ...(item.pat === undefined ? {} : { paused: { at: readN(item, "pat"), note: item.pnote?.S ?? "" } }),
   };
 }
 

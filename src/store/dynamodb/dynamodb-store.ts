@@ -14,7 +14,11 @@ import type {
   InstanceRef,
   ListInstancesRequest,
   OverdueCount,
+  PauseOutcome,
+  PauseRequest,
   ReleaseItem,
+  ResumeRequest,
+  ResumeResult,
   Store,
   UpsertMode,
   UpsertResult,
@@ -28,6 +32,7 @@ import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
 import { mapSettled } from "./map-limit.ts";
 import * as members from "./members.ts";
 import { overdueIn } from "./overdue.ts";
+import * as pause from "./pause.ts";
 import { pingTable } from "./ping.ts";
 import { ensureTable } from "./table.ts";
 import * as tasks from "./tasks.ts";
@@ -137,6 +142,14 @@ export class DynamoStore implements Store {
 
   listInstances(request: ListInstancesRequest): Promise<InstancePage> {
     return this.#run("listInstances", (context) => instances.listInstances(context, request));
+  }
+
+  // Pause and resume (issue 14): pause.ts.
+  pauseInstances(request: PauseRequest): Promise<PauseOutcome[]> {
+    return this.#run("pauseInstances", (context) => pause.pauseInstances(context, request));
+  }
+  resumeInstances(request: ResumeRequest): Promise<ResumeResult[]> {
+    return this.#run("resumeInstances", (context) => pause.resumeInstances(context, request));
   }
 
   claim(request: ClaimRequest): Promise<ClaimResult> {

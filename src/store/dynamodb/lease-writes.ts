@@ -19,6 +19,11 @@ import { isConditionFailed } from "./errors.ts";
  * `next <= :locked`); when only the guard failed, the returned item says which branch holds
  * and the write is sent again. At one version `next` never changes, so the second try settles
  * it; `locked` can move by a heartbeat, hence a small bound rather than two.
+ *
+ * A paused instance (issue 14) has no `ready` (codec.ts), and a lease write must not give it
+ * one: a write first assumes the instance is active (guard ACTIVE); refused because it is
+ * paused, it is sent again without its `ready` part (guard PAUSED). So an execution in flight
+ * when its instance was paused commits, and the instance stays out of the ready index.
  */
 
 /**
@@ -28,10 +33,37 @@ import { isConditionFailed } from "./errors.ts";
 export const LEASE_CONDITION = "#inc = :inc AND #ver = :ver AND #locked >= :now";
 const MAX_TRIES = 4;
 
-/** One conditional write: an update with its guard (and the values both use), or a delete. */
+const ACTIVE = "attribute_not_exists(#pat)";
+const PAUSED = "attribute_exists(#pat)";
+
+/**
+ * One conditional write, or a delete. An update is `SET sets[, ready] [ADD add]`; `ready`
+ * (with its own guard) is left out when the instance is paused.
+ */
 type Write =
-  | { readonly kind: "update"; readonly update: string; readonly guard?: string; readonly values: Item }
+  | {
+      readonly kind: "update";
+      readonly sets: string;
+      readonly ready: { readonly set: string; readonly guard?: string };
+      readonly add?: string;
+      readonly values: Item;
+    }
   | { readonly kind: "delete" };
+
+/** The update expression, condition and values of `write` on an item paused or not. */
+function expressionOf(write: Extract<Write, { kind: "update" }>, paused: boolean, fence: Item) {
+  const sets = paused ? write.sets : `${write.sets}, ${write.ready.set}`;
+  const update = write.add === undefined ? `SET ${sets}` : `SET ${sets} ADD ${write.add}`;
+  const guards = [LEASE_CONDITION, paused ? PAUSED : ACTIVE];
+  if (!paused && write.ready.guard !== undefined) guards.push(write.ready.guard);
+  const condition = guards.join(" AND ");
+  // DynamoDB refuses values an expression does not use; the paused form uses fewer.
+  const used = new Set([...`${update} ${condition}`.matchAll(/:\w+/g)].map((match) => match[0]));
+  const values = Object.fromEntries(
+    Object.entries({ ...fence, ...write.values }).filter(([name]) => used.has(name)),
+  );
+  return { update, condition, values };
+}
 
 /** Sends the write `choose` picks (given the item a refused try returned) until settled. */
 async function fenced(
@@ -59,15 +91,15 @@ async function fenced(
         );
         return { status: "ok" };
       }
-      const condition = write.guard === undefined ? LEASE_CONDITION : `${LEASE_CONDITION} AND ${write.guard}`;
+      const { update, condition, values } = expressionOf(write, stored?.paused !== undefined, fence);
       const answer = await context.client.send(
         new UpdateItemCommand({
           TableName: context.table,
           Key: itemKey,
-          UpdateExpression: write.update,
+          UpdateExpression: update,
           ConditionExpression: condition,
-          ExpressionAttributeNames: namesOf(write.update, condition),
-          ExpressionAttributeValues: { ...fence, ...write.values },
+          ExpressionAttributeNames: namesOf(update, condition),
+          ExpressionAttributeValues: values,
           ReturnValues: "UPDATED_NEW",
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),
@@ -80,7 +112,7 @@ async function fenced(
       stored = thrown.Item === undefined ? undefined : itemToInstance(thrown.Item);
       const status = leaseStatus(stored, lease, now);
       if (status !== "ok") return { status };
-      // Only the guard failed: choose again knowing the stored item.
+      // Only a guard failed (the ready branch, or paused or not): choose again knowing the item.
     }
   }
   throw new PartituraError(
@@ -113,21 +145,23 @@ export async function commitOne(
     const hold = item.holdUntil;
     const settled = await fenced(context, lease, now, () => ({
       kind: "update",
-      update:
+      sets:
         hold === undefined
-          ? "SET #next = :next, #ready = :next, #locked = :zero, #owner = :empty, #att = :zero ADD #ver :one"
-          : "SET #next = :next, #ready = :hold, #locked = :hold, #owner = :empty, #att = :zero ADD #ver :one",
+          ? "#next = :next, #locked = :zero, #owner = :empty, #att = :zero"
+          : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero",
+      ready: { set: hold === undefined ? "#ready = :next" : "#ready = :hold" },
+      add: "#ver :one",
       values: { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
     }));
     return { status: settled.status };
   }
   // At-most-once: the slot advances but the lease stays, so ready = max(next, locked).
   const settled = await fenced(context, lease, now, (stored) => {
-    const ready = readyMax(nextRunAt, "locked", stored?.lockedUntil);
     return {
       kind: "update",
-      update: `SET #next = :next, ${ready.set}, #att = :zero ADD #ver :one`,
-      guard: ready.guard,
+      sets: "#next = :next, #att = :zero",
+      ready: readyMax(nextRunAt, "locked", stored?.lockedUntil),
+      add: "#ver :one",
       values: { ...values, ":value": num(nextRunAt) },
     };
   });
@@ -148,13 +182,19 @@ export async function releaseOne(
     const base = { ":retry": num(retryAt), ":empty": { S: "" }, ":one": num(1) };
     const common = "#locked = :retry, #owner = :empty";
     if (item.retryAt === undefined) {
-      return { kind: "update", update: `SET ${common}, #ready = #next ADD #ver :one`, values: base };
+      return {
+        kind: "update",
+        sets: common,
+        ready: { set: "#ready = #next" },
+        add: "#ver :one",
+        values: base,
+      };
     }
-    const ready = readyMax(retryAt, "next", stored?.nextRunAt);
     return {
       kind: "update",
-      update: `SET ${common}, ${ready.set} ADD #ver :one`,
-      guard: ready.guard,
+      sets: common,
+      ready: readyMax(retryAt, "next", stored?.nextRunAt),
+      add: "#ver :one",
       values: { ...base, ":value": num(retryAt) },
     };
   });
@@ -169,11 +209,10 @@ export async function extendOne(
 ): Promise<ExtendResult> {
   const lockedUntil = now + item.durationMs;
   const settled = await fenced(context, item.lease, now, (stored) => {
-    const ready = readyMax(lockedUntil, "next", stored?.nextRunAt);
     return {
       kind: "update",
-      update: `SET #locked = :value, ${ready.set}`,
-      guard: ready.guard,
+      sets: "#locked = :value",
+      ready: readyMax(lockedUntil, "next", stored?.nextRunAt),
       values: { ":value": num(lockedUntil) },
     };
   });

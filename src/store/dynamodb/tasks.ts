@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { TaskRecord } from "../../domain/model.ts";
-import { type Item, itemToTask, key, tasksKey, taskToItem } from "./codec.ts";
+import { type Item, itemToTask, key, num, tasksKey, taskToItem } from "./codec.ts";
 import { type DynamoContext, namesOf, queryUpTo } from "./context.ts";
 import { isConditionFailed } from "./errors.ts";
 import { deletePartition, partitionHasItems } from "./instances.ts";
@@ -21,22 +21,49 @@ import { mapLimit } from "./map-limit.ts";
  */
 const PUT = "SET #def = :def, #args = :args, #gen = if_not_exists(#gen, :gen)";
 
+/*
+ * A DeleteTask first turns the task item into a tombstone (`del` set, a new `gen`), sweeps the
+ * instances, and only then deletes the item. While the tombstone stands the task reads as
+ * absent, every upsert fails its generation check, and a PutTask of the same name is refused:
+ * so no new task can be created whose instances a still-running sweep would delete, and a
+ * sweep that died half way is found again by the next DeleteTask, which finishes it.
+ */
+const NOT_DELETING = "attribute_not_exists(#del)";
+const MARK_DELETING = "SET #del = :now, #gen = :gen";
+const MARKABLE = "attribute_exists(#pk) AND attribute_not_exists(#del)";
+const IS_DELETING = "attribute_exists(#del)";
+
+/** The refusal of a PutTask while a DeleteTask of the same name has not finished its sweep. */
+function beingDeleted(name: string): PartituraError {
+  return new PartituraError(
+    ErrorCode.FailedPrecondition,
+    `task ${name} is being deleted: a DeleteTask has not finished removing its instances; ` +
+      "call DeleteTask again to finish it, then create the task",
+  );
+}
+
 /** Creates or replaces a task definition; a replaced task keeps its generation. */
 export async function putTask(context: DynamoContext, task: TaskRecord): Promise<void> {
   const item = taskToItem(context.namespace, task);
-  await context.client.send(
-    new UpdateItemCommand({
-      TableName: context.table,
-      Key: key(tasksKey(context.namespace), task.name),
-      UpdateExpression: PUT,
-      ExpressionAttributeNames: namesOf(PUT),
-      ExpressionAttributeValues: {
-        ":def": item.def as NonNullable<Item[string]>,
-        ":args": item.args as NonNullable<Item[string]>,
-        ":gen": { S: randomUUID() },
-      },
-    }),
-  );
+  try {
+    await context.client.send(
+      new UpdateItemCommand({
+        TableName: context.table,
+        Key: key(tasksKey(context.namespace), task.name),
+        UpdateExpression: PUT,
+        ConditionExpression: NOT_DELETING,
+        ExpressionAttributeNames: namesOf(PUT, NOT_DELETING),
+        ExpressionAttributeValues: {
+          ":def": item.def as NonNullable<Item[string]>,
+          ":args": item.args as NonNullable<Item[string]>,
+          ":gen": { S: randomUUID() },
+        },
+      }),
+    );
+  } catch (thrown) {
+    if (isConditionFailed(thrown)) throw beingDeleted(task.name);
+    throw thrown;
+  }
 }
 
 const ADOPT = "SET #gen = if_not_exists(#gen, :gen)";
@@ -53,11 +80,13 @@ export async function taskGeneration(context: DynamoContext, name: string): Prom
       TableName: context.table,
       Key: tasksKeyOf,
       ConsistentRead: true,
-      ProjectionExpression: "#pk, #gen",
-      ExpressionAttributeNames: namesOf("#pk, #gen"),
+      ProjectionExpression: "#pk, #gen, #del",
+      ExpressionAttributeNames: namesOf("#pk, #gen, #del"),
     }),
   );
-  if (answer.Item === undefined) throw new PartituraError(ErrorCode.NotFound, `task ${name} was deleted`);
+  if (answer.Item === undefined || answer.Item.del !== undefined) {
+    throw new PartituraError(ErrorCode.NotFound, `task ${name} was deleted`);
+  }
   const stored = answer.Item.gen?.S;
   if (stored !== undefined) return stored;
   try {
@@ -66,8 +95,8 @@ export async function taskGeneration(context: DynamoContext, name: string): Prom
         TableName: context.table,
         Key: tasksKeyOf,
         UpdateExpression: ADOPT,
-        ConditionExpression: EXISTS,
-        ExpressionAttributeNames: namesOf(ADOPT, EXISTS),
+        ConditionExpression: `${EXISTS} AND ${NOT_DELETING}`,
+        ExpressionAttributeNames: namesOf(ADOPT, EXISTS, NOT_DELETING),
         ExpressionAttributeValues: { ":gen": { S: randomUUID() } },
         ReturnValues: "ALL_NEW",
       }),
@@ -81,8 +110,8 @@ export async function taskGeneration(context: DynamoContext, name: string): Prom
   }
 }
 
-/** One task definition, read consistently. */
-export async function getTask(context: DynamoContext, name: string): Promise<TaskRecord | undefined> {
+/** A stored task item, tombstone or not, read consistently. */
+async function readTaskItem(context: DynamoContext, name: string): Promise<Item | undefined> {
   const answer = await context.client.send(
     new GetItemCommand({
       TableName: context.table,
@@ -90,7 +119,13 @@ export async function getTask(context: DynamoContext, name: string): Promise<Tas
       ConsistentRead: true,
     }),
   );
-  return answer.Item === undefined ? undefined : itemToTask(answer.Item);
+  return answer.Item;
+}
+
+/** One task definition, read consistently; a task being deleted reads as absent. */
+export async function getTask(context: DynamoContext, name: string): Promise<TaskRecord | undefined> {
+  const item = await readTaskItem(context, name);
+  return item === undefined || item.del !== undefined ? undefined : itemToTask(item);
 }
 
 /** Task definitions in name order (the sort key's order), after `afterName`. */
@@ -106,7 +141,8 @@ export async function listTasks(
     context,
     {
       KeyConditionExpression: condition,
-      ExpressionAttributeNames: namesOf(condition),
+      FilterExpression: NOT_DELETING,
+      ExpressionAttributeNames: namesOf(condition, NOT_DELETING),
       ExpressionAttributeValues: values,
     },
     limit,
@@ -115,30 +151,54 @@ export async function listTasks(
 }
 
 /**
- * Deletes the task, then sweeps its instances from every partition; false when there was no
- * task.
+ * Deletes the task and its instances: marks the item a tombstone, sweeps every partition, then
+ * deletes the item. True when there was a task, or a tombstone whose sweep this call finished
+ * (a DeleteTask that died half way); false when there was neither.
  */
 export async function deleteTask(context: DynamoContext, name: string): Promise<boolean> {
-  const task = await getTask(context, name);
-  if (task === undefined) return false;
+  const item = await readTaskItem(context, name);
+  if (item === undefined) return false;
   /*
-   * The definition first, the instances after: every instance write checks the task's
-   * generation in its transaction (upsert.ts), so one that committed before this delete is
-   * swept below and none commits after it, not even into a task created again meanwhile (a
-   * new generation). Swept the other way round, a write landing between the sweep and the
-   * delete would be an orphan. The cost: a sweep that fails half way leaves instances a retry
-   * cannot find (it finds no task).
+   * The tombstone first, the instances after: it takes a new generation, and every instance
+   * write checks the generation in its transaction (upsert.ts), so one that committed before is
+   * swept below and none commits after. Swept the other way round, a write landing between the
+   * sweep and the delete would be an orphan.
    */
-  const answer = await context.client.send(
-    new DeleteItemCommand({
-      TableName: context.table,
-      Key: key(tasksKey(context.namespace), name),
-      ReturnValues: "ALL_OLD",
-    }),
-  );
+  if (item.del === undefined) {
+    try {
+      await context.client.send(
+        new UpdateItemCommand({
+          TableName: context.table,
+          Key: key(tasksKey(context.namespace), name),
+          UpdateExpression: MARK_DELETING,
+          ConditionExpression: MARKABLE,
+          ExpressionAttributeNames: namesOf(MARK_DELETING, MARKABLE),
+          ExpressionAttributeValues: { ":now": num(Date.now()), ":gen": { S: randomUUID() } },
+        }),
+      );
+    } catch (thrown) {
+      // Another DeleteTask marked or removed it first: this one sweeps too, or finds nothing.
+      if (!isConditionFailed(thrown)) throw thrown;
+      if ((await readTaskItem(context, name)) === undefined) return false;
+    }
+  }
+  const task = itemToTask(item);
   const partitions = Array.from({ length: task.partitionCount }, (_, partition) => partition);
   await mapLimit(partitions, 4, (partition) => deletePartition(context, name, partition));
-  return answer.Attributes !== undefined;
+  try {
+    await context.client.send(
+      new DeleteItemCommand({
+        TableName: context.table,
+        Key: key(tasksKey(context.namespace), name),
+        ConditionExpression: IS_DELETING,
+        ExpressionAttributeNames: namesOf(IS_DELETING),
+      }),
+    );
+  } catch (thrown) {
+    // A concurrent DeleteTask finished first; the sweep is done either way.
+    if (!isConditionFailed(thrown)) throw thrown;
+  }
+  return true;
 }
 
 /** True when any partition of the task holds an instance. */

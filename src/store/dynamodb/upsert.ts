@@ -32,6 +32,9 @@ import { taskGeneration } from "./tasks.ts";
 
 const CREATE = "attribute_not_exists(#pk)";
 const UNCHANGED = "#inc = :inc AND #ver = :ver AND #next = :next AND #locked = :locked";
+/** The merge read the pause state too: a pause or resume in between refuses the put. */
+const STILL_PAUSED = "attribute_exists(#pat)";
+const STILL_ACTIVE = "attribute_not_exists(#pat)";
 const SAME_GENERATION = "#gen = :gen";
 /** Merges one instance may go through before the batch gives up as UNAVAILABLE. */
 const MAX_MERGES = 5;
@@ -51,9 +54,10 @@ function conditionFor(existing: InstanceRecord | undefined) {
     ":next": num(existing.nextRunAt),
     ":locked": num(existing.lockedUntil),
   };
+  const condition = `${UNCHANGED} AND ${existing.paused === undefined ? STILL_ACTIVE : STILL_PAUSED}`;
   return {
-    ConditionExpression: UNCHANGED,
-    ExpressionAttributeNames: namesOf(UNCHANGED),
+    ConditionExpression: condition,
+    ExpressionAttributeNames: namesOf(condition),
     ExpressionAttributeValues: values,
   };
 }

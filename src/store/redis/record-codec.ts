@@ -1,5 +1,5 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceDraft, InstanceRecord, ScheduleSpec } from "../../domain/model.ts";
+import type { InstanceDraft, InstanceRecord, PauseState, ScheduleSpec } from "../../domain/model.ts";
 import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
 
 /*
@@ -18,6 +18,9 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
  *   25      6     createdAt    signed little-endian ms
  *   31      1     owner length L (bytes of UTF-8, at most 255)
  *   32      L     lease owner
+ *   pause:        only when format is RECORD_FORMAT_PAUSED (issue 14), in the layout
+ *                 `struct.pack('<i6I2', ...)` of common.lua's PAUSE: 6 pausedAt (signed ms),
+ *                 2 note length N, then N bytes of note (UTF-8)
  *   tail:         varint partitionCount, u8 schedule kind, schedule payload,
  *                 varint partition key length, partition key, then args to the end
  *
@@ -28,8 +31,13 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
  * partition key takes about 40 + args bytes.
  */
 
-/** The format byte of records this build writes and reads. */
+/** The format byte of active records this build writes and reads. */
 export const RECORD_FORMAT = 1;
+/**
+ * The format byte of a paused record: a pause section follows the owner. Active records stay
+ * in RECORD_FORMAT byte for byte, so pausing costs an active instance nothing.
+ */
+export const RECORD_FORMAT_PAUSED = 2;
 
 /**
  * The fixed header, field by field: byte offset, size and whether it is signed (all
@@ -45,6 +53,15 @@ export const HEADER = {
   incarnation: { offset: 19, size: 6, signed: false },
   createdAt: { offset: 25, size: 6, signed: true },
   ownerLength: { offset: 31, size: 1, signed: false },
+} as const;
+
+/**
+ * The pause section's fixed part, relative to its start (right after the lease owner); the
+ * note follows. lua/common.lua's PAUSE packs the same (test/store-redis-layout.test.ts).
+ */
+export const PAUSE = {
+  at: { offset: 0, size: 6, signed: true },
+  noteLength: { offset: 6, size: 2, signed: false },
 } as const;
 
 /** Where the lease owner's length byte sits. */
@@ -126,13 +143,15 @@ export function encodeOwner(owner: string): Buffer {
  * cannot read (a newer format, or damage) is INTERNAL: never a guess.
  */
 export function decodeRecord(task: string, partition: number, name: string, bytes: Buffer): InstanceRecord {
-  if (bytes.length < OWNER_OFFSET + 1 || bytes[HEADER.format.offset] !== RECORD_FORMAT) {
-    throw unreadable(task, partition, name, `unknown format ${bytes[HEADER.format.offset]}`);
+  const format = bytes[HEADER.format.offset];
+  if (bytes.length < OWNER_OFFSET + 1 || (format !== RECORD_FORMAT && format !== RECORD_FORMAT_PAUSED)) {
+    throw unreadable(task, partition, name, `unknown format ${format}`);
   }
   try {
     const ownerLength = bytes.readUIntLE(OWNER_OFFSET, HEADER.ownerLength.size);
     const ownerEnd = OWNER_OFFSET + 1 + ownerLength;
     const reader = new Reader(bytes, ownerEnd);
+    const paused = format === RECORD_FORMAT_PAUSED ? readPause(bytes, reader) : undefined;
     const partitionCount = reader.varint();
     const schedule = readSchedule(reader);
     const partitionKey = reader.text(reader.varint());
@@ -152,11 +171,24 @@ export function decodeRecord(task: string, partition: number, name: string, byte
       createdAt: bytes.readIntLE(HEADER.createdAt.offset, HEADER.createdAt.size),
       partitionCount,
       leaseOwner: ownerLength === 0 ? "" : bytes.toString("utf8", OWNER_OFFSET + 1, ownerEnd),
+      // Absent, not undefined, while active: records compare equal whatever store made them.
+      ...(paused === undefined ? {} : { paused }),
     };
   } catch (thrown) {
     if (thrown instanceof RangeError) throw unreadable(task, partition, name, thrown.message, thrown);
     throw thrown;
   }
+}
+
+/** The pause section at the reader's offset; leaves the reader after it. */
+function readPause(bytes: Buffer, reader: Reader): PauseState {
+  const start = reader.offset;
+  const fixed = PAUSE.noteLength.offset + PAUSE.noteLength.size;
+  if (start + fixed > bytes.length) throw new RangeError("pause section runs past the end of the record");
+  const at = bytes.readIntLE(start + PAUSE.at.offset, PAUSE.at.size);
+  const noteLength = bytes.readUIntLE(start + PAUSE.noteLength.offset, PAUSE.noteLength.size);
+  reader.offset = start + fixed;
+  return { at, note: reader.text(noteLength) };
 }
 
 function readSchedule(reader: Reader): ScheduleSpec {

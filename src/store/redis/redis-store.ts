@@ -15,7 +15,11 @@ import type {
   InstanceRef,
   ListInstancesRequest,
   OverdueCount,
+  PauseOutcome,
+  PauseRequest,
   ReleaseItem,
+  ResumeRequest,
+  ResumeResult,
   Store,
   UpsertMode,
   UpsertResult,
@@ -28,6 +32,7 @@ import type { KeyLayout } from "./keys.ts";
 import * as members from "./members.ts";
 import { overdueIn } from "./overdue.ts";
 import { perPartition, perPartitionSettled } from "./partition-groups.ts";
+import * as pause from "./pause.ts";
 import { decodeRecord, encodeOwner, encodeTail } from "./record-codec.ts";
 import { type RedisClient, Scripts } from "./scripts.ts";
 import { decodeTask, encodeTask } from "./task-codec.ts";
@@ -325,6 +330,17 @@ export class RedisStore implements Store {
       }
       return { instances, cursor: formatHashCursor({ scan, skip: 0 }) };
     });
+  }
+
+  // Pause and resume (issue 14): pause.ts.
+  pauseInstances(request: PauseRequest): Promise<PauseOutcome[]> {
+    return this.#run("pauseInstances", () => pause.pauseInstances(this.#pauseContext(), request));
+  }
+  resumeInstances(request: ResumeRequest): Promise<ResumeResult[]> {
+    return this.#run("resumeInstances", () => pause.resumeInstances(this.#pauseContext(), request));
+  }
+  #pauseContext(): pause.PauseContext {
+    return { client: this.client, keys: this.keys, scripts: this.#scripts };
   }
 
   // --- execution -------------------------------------------------------------------------------

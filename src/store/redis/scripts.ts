@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { LeaseStatus } from "../../domain/model.ts";
-import type { CommitItem } from "../store.ts";
+import type { CommitItem, PauseOutcome } from "../store.ts";
 import type { PartitionKeys } from "./keys.ts";
 
 /** A connected ioredis client, single or cluster. */
@@ -17,7 +17,7 @@ export type RedisClient = Redis | Cluster;
 /** The version in every script's command name. */
 export const SCRIPTS_VERSION = 5;
 
-const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend"] as const;
+const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend", "pause", "resume"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 type Arg = string | Buffer | number;
@@ -57,6 +57,17 @@ export interface WakeTarget {
 }
 
 const UPSERT_OUTCOMES = ["created", "updated", "locked"] as const;
+const PAUSE_OUTCOMES: readonly PauseOutcome[] = ["paused", "already_paused", "not_found"];
+const RESUME_CODES = ["resumed", "not_paused", "not_found", "changed"] as const;
+
+/** One instance as the resume script takes it. */
+export interface ResumeArgs {
+  readonly name: string;
+  /** The stored nextRunAt the caller read: the script resumes only while it is still so. */
+  readonly read: number;
+  /** The slot to resume at. */
+  readonly nextRunAt: number;
+}
 const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
 
 /** Typed calls of the Lua scripts of one client; replies are checked, never cast blindly. */
@@ -161,6 +172,37 @@ export class Scripts {
     return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
   }
 
+  /** Pauses instances of one partition (pause.lua); per name its outcome. */
+  async pause(
+    keys: PartitionKeys,
+    now: number,
+    note: string,
+    names: readonly string[],
+  ): Promise<PauseOutcome[]> {
+    const reply = flat(await this.#call("pause", keys, [now, note, ...names]), "pause", names.length);
+    return reply.map((value) => pick(PAUSE_OUTCOMES, value, "pause", 0));
+  }
+
+  /**
+   * Resumes paused instances of one partition (resume.lua); per item its outcome ("changed":
+   * the stored slot is no longer the one read) and, when resumed, the ready time it is due at.
+   */
+  async resume(
+    keys: PartitionKeys,
+    wake: WakeTarget,
+    items: readonly ResumeArgs[],
+  ): Promise<{ outcome: (typeof RESUME_CODES)[number]; readyAt: number }[]> {
+    const reply = flat(
+      await this.#call("resume", keys, [wake.channel, wake.tag, packResumeItems(items)]),
+      "resume",
+      items.length * 2,
+    );
+    return items.map((_, i) => ({
+      outcome: pick(RESUME_CODES, reply[2 * i], "resume", 0),
+      readyAt: integer(reply[2 * i + 1], "resume"),
+    }));
+  }
+
   /** Moves the end of live leases of one partition to now + duration; per item status. */
   async extend(
     keys: PartitionKeys,
@@ -190,6 +232,23 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
     pos += 28;
     out.set(d.tail, pos);
     pos += d.tail.length;
+  }
+  return out;
+}
+
+/** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
+function packResumeItems(items: readonly ResumeArgs[]): Buffer {
+  let total = 0;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 16;
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const item of items) {
+    const length = out.write(item.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(item.read, pos);
+    out.writeDoubleLE(item.nextRunAt, pos + 8);
+    pos += 16;
   }
   return out;
 }

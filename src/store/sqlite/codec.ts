@@ -39,12 +39,15 @@ export interface InstanceRow {
   created_at: number;
   partition_count: number;
   lease_owner: string;
+  /** NULL while active (schema 2). */
+  paused_at: number | null;
+  pause_note: string | null;
 }
 
 /** The columns of InstanceRow in table order, for SELECT lists and INSERTs. */
 export const INSTANCE_COLUMNS =
   "task, partition, name, partition_key, schedule, args, next_run_at, locked_until, version, " +
-  "incarnation, attempt, created_at, partition_count, lease_owner";
+  "incarnation, attempt, created_at, partition_count, lease_owner, paused_at, pause_note";
 
 /** Encodes a schedule as JSON: small, readable with the sqlite3 shell, and versionless. */
 export function encodeSchedule(spec: ScheduleSpec): string {
@@ -120,6 +123,8 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     createdAt: row.created_at,
     partitionCount: row.partition_count,
     leaseOwner: row.lease_owner,
+    // Absent, not undefined, while active: records compare equal whatever store made them.
+    ...(row.paused_at === null ? {} : { paused: { at: row.paused_at, note: row.pause_note ?? "" } }),
   };
 }
 
@@ -140,5 +145,7 @@ export function instanceToRow(record: InstanceRecord): InstanceRow {
     created_at: record.createdAt,
     partition_count: record.partitionCount,
     lease_owner: record.leaseOwner,
+    paused_at: record.paused?.at ?? null,
+    pause_note: record.paused?.note ?? null,
   };
 }

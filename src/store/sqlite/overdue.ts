@@ -12,7 +12,7 @@ export type OverdueQuery = (task: string, partition: number, before: number) => 
 /** Prepares the overdue query. */
 export function prepareOverdue(db: Database): OverdueQuery {
   const statement: Statement<[string, number, number], { count: number; oldest: number | null }> = db.prepare(
-    "SELECT count(*) AS count, min(ready) AS oldest FROM instances INDEXED BY instances_ready WHERE task = ? AND partition = ? AND ready <= ?",
+    "SELECT count(*) AS count, min(ready) AS oldest FROM instances INDEXED BY instances_due WHERE task = ? AND partition = ? AND ready <= ? AND paused_at IS NULL",
   );
   return (task, partition, before) => {
     const row = statement.get(task, partition, before);

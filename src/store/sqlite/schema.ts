@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 
 /** The schema this code reads and writes; recorded in `meta` so an older build refuses a newer file. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /*
  * WITHOUT ROWID tables keep each row inside its primary-key b-tree: an instance lookup by
@@ -11,6 +11,11 @@ export const SCHEMA_VERSION = 1;
  * `ready` is max(next_run_at, locked_until), the time a claim may take the instance. It is a
  * stored generated column so no write path can forget to maintain it, and the index on
  * (task, partition, ready) turns "earliest due in this partition" into a range scan.
+ *
+ * Schema 2 (issue 14) adds the pause: `paused_at` and `pause_note`, NULL while the instance is
+ * active. The ready index is partial, over active rows only, so a paused instance is out of it
+ * (never claimed, never counted due) with no write path having to move it, and an active row
+ * costs nothing more than before. Queries that use the index say `paused_at IS NULL`.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -48,14 +53,27 @@ CREATE TABLE IF NOT EXISTS instances (
   created_at      INTEGER NOT NULL,
   partition_count INTEGER NOT NULL,
   lease_owner     TEXT NOT NULL,
+  paused_at       INTEGER,
+  pause_note      TEXT,
   PRIMARY KEY (task, partition, name)
 ) WITHOUT ROWID;
+`;
 
-CREATE INDEX IF NOT EXISTS instances_ready ON instances (task, partition, ready);
+/** Schema 1 -> 2: the pause columns, and the ready index over active rows only. */
+const MIGRATE_1_TO_2 = `
+ALTER TABLE instances ADD COLUMN paused_at INTEGER;
+ALTER TABLE instances ADD COLUMN pause_note TEXT;
+DROP INDEX IF EXISTS instances_ready;
+`;
+
+/** After the columns exist (a new file, or one migrated). */
+const INDEXES = `
+CREATE INDEX IF NOT EXISTS instances_due ON instances (task, partition, ready) WHERE paused_at IS NULL;
 `;
 
 /**
- * Creates the tables on a new file and checks the schema version of an existing one; throws
+ * Creates the tables on a new file, migrates a schema-1 file to 2 and checks the schema
+ * version of any other; throws
  * FAILED_PRECONDITION for a file written by a newer Partitura, which this build cannot read.
  */
 export function migrate(db: Database): void {
@@ -66,14 +84,15 @@ export function migrate(db: Database): void {
       .get();
     if (row === undefined) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-      return;
-    }
-    const found = Number(row.value);
-    if (found !== SCHEMA_VERSION) {
+    } else if (Number(row.value) === 1) {
+      db.exec(MIGRATE_1_TO_2);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+    } else if (Number(row.value) !== SCHEMA_VERSION) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
-        `sqlite schema_version: file has ${row.value}, this build reads only ${SCHEMA_VERSION}`,
+        `sqlite schema_version: file has ${row.value}, this build reads ${SCHEMA_VERSION} (and migrates 1)`,
       );
     }
+    db.exec(INDEXES);
   }).immediate();
 }

@@ -15,12 +15,25 @@ import type {
   InstanceRef,
   ListInstancesRequest,
   OverdueCount,
+  PauseOutcome,
+  PauseRequest,
   ReleaseItem,
+  ResumeRequest,
+  ResumeResult,
   Store,
   UpsertMode,
   UpsertResult,
 } from "../store.ts";
-import { claimed, committed, leaseStatus, released, upserted } from "../transitions.ts";
+import {
+  claimed,
+  committed,
+  indexedReadyAt,
+  leaseStatus,
+  pausedInstance,
+  released,
+  resumedInstance,
+  upserted,
+} from "../transitions.ts";
 import { instanceToRow, rowToInstance, rowToTask, taskToRow } from "./codec.ts";
 import { mapSqliteError } from "./errors.ts";
 import { SqliteMembers } from "./members.ts";
@@ -191,6 +204,34 @@ export class SqliteStore implements Store {
       namePage(
         this.#sql.listInstances.all(task, partition, cursor ?? "", limit + 1).map(rowToInstance),
         limit,
+      ),
+    );
+  }
+
+  pauseInstances(request: PauseRequest): Promise<PauseOutcome[]> {
+    const { task, refs, note, now } = request;
+    return this.#run("pauseInstances", () =>
+      this.#write(() =>
+        refs.map((ref) => {
+          const result = pausedInstance(this.#get(task, ref.partition, ref.name), note, now);
+          if (result.instance !== undefined) this.#put(result.instance);
+          return result.outcome;
+        }),
+      ),
+    );
+  }
+
+  resumeInstances(request: ResumeRequest): Promise<ResumeResult[]> {
+    const { task, refs, skipMissed, now } = request;
+    return this.#run("resumeInstances", () =>
+      this.#write(() =>
+        refs.map((ref): ResumeResult => {
+          const result = resumedInstance(this.#get(task, ref.partition, ref.name), skipMissed, now);
+          if (result.instance === undefined) return { outcome: result.outcome };
+          this.#put(result.instance);
+          const readyAt = indexedReadyAt(result.instance);
+          return readyAt === undefined ? { outcome: result.outcome } : { outcome: result.outcome, readyAt };
+        }),
       ),
     );
   }

@@ -62,11 +62,14 @@ export function prepareStatements(db: Database): Statements {
        ON CONFLICT (task, partition, name) DO UPDATE SET ${INSTANCE_UPDATES}`,
     ),
     deleteInstance: db.prepare("DELETE FROM instances WHERE task = ? AND partition = ? AND name = ?"),
-    // Ties on ready time go by name so a claim's order is stable across runs.
+    // Ties on ready time go by name so a claim's order is stable across runs. `paused_at IS
+    // NULL` matches the partial index instances_due (schema.ts): paused rows are never due.
     due: db.prepare(
       `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE task = ? AND partition = ? AND ready <= ?
-       ORDER BY ready, name LIMIT ?`,
+       AND paused_at IS NULL ORDER BY ready, name LIMIT ?`,
     ),
-    nextDueAt: db.prepare("SELECT min(ready) AS ready FROM instances WHERE task = ? AND partition = ?"),
+    nextDueAt: db.prepare(
+      "SELECT min(ready) AS ready FROM instances WHERE task = ? AND partition = ? AND paused_at IS NULL",
+    ),
   };
 }

@@ -2,8 +2,8 @@
 // @generated from file partitura/v1/instance.proto (package partitura.v1, syntax proto3)
 /* eslint-disable */
 
-import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
-import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
+import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
+import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_struct, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Schedule } from "./task_pb.ts";
@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/instance.proto.
  */
 export const file_partitura_v1_instance: GenFile = /*@__PURE__*/
-  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSLFAgoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAliBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
+  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSK0AwoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAkSKgoFc3RhdGUYCyABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZRISCgpwYXVzZV9ub3RlGAwgASgJEi0KCXBhdXNlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqZQoNSW5zdGFuY2VTdGF0ZRIeChpJTlNUQU5DRV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFUlOU1RBTkNFX1NUQVRFX0FDVElWRRABEhkKFUlOU1RBTkNFX1NUQVRFX1BBVVNFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
 
 /**
  * What a client asks to schedule: one instance of a dynamic task.
@@ -120,6 +120,27 @@ export type Instance = Message<"partitura.v1.Instance"> & {
    * @generated from field: string partition_key = 10;
    */
   partitionKey: string;
+
+  /**
+   * Active or paused (PauseInstances); UNSPECIFIED is never sent.
+   *
+   * @generated from field: partitura.v1.InstanceState state = 11;
+   */
+  state: InstanceState;
+
+  /**
+   * Who paused it and why, as PauseInstances was told; empty while active.
+   *
+   * @generated from field: string pause_note = 12;
+   */
+  pauseNote: string;
+
+  /**
+   * When it was paused; unset while active.
+   *
+   * @generated from field: google.protobuf.Timestamp paused_at = 13;
+   */
+  pausedAt?: Timestamp | undefined;
 };
 
 /**
@@ -128,4 +149,38 @@ export type Instance = Message<"partitura.v1.Instance"> & {
  */
 export const InstanceSchema: GenMessage<Instance> = /*@__PURE__*/
   messageDesc(file_partitura_v1_instance, 1);
+
+/**
+ * Whether an instance runs.
+ *
+ * @generated from enum partitura.v1.InstanceState
+ */
+export enum InstanceState {
+  /**
+   * @generated from enum value: INSTANCE_STATE_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Claimed when due.
+   *
+   * @generated from enum value: INSTANCE_STATE_ACTIVE = 1;
+   */
+  ACTIVE = 1,
+
+  /**
+   * Never claimed until resumed; an execution in flight when it was paused finishes.
+   *
+   * 3 and 4 are kept for the dead-lettered and finished states of issue 14.
+   *
+   * @generated from enum value: INSTANCE_STATE_PAUSED = 2;
+   */
+  PAUSED = 2,
+}
+
+/**
+ * Describes the enum partitura.v1.InstanceState.
+ */
+export const InstanceStateSchema: GenEnum<InstanceState> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_instance, 0);
 

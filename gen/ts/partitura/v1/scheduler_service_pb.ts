@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/scheduler_service.proto.
  */
 export const file_partitura_v1_scheduler_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UicQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKA1IAIgBARIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMyywYKEFNjaGVkdWxlclNlcnZpY2USRgoHUHV0VGFzaxIcLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVzcG9uc2USRgoHR2V0VGFzaxIcLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVzcG9uc2USTAoJTGlzdFRhc2tzEh4ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1JlcXVlc3QaHy5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVzcG9uc2USTwoKRGVsZXRlVGFzaxIfLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVxdWVzdBogLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVzcG9uc2USSQoIU2NoZWR1bGUSHS5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXF1ZXN0Gh4ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVzcG9uc2USTwoKVW5zY2hlZHVsZRIfLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVxdWVzdBogLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVzcG9uc2USUgoLR2V0SW5zdGFuY2USIC5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXF1ZXN0GiEucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWAoNTGlzdEluc3RhbmNlcxIiLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBojLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2USXgoPUHJldmlld1NjaGVkdWxlEiQucGFydGl0dXJhLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2USXgoPR2V0UGFydGl0aW9uTWFwEiQucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
+  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UicQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKA1IAIgBARIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMqhgEKDFBhdXNlT3V0Y29tZRIdChlQQVVTRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUUEFVU0VfT1VUQ09NRV9QQVVTRUQQARIgChxQQVVTRV9PVVRDT01FX0FMUkVBRFlfUEFVU0VEEAISGwoXUEFVU0VfT1VUQ09NRV9OT1RfRk9VTkQQAyqIAQoNUmVzdW1lT3V0Y29tZRIeChpSRVNVTUVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFU1VNRV9PVVRDT01FX1JFU1VNRUQQARIdChlSRVNVTUVfT1VUQ09NRV9OT1RfUEFVU0VEEAISHAoYUkVTVU1FX09VVENPTUVfTk9UX0ZPVU5EEAMyiAgKEFNjaGVkdWxlclNlcnZpY2USRgoHUHV0VGFzaxIcLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVzcG9uc2USRgoHR2V0VGFzaxIcLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVzcG9uc2USTAoJTGlzdFRhc2tzEh4ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1JlcXVlc3QaHy5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVzcG9uc2USTwoKRGVsZXRlVGFzaxIfLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVxdWVzdBogLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVzcG9uc2USSQoIU2NoZWR1bGUSHS5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXF1ZXN0Gh4ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVzcG9uc2USTwoKVW5zY2hlZHVsZRIfLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVxdWVzdBogLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVzcG9uc2USUgoLR2V0SW5zdGFuY2USIC5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXF1ZXN0GiEucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWAoNTGlzdEluc3RhbmNlcxIiLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBojLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2USXgoPUHJldmlld1NjaGVkdWxlEiQucGFydGl0dXJhLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2USXgoPR2V0UGFydGl0aW9uTWFwEiQucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USWwoOUGF1c2VJbnN0YW5jZXMSIy5wYXJ0aXR1cmEudjEuUGF1c2VJbnN0YW5jZXNSZXF1ZXN0GiQucGFydGl0dXJhLnYxLlBhdXNlSW5zdGFuY2VzUmVzcG9uc2USXgoPUmVzdW1lSW5zdGFuY2VzEiQucGFydGl0dXJhLnYxLlJlc3VtZUluc3RhbmNlc1JlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
 
 /**
  * @generated from message partitura.v1.PutTaskRequest
@@ -565,6 +565,122 @@ export const GetPartitionMapResponseSchema: GenMessage<GetPartitionMapResponse> 
   messageDesc(file_partitura_v1_scheduler_service, 21);
 
 /**
+ * @generated from message partitura.v1.PauseInstancesRequest
+ */
+export type PauseInstancesRequest = Message<"partitura.v1.PauseInstancesRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 10,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * Who pauses and why, kept and shown (GetInstance, ListInstances); at most 500 bytes.
+   *
+   * @generated from field: string note = 3;
+   */
+  note: string;
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 4;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.PauseInstancesRequest.
+ * Use `create(PauseInstancesRequestSchema)` to create a new message.
+ */
+export const PauseInstancesRequestSchema: GenMessage<PauseInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 22);
+
+/**
+ * @generated from message partitura.v1.PauseInstancesResponse
+ */
+export type PauseInstancesResponse = Message<"partitura.v1.PauseInstancesResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.PauseOutcome outcomes = 1;
+   */
+  outcomes: PauseOutcome[];
+};
+
+/**
+ * Describes the message partitura.v1.PauseInstancesResponse.
+ * Use `create(PauseInstancesResponseSchema)` to create a new message.
+ */
+export const PauseInstancesResponseSchema: GenMessage<PauseInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 23);
+
+/**
+ * @generated from message partitura.v1.ResumeInstancesRequest
+ */
+export type ResumeInstancesRequest = Message<"partitura.v1.ResumeInstancesRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 10,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * Continue at the first slot after now: the slots missed while paused never run. Without
+   * it, the task's misfire policy applies to them (CATCH_UP runs each, FAST_FORWARD the
+   * latest, SKIP none).
+   *
+   * @generated from field: bool skip_missed = 3;
+   */
+  skipMissed: boolean;
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 4;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.ResumeInstancesRequest.
+ * Use `create(ResumeInstancesRequestSchema)` to create a new message.
+ */
+export const ResumeInstancesRequestSchema: GenMessage<ResumeInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 24);
+
+/**
+ * @generated from message partitura.v1.ResumeInstancesResponse
+ */
+export type ResumeInstancesResponse = Message<"partitura.v1.ResumeInstancesResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.ResumeOutcome outcomes = 1;
+   */
+  outcomes: ResumeOutcome[];
+};
+
+/**
+ * Describes the message partitura.v1.ResumeInstancesResponse.
+ * Use `create(ResumeInstancesResponseSchema)` to create a new message.
+ */
+export const ResumeInstancesResponseSchema: GenMessage<ResumeInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 25);
+
+/**
  * How Schedule treats an instance that exists already.
  *
  * @generated from enum partitura.v1.ScheduleMode
@@ -677,6 +793,76 @@ export const SlotDstMarkSchema: GenEnum<SlotDstMark> = /*@__PURE__*/
   enumDesc(file_partitura_v1_scheduler_service, 2);
 
 /**
+ * What PauseInstances did with one instance.
+ *
+ * @generated from enum partitura.v1.PauseOutcome
+ */
+export enum PauseOutcome {
+  /**
+   * @generated from enum value: PAUSE_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: PAUSE_OUTCOME_PAUSED = 1;
+   */
+  PAUSED = 1,
+
+  /**
+   * It was paused already; its pause time and note stay as they were.
+   *
+   * @generated from enum value: PAUSE_OUTCOME_ALREADY_PAUSED = 2;
+   */
+  ALREADY_PAUSED = 2,
+
+  /**
+   * @generated from enum value: PAUSE_OUTCOME_NOT_FOUND = 3;
+   */
+  NOT_FOUND = 3,
+}
+
+/**
+ * Describes the enum partitura.v1.PauseOutcome.
+ */
+export const PauseOutcomeSchema: GenEnum<PauseOutcome> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_scheduler_service, 3);
+
+/**
+ * What ResumeInstances did with one instance.
+ *
+ * @generated from enum partitura.v1.ResumeOutcome
+ */
+export enum ResumeOutcome {
+  /**
+   * @generated from enum value: RESUME_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: RESUME_OUTCOME_RESUMED = 1;
+   */
+  RESUMED = 1,
+
+  /**
+   * It was not paused; nothing changed.
+   *
+   * @generated from enum value: RESUME_OUTCOME_NOT_PAUSED = 2;
+   */
+  NOT_PAUSED = 2,
+
+  /**
+   * @generated from enum value: RESUME_OUTCOME_NOT_FOUND = 3;
+   */
+  NOT_FOUND = 3,
+}
+
+/**
+ * Describes the enum partitura.v1.ResumeOutcome.
+ */
+export const ResumeOutcomeSchema: GenEnum<ResumeOutcome> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_scheduler_service, 4);
+
+/**
  * Defines tasks and schedules their instances.
  *
  * @generated from service partitura.v1.SchedulerService
@@ -774,6 +960,28 @@ export const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof GetPartitionMapRequestSchema;
     output: typeof GetPartitionMapResponseSchema;
+  },
+  /**
+   * Pauses instances: a paused instance is never claimed; an execution in flight finishes and
+   * its instance stays paused. Per-name outcomes; idempotent (a second pause keeps the first note).
+   *
+   * @generated from rpc partitura.v1.SchedulerService.PauseInstances
+   */
+  pauseInstances: {
+    methodKind: "unary";
+    input: typeof PauseInstancesRequestSchema;
+    output: typeof PauseInstancesResponseSchema;
+  },
+  /**
+   * Resumes paused instances: the task's misfire policy decides about the slots they missed,
+   * or with skip_missed they continue at the first slot after now. Per-name outcomes; idempotent.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.ResumeInstances
+   */
+  resumeInstances: {
+    methodKind: "unary";
+    input: typeof ResumeInstancesRequestSchema;
+    output: typeof ResumeInstancesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_partitura_v1_scheduler_service, 0);

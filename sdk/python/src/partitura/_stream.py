@@ -42,6 +42,9 @@ class ExecuteStream:
         self._lock = threading.Lock()
         self._call: Optional[ExecuteCall] = None
         self.retired = threading.Event()
+        """Set once closed for good."""
+        self.retiring = threading.Event()
+        """Set when the map no longer wants this stream: it takes nothing new until it closes."""
         self._thread = threading.Thread(target=self._run, name=f"partitura-execute-{address}", daemon=True)
 
     def start(self) -> None:

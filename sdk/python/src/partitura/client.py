@@ -139,6 +139,28 @@ class Client:
         metadata = self.connection.metadata()
         return retry.call(policy, lambda: method(request, timeout=self._timeout, metadata=metadata))
 
+    # Pause and resume (issue 14); a retry is harmless (ALREADY_PAUSED / NOT_PAUSED)
+
+    def pause(self, task_name: str, names: Sequence[str], note: str = "", partition_key: str = "") -> list[str]:
+        """Pauses instances: never delivered until resumed (one running finishes). `note` says
+        who and why (at most 500 bytes; kept and shown by get_instance). Returns one outcome per
+        name: "paused", "already_paused" (the first pause and note stay) or "not_found"."""
+        request = sc.PauseInstancesRequest(task=task_name, names=list(names), note=note, partition_key=partition_key)
+        response = self._unary(self._scheduler.pause_instances, request, True)
+        return [_outcome(sc.PauseOutcome, "PAUSE_OUTCOME_", o) for o in response.outcomes]
+
+    def resume(
+        self, task_name: str, names: Sequence[str], skip_missed: bool = False, partition_key: str = ""
+    ) -> list[str]:
+        """Resumes paused instances: the task's misfire policy decides about the slots they
+        missed, or with `skip_missed` they continue at the first slot after now. Returns one
+        outcome per name: "resumed", "not_paused" or "not_found"."""
+        request = sc.ResumeInstancesRequest(
+            task=task_name, names=list(names), skip_missed=skip_missed, partition_key=partition_key
+        )
+        response = self._unary(self._scheduler.resume_instances, request, True)
+        return [_outcome(sc.ResumeOutcome, "RESUME_OUTCOME_", o) for o in response.outcomes]
+
     # Preview
 
     def preview(
@@ -165,6 +187,11 @@ class Client:
             # `from` is a Python keyword, so the field is reached by name.
             getattr(request, "from").CopyFrom(timestamp(start))
         return self._unary(self._scheduler.preview_schedule, request, True)
+
+
+def _outcome(enum: Any, prefix: str, value: int) -> str:
+    """An outcome enum value as its lower-case name without the prefix: "already_paused"."""
+    return str(enum.Name(value)).removeprefix(prefix).lower()
 
 
 class _SchedulerRpcs:
@@ -194,6 +221,12 @@ class _SchedulerRpcs:
         )
         self.get_partition_map: Unary[sc.GetPartitionMapRequest, sc.GetPartitionMapResponse] = bind(
             "GetPartitionMap", sc.GetPartitionMapResponse.FromString
+        )
+        self.pause_instances: Unary[sc.PauseInstancesRequest, sc.PauseInstancesResponse] = bind(
+            "PauseInstances", sc.PauseInstancesResponse.FromString
+        )
+        self.resume_instances: Unary[sc.ResumeInstancesRequest, sc.ResumeInstancesResponse] = bind(
+            "ResumeInstances", sc.ResumeInstancesResponse.FromString
         )
         self.preview_schedule: Unary[sc.PreviewScheduleRequest, sc.PreviewScheduleResponse] = bind(
             "PreviewSchedule", sc.PreviewScheduleResponse.FromString

@@ -16,6 +16,7 @@ from partitura.v1 import execution_service_pb2 as ex
 
 from ._acks import AckBatcher
 from ._routes import Routes, credit_per_stream, routes_of
+from ._slots import REMEMBER_MIN, SlotIndex, slot_of
 from ._rpc import ExecutionRpcs
 from ._stream import ExecuteStream
 from .client import Client
@@ -33,10 +34,18 @@ HEARTBEAT_TICK = 0.1
 
 @dataclass
 class _Lease:
+    """One run and the lease it holds now: a redelivery of its slot takes over (see _slots.py),
+    so the lease id, stream, attempt and expiry may change while `execution` stays the one the
+    handler got."""
+
     execution: Execution
+    lease_id: str
+    attempt: int
     stream: ExecuteStream
     lease_seconds: float
     renew_at: float
+    expires_at: float
+    """Epoch seconds the lease held now expires, as last told (delivery or heartbeat)."""
     started: bool = False
 
 
@@ -97,6 +106,8 @@ class Worker:
         self._acks = AckBatcher(self._channels, self._metadata, ack_delay, self._report, self._count_acks)
         self._cond = threading.Condition()
         self._leases: Dict[str, _Lease] = {}
+        """By the lease id each run holds now."""
+        self._slots: SlotIndex[_Lease] = SlotIndex()
         self._streams: Dict[str, ExecuteStream] = {}
         self._routes: Optional[Routes] = None
         self._version: Optional[int] = None
@@ -215,6 +226,9 @@ class Worker:
             self._routes = routes
             retired = [s for a, s in self._streams.items() if a not in routes or routes[a] != old.get(a)]
             for stream in retired:
+                # It takes nothing new from now on: what still arrives on it is released to the
+                # new stream when it closes. Started, it would be released while it runs.
+                stream.retiring.set()
                 del self._streams[stream.address]
             opened: List[ExecuteStream] = []
             for address, partitions in routes.items():
@@ -244,7 +258,7 @@ class Worker:
         with self._cond:
             mine = [lease for lease in self._leases.values() if lease.stream is stream]
             limit = time.monotonic() + max([lease.lease_seconds for lease in mine] + [1.0])
-            while any(lease.execution.lease_id in self._leases for lease in mine) and time.monotonic() < limit:
+            while any(lease.stream is stream for lease in self._leases.values()) and time.monotonic() < limit:
                 self._cond.wait(0.1)
         time.sleep(0.05)  # let the ack batcher send the last outcomes
         stream.close()
@@ -258,21 +272,42 @@ class Worker:
     # Executions
 
     def _deliver(self, message: ex.Execution, stream: ExecuteStream) -> None:
-        now = time.monotonic()
-        lease_seconds = max(message.lease_expires_at.ToMilliseconds() / 1000.0 - time.time(), 0.001)
-        lease = _Lease(Execution(message), stream, lease_seconds, now + lease_seconds / 3)
+        now, wall = time.monotonic(), time.time()
+        expires_at = message.lease_expires_at.ToMilliseconds() / 1000.0
+        lease_seconds = max(expires_at - wall, 0.001)
         with self._cond:
             # Arrivals while stopping (or on a retired stream) are not started: the stream's
             # close releases them at once to another worker.
-            if self._stopping or stream.retired.is_set():
+            if self._stopping or stream.retired.is_set() or stream.retiring.is_set():
                 return
-            self._leases[message.lease_id] = lease
             self.stats.delivered += 1
+            # A redelivery of a slot this Worker runs or ran (its stream was cut): see _slots.py.
+            earlier = self._slots.running_for(message)
+            if earlier is not None:
+                del self._leases[earlier.lease_id]
+                earlier.lease_id, earlier.attempt, earlier.stream = message.lease_id, message.attempt, stream
+                earlier.lease_seconds, earlier.expires_at = lease_seconds, expires_at
+                earlier.renew_at = now + lease_seconds / 3
+                self._leases[message.lease_id] = earlier
+                self._slots.start(message, earlier)
+                self._cond.notify_all()
+                return
+            done_before = self._slots.succeeded_before(message, wall)
+            if not done_before:
+                lease = _Lease(
+                    Execution(message), message.lease_id, message.attempt, stream,
+                    lease_seconds, now + lease_seconds / 3, expires_at,
+                )
+                self._leases[message.lease_id] = lease
+                self._slots.start(message, lease)
+        if done_before:
+            self._acks.add(stream.address, ex.AckItem(lease_id=message.lease_id, outcome=ex.OUTCOME_SUCCESS))
+            return
         self._pool.submit(self._run, lease)
 
     def _run(self, lease: _Lease) -> None:
         with self._cond:
-            if self._leases.get(lease.execution.lease_id) is not lease:
+            if self._leases.get(lease.lease_id) is not lease:
                 return
             lease.started = True
         try:
@@ -286,26 +321,30 @@ class Worker:
             self._finish(lease, ex.OUTCOME_SUCCESS, 0.0)
 
     def _finish(self, lease: _Lease, outcome: int, retry_after: float) -> None:
-        lease_id = lease.execution.lease_id
         with self._cond:
+            lease_id, address = lease.lease_id, lease.stream.address
             if self._leases.get(lease_id) is not lease:
                 return  # acked already (stop()'s grace ran out)
             del self._leases[lease_id]
-            if outcome == ex.OUTCOME_SUCCESS:
+            succeeded = outcome == ex.OUTCOME_SUCCESS
+            if succeeded:
                 self.stats.succeeded += 1
             else:
                 self.stats.failed += 1
+            forget_at = max(lease.expires_at + lease.lease_seconds, time.time() + REMEMBER_MIN)
+            self._slots.finish(slot_of(lease.execution.message), lease_id, lease.attempt, succeeded, forget_at)
             self._cond.notify_all()
         item = ex.AckItem(lease_id=lease_id, outcome=outcome)  # type: ignore[arg-type]
         if retry_after > 0:
             item.retry_after.CopyFrom(duration(retry_after))
-        self._acks.add(lease.stream.address, item)
+        self._acks.add(address, item)
 
     def _count_acks(self, results: List[ex.AckResult]) -> None:
-        refused = sum(1 for r in results if r.status != ex.LEASE_STATUS_OK)
-        if refused:
-            with self._cond:
-                self.stats.acks_refused += refused
+        with self._cond:
+            self.stats.acks_refused += sum(1 for r in results if r.status != ex.LEASE_STATUS_OK)
+            for result in results:
+                if result.status != ex.LEASE_STATUS_LEASE_LOST:
+                    self._slots.confirmed(result.lease_id)
 
     # Heartbeats
 
@@ -325,18 +364,24 @@ class Worker:
 
     def _extend(self, address: str, leases: List[_Lease]) -> None:
         rpcs = ExecutionRpcs(self._channels.get(address))
-        request = ex.ExtendLeasesRequest(items=[ex.ExtendItem(lease_id=l.execution.lease_id) for l in leases])
+        by_id = {lease.lease_id: lease for lease in leases}
+        request = ex.ExtendLeasesRequest(items=[ex.ExtendItem(lease_id=lease_id) for lease_id in by_id])
         try:
             response = rpcs.extend_leases(request, timeout=10.0, metadata=self._metadata)
         except grpc.RpcError as rpc_error:
             self._report(from_rpc_error(rpc_error))
             return
-        by_id = {lease.execution.lease_id: lease for lease in leases}
-        for result in response.results:
-            lease = by_id.get(result.lease_id)
-            if lease is not None and result.status != ex.LEASE_STATUS_OK:
-                # The lease is gone (expired, or the instance was unscheduled): stop the work.
-                lease.execution.cancelled.set()
+        with self._cond:
+            for result in response.results:
+                lease = by_id.get(result.lease_id)
+                # A run that took over a newer lease meanwhile is not touched by the old one's fate.
+                if lease is None or lease.lease_id != result.lease_id:
+                    continue
+                if result.status != ex.LEASE_STATUS_OK:
+                    # The lease is gone (expired, or the instance was unscheduled): stop the work.
+                    lease.execution.cancelled.set()
+                elif result.HasField("lease_expires_at"):
+                    lease.expires_at = result.lease_expires_at.ToMilliseconds() / 1000.0
 
     def _report(self, error: Exception) -> None:
         try:

@@ -33,7 +33,7 @@ local records = load_records(inst, names)
 local out, fields, scores, strays = { false }, {}, {}, {}
 for _, name in ipairs(names) do
   local record = records[name]
-  if record then
+  if record and not is_paused(record) then
     local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
     if attempt < MAX_ATTEMPT then attempt = attempt + 1 end
     record = rebuild(record, owner_length, next_run, lease_end, bump(version), attempt, incarnation, created, owner)
@@ -44,8 +44,8 @@ for _, name in ipairs(names) do
     scores[#scores + 1] = lease_end
     scores[#scores + 1] = name
   else
-    -- A due entry without a record cannot come from these scripts; drop it rather than
-    -- return it on every claim.
+    -- A due entry without a record (or of a paused one, which is never in `due`) cannot come
+    -- from these scripts; drop it rather than return it on every claim.
     strays[#strays + 1] = name
   end
 end

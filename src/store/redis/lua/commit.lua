@@ -13,6 +13,7 @@
            flags (1: keepLease, at-most-once, the lease stays held under the new version;
            2: delete the instance, nextRunAt unused)
 
+  A paused instance keeps its pause and stays out of `due`.
   Returns, per item in order, 2 values:
     status: 0 ok, 1 lease lost, 2 not found
     the version the instance carries after the commit (0 unless ok)
@@ -49,7 +50,7 @@ for n, name in ipairs(names) do
       record_change(changes, name, false, 0)
     else
       local next_run = next_runs[n]
-      local _, locked, version, _, incarnation, created, owner_length = header(record)
+      local _, locked, version, _, incarnation, created, owner_length, paused = header(record)
       new_version = bump(version)
       if flags[n] == KEEP_LEASE then
         record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, nil)
@@ -58,7 +59,8 @@ for n, name in ipairs(names) do
         record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, '')
       end
       records[name] = record
-      record_change(changes, name, record, ready_at(next_run, locked))
+      -- A paused instance (its execution was in flight) stays paused, out of `due`.
+      record_change(changes, name, record, indexed_score(paused, next_run, locked))
     end
   end
   out[#out + 1] = status

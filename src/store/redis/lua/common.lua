@@ -7,11 +7,21 @@
     format, nextRunAt, lockedUntil, version, attempt, incarnation, createdAt, owner length
   then the lease owner, then the tail the scripts never look into.
 
+  A paused record (issue 14) has the format byte RECORD_FORMAT_PAUSED and a pause section
+  between the owner and the tail, in the struct layout PAUSE (pausedAt, note length) followed
+  by the note. It is never in `due`: every script that writes a record asks indexed_score,
+  which answers false for a paused one, and flush keeps it out of the sorted set. Active
+  records are exactly as before, byte for byte.
+
   Lease status codes, shared by commit, release and extend:
     0 ok, 1 lease lost (version moved on or the lease expired), 2 not found (instance or
     incarnation gone)
 ]]
 local RECORD_FORMAT = 1
+local RECORD_FORMAT_PAUSED = 2
+-- The pause section of a paused record: pausedAt, note length; the note follows.
+local PAUSE = '<i6I2'
+local PAUSE_FIXED = 8 -- the bytes of PAUSE
 -- The fixed header, up to and including the owner length byte.
 local HEADER = '<Bi6i6I4I2I6i6B'
 local OWNER_AT = 32 -- 1-based position of the owner length byte
@@ -44,12 +54,33 @@ end
   every claim and commit).
 ]]
 
--- The header of a record: next, locked, version, attempt, incarnation, created, owner length.
+-- The header of a record: next, locked, version, attempt, incarnation, created, owner length,
+-- and whether it is paused.
 local function header(record)
   local format, next_run, locked, version, attempt, incarnation, created, owner_length =
     struct.unpack(HEADER, record)
-  if format ~= RECORD_FORMAT then error('partitura: unknown record format ' .. tostring(format)) end
-  return next_run, locked, version, attempt, incarnation, created, owner_length
+  if format ~= RECORD_FORMAT and format ~= RECORD_FORMAT_PAUSED then
+    error('partitura: unknown record format ' .. tostring(format))
+  end
+  return next_run, locked, version, attempt, incarnation, created, owner_length, format == RECORD_FORMAT_PAUSED
+end
+
+-- Whether `record` is paused, from its format byte alone.
+local function is_paused(record)
+  return string.byte(record, 1) == RECORD_FORMAT_PAUSED
+end
+
+-- The pause section of `record` (PAUSE and the note), or '' when it is active.
+local function pause_of(record, owner_length)
+  if not is_paused(record) then return '' end
+  local at = OWNER_AT + 1 + owner_length
+  local _, note_length = struct.unpack(PAUSE, record, at)
+  return string.sub(record, at, at + PAUSE_FIXED + note_length - 1)
+end
+
+-- A pause section: paused at `now` with `note`.
+local function new_pause(now, note)
+  return struct.pack(PAUSE, now, #note) .. note
 end
 
 -- The lease owner stored in `record`, whose header said `owner_length`.
@@ -57,22 +88,28 @@ local function owner_of(record, owner_length)
   return string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length)
 end
 
--- The tail of `record`: the spec bytes after the header and the owner.
+-- The tail of `record`: the spec bytes after the header, the owner and any pause section.
 local function tail_of(record, owner_length)
-  return string.sub(record, OWNER_AT + 1 + owner_length)
+  return string.sub(record, OWNER_AT + 1 + owner_length + #pause_of(record, owner_length))
 end
 
--- A record from its header fields, its lease owner ('' for none) and its tail. The one place a
--- header is packed.
-local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail)
-  return struct.pack(HEADER, RECORD_FORMAT, next_run, locked, version, attempt, incarnation, created, #owner)
-    .. owner .. tail
+-- A record from its header fields, its lease owner ('' for none), its tail and its pause
+-- section (nil or '' for an active record). The one place a header is packed.
+local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
+  local format = RECORD_FORMAT
+  if pause and pause ~= '' then format = RECORD_FORMAT_PAUSED else pause = '' end
+  return struct.pack(HEADER, format, next_run, locked, version, attempt, incarnation, created, #owner)
+    .. owner .. pause .. tail
 end
 
--- `record` with a new header; `owner` nil keeps the stored owner, '' clears it.
+-- `record` with a new header, paused or not as it was; `owner` nil keeps the stored owner, ''
+-- clears it.
 local function rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, owner)
   if owner == nil then owner = owner_of(record, owner_length) end
-  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail_of(record, owner_length))
+  -- The pause section found once (this runs for every claimed and committed record).
+  local pause = pause_of(record, owner_length)
+  local tail = string.sub(record, OWNER_AT + 1 + owner_length + #pause)
+  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
 end
 
 -- A new record around `tail` (the spec bytes written by record-codec.ts), unlocked or held
@@ -89,6 +126,13 @@ end
 local function ready_at(next_run, locked)
   if locked > next_run then return locked end
   return next_run
+end
+
+-- The score a record is kept at in `due`: its ready time, or false when it is paused (out of
+-- `due`: never claimed, never counted due).
+local function indexed_score(paused, next_run, locked)
+  if paused then return false end
+  return ready_at(next_run, locked)
 end
 
 -- Whether a lease ending at `locked` is live at `now`: up to and including its last
@@ -160,33 +204,36 @@ local function new_changes()
   return { order = {}, record = {}, score = {} }
 end
 
--- Notes the new `record` of `name` (false: deleted) and its ready time.
+-- Notes the new `record` of `name` (false: deleted) and its score (false: not in `due`).
 local function record_change(changes, name, record, score)
   if changes.record[name] == nil then changes.order[#changes.order + 1] = name end
   changes.record[name] = record
   changes.score[name] = score
 end
 
--- Writes the changes: HSET and ZADD the kept records, HDEL and ZREM the deleted ones.
+-- Writes the changes: HSET the kept records and ZADD those with a score, HDEL the deleted
+-- ones, and ZREM what is deleted or has no score (paused).
 local function flush(due, inst, changes)
-  local fields, scores, gone = {}, {}, {}
+  local fields, scores, gone, unindexed = {}, {}, {}, {}
   for _, name in ipairs(changes.order) do
     local record = changes.record[name]
     if record then
       fields[#fields + 1] = name
       fields[#fields + 1] = record
-      scores[#scores + 1] = changes.score[name]
-      scores[#scores + 1] = name
+      local score = changes.score[name]
+      if score then
+        scores[#scores + 1] = score
+        scores[#scores + 1] = name
+      else
+        unindexed[#unindexed + 1] = name
+      end
     else
       gone[#gone + 1] = name
+      unindexed[#unindexed + 1] = name
     end
   end
-  if #fields > 0 then
-    call_chunked('HSET', inst, fields)
-    call_chunked('ZADD', due, scores)
-  end
-  if #gone > 0 then
-    call_chunked('HDEL', inst, gone)
-    call_chunked('ZREM', due, gone)
-  end
+  if #fields > 0 then call_chunked('HSET', inst, fields) end
+  if #scores > 0 then call_chunked('ZADD', due, scores) end
+  if #gone > 0 then call_chunked('HDEL', inst, gone) end
+  if #unindexed > 0 then call_chunked('ZREM', due, unindexed) end
 end

@@ -7,7 +7,8 @@
   ARGV[2]  the items, packed one after the other as LEASE_ITEM (common.lua): name, lease
            version, lease incarnation, duration ms
 
-  Each live lease gets lockedUntil = now + duration (version unchanged) and is re-scored to it.
+  Each live lease gets lockedUntil = now + duration (version unchanged) and is re-scored to it (a paused
+  instance stays out of `due`).
   Returns, per item in order: status 0 ok, 1 lease lost, 2 not found.
 ]]
 local due, inst = KEYS[1], KEYS[2]
@@ -22,11 +23,11 @@ for n, name in ipairs(names) do
   local record = records[name]
   local status = lease_status(record, versions[n], incarnations[n], now)
   if status == STATUS_OK then
-    local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
+    local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
     local locked = now + durations[n]
     record = rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, nil)
     records[name] = record
-    record_change(changes, name, record, ready_at(next_run, locked))
+    record_change(changes, name, record, indexed_score(paused, next_run, locked))
   end
   out[#out + 1] = status
 end

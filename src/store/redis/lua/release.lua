@@ -12,6 +12,7 @@
 
   The retry delay is kept in lockedUntil, never in nextRunAt, so the scheduled slot (from
   which the next one is computed) is not disturbed. The version is bumped: the old lease is dead.
+  A paused instance stays out of `due`.
   Returns, per item in order: status 0 ok, 1 lease lost, 2 not found.
   Publishes a wake-up when the partition's earliest ready time became sooner.
 ]]
@@ -29,11 +30,11 @@ for n, name in ipairs(names) do
   local record = records[name]
   local status = lease_status(record, versions[n], incarnations[n], now)
   if status == STATUS_OK then
-    local next_run, _, version, attempt, incarnation, created, owner_length = header(record)
+    local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
     local locked = retry_ats[n]
     record = rebuild(record, owner_length, next_run, locked, bump(version), attempt, incarnation, created, '')
     records[name] = record
-    record_change(changes, name, record, ready_at(next_run, locked))
+    record_change(changes, name, record, indexed_score(paused, next_run, locked))
   end
   out[#out + 1] = status
 end

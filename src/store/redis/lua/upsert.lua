@@ -8,7 +8,7 @@
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
   ARGV[4]  mode: "force" overwrites and unlocks; "safe" keeps the sooner due time and refuses
-           an instance under a live lease
+           an instance under a live lease; either keeps a paused instance paused (out of `due`)
   ARGV[5]  the drafts, packed one after the other as DRAFT (scripts.ts writes them):
            name length and name, nextRunAt (epoch ms), holdUntil (the first slot's jitter
            hold, epoch ms, 0 for none), incarnation (used only when the instance is created),
@@ -47,33 +47,37 @@ local out = {}
 for n, name in ipairs(names) do
   local next_run, hold, tail = next_runs[n], holds[n], tails[n]
   local record = records[name]
-  local outcome, locked = UPDATED, hold
+  local outcome, locked, paused = UPDATED, hold, false
   if not record then
     outcome = CREATED
     record = new_record(next_run, hold, incarnations[n], now, tail)
   else
-    local stored_next, stored_locked, version, attempt, incarnation, created, owner_length = header(record)
+    local stored_next, stored_locked, version, attempt, incarnation, created, owner_length, was_paused =
+      header(record)
+    -- A paused instance stays paused, whatever the mode: only a resume lifts a pause.
+    local pause = pause_of(record, owner_length)
+    paused = was_paused
     if force then
       -- Overwrite and unlock (or hold for the jitter); the version bump kills whatever lease was out.
-      record = pack_record(next_run, hold, bump(version), 0, incarnation, created, '', tail)
+      record = pack_record(next_run, hold, bump(version), 0, incarnation, created, '', tail, pause)
     elseif is_leased(owner_length, stored_locked, now) then
       outcome = LOCKED
     elseif next_run <= stored_next and hold > stored_locked then
       -- The draft's slot wins and its jitter hold is later than the stored lock
       -- (transitions.ts upserted): take the hold; the bump and the cleared owner keep an
       -- expired lease from coming back to life under it.
-      record = pack_record(next_run, hold, bump(version), attempt, incarnation, created, '', tail)
+      record = pack_record(next_run, hold, bump(version), attempt, incarnation, created, '', tail, pause)
     else
       -- Keep the sooner due time and whatever lock state there is (expired or a retry delay).
       if stored_next < next_run then next_run = stored_next end
       locked = stored_locked
       record = pack_record(next_run, locked, version, attempt, incarnation, created,
-        owner_of(record, owner_length), tail)
+        owner_of(record, owner_length), tail, pause)
     end
   end
   if outcome ~= LOCKED then
     records[name] = record
-    record_change(changes, name, record, ready_at(next_run, locked))
+    record_change(changes, name, record, indexed_score(paused, next_run, locked))
   end
   out[#out + 1] = outcome
   if outcome == CREATED then out[#out + 1] = '' else out[#out + 1] = record end

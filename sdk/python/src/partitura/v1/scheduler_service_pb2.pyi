@@ -8,6 +8,14 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+PAUSE_OUTCOME_ALREADY_PAUSED: PauseOutcome
+PAUSE_OUTCOME_NOT_FOUND: PauseOutcome
+PAUSE_OUTCOME_PAUSED: PauseOutcome
+PAUSE_OUTCOME_UNSPECIFIED: PauseOutcome
+RESUME_OUTCOME_NOT_FOUND: ResumeOutcome
+RESUME_OUTCOME_NOT_PAUSED: ResumeOutcome
+RESUME_OUTCOME_RESUMED: ResumeOutcome
+RESUME_OUTCOME_UNSPECIFIED: ResumeOutcome
 SCHEDULE_MODE_FORCE: ScheduleMode
 SCHEDULE_MODE_SAFE: ScheduleMode
 SCHEDULE_MODE_UNSPECIFIED: ScheduleMode
@@ -108,6 +116,24 @@ class ListTasksResponse(_message.Message):
     tasks: _containers.RepeatedCompositeFieldContainer[_task_pb2.Task]
     def __init__(self, tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class PauseInstancesRequest(_message.Message):
+    __slots__ = ["names", "note", "partition_key", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    NOTE_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    note: str
+    partition_key: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class PauseInstancesResponse(_message.Message):
+    __slots__ = ["outcomes"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[PauseOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[PauseOutcome, str]]] = ...) -> None: ...
+
 class PreviewScheduleRequest(_message.Message):
     __slots__ = ["count", "instance", "partition_key", "schedule", "task"]
     COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +189,24 @@ class ReplicaPartitions(_message.Message):
     partitions: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, address: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ...) -> None: ...
 
+class ResumeInstancesRequest(_message.Message):
+    __slots__ = ["names", "partition_key", "skip_missed", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    SKIP_MISSED_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    skip_missed: bool
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., skip_missed: bool = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class ResumeInstancesResponse(_message.Message):
+    __slots__ = ["outcomes"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[ResumeOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ResumeOutcome, str]]] = ...) -> None: ...
+
 class ScheduleRequest(_message.Message):
     __slots__ = ["instances", "mode", "task"]
     INSTANCES_FIELD_NUMBER: _ClassVar[int]
@@ -204,4 +248,10 @@ class ScheduleOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class SlotDstMark(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class PauseOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ResumeOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -65,6 +65,16 @@ class SchedulerServiceStub(object):
                 request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapRequest.SerializeToString,
                 response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapResponse.FromString,
                 )
+        self.PauseInstances = channel.unary_unary(
+                '/partitura.v1.SchedulerService/PauseInstances',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesResponse.FromString,
+                )
+        self.ResumeInstances = channel.unary_unary(
+                '/partitura.v1.SchedulerService/ResumeInstances',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -138,6 +148,22 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PauseInstances(self, request, context):
+        """Pauses instances: a paused instance is never claimed; an execution in flight finishes and
+        its instance stays paused. Per-name outcomes; idempotent (a second pause keeps the first note).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeInstances(self, request, context):
+        """Resumes paused instances: the task's misfire policy decides about the slots they missed,
+        or with skip_missed they continue at the first slot after now. Per-name outcomes; idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -190,6 +216,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.GetPartitionMap,
                     request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapRequest.FromString,
                     response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapResponse.SerializeToString,
+            ),
+            'PauseInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseInstances,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesResponse.SerializeToString,
+            ),
+            'ResumeInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeInstances,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -369,5 +405,39 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/GetPartitionMap',
             partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapRequest.SerializeToString,
             partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PauseInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/PauseInstances',
+            partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.PauseInstancesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ResumeInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/ResumeInstances',
+            partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

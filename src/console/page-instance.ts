@@ -1,0 +1,64 @@
+import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
+import { readyAt } from "../domain/model.ts";
+import { bytesToArgs } from "../server/convert-args.ts";
+import { age, offsetText, utc, wallTime } from "./format.ts";
+import { html, type SafeHtml } from "./html.ts";
+import { scheduleWords } from "./schedule-words.ts";
+import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
+
+/*
+ * One instance: its schedule in words (with the raw spec beside them), the next slots with
+ * daylight-saving changes marked, its args, next run and lease state. Later slots: run history
+ * (lifecycle issue) as a table under the slots; pause/resume/trigger buttons (admin, CSRF form
+ * as on the tasks page) in the actions bar under the heading; the slot list may then come from
+ * the PreviewSchedule RPC's service method, which uses the same domain code.
+ */
+
+/** What the instance page shows. */
+export interface InstanceView {
+  readonly task: TaskRecord;
+  readonly instance: InstanceRecord;
+  readonly slots: readonly PreviewSlot[];
+  readonly now: number;
+}
+
+/** The instance page's body. */
+export function instanceBody(view: InstanceView): SafeHtml {
+  const { task, instance, now } = view;
+  const spec = instance.schedule;
+  const zone = zoneOf(spec);
+  const ready = readyAt(instance);
+  const leased = instance.lockedUntil > now;
+  const args = bytesToArgs(instance.args);
+  const raw =
+    spec.kind === "cron"
+      ? html`cron <code>${spec.cron}</code> in <code>${spec.timezone}</code>`
+      : spec.kind === "interval"
+        ? html`interval <code>${spec.intervalMs} ms</code>`
+        : html`at <code>${utc(spec.atMs)}</code>`;
+  return html`<h1><span class="mono">${instance.name}</span> <span class="muted">of <a href="/tasks/${encodeURIComponent(task.name)}/instances">${task.name}</a></span></h1>
+<table class="facts">
+<tbody>
+<tr><th>schedule</th><td><span data-field="words">${scheduleWords(spec)}</span><br><span class="muted">${raw}</span></td></tr>
+<tr><th>next run</th><td>${utc(instance.nextRunAt)}${spec.kind === "cron" ? html` (${wallTime(zone, instance.nextRunAt)} ${zone})` : ""}${ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
+<tr><th>lease</th><td data-field="lease">${leased ? html`held by <code>${instance.leaseOwner}</code> until ${utc(instance.lockedUntil)} (attempt ${instance.attempt})` : instance.lockedUntil > 0 ? "free (a retry delay or lease has ended)" : "free"}</td></tr>
+<tr><th>partition</th><td>${instance.partition} of ${instance.partitionCount}${instance.partitionKey === "" ? "" : html` · key <code>${instance.partitionKey}</code>`}</td></tr>
+<tr><th>version · incarnation</th><td>${instance.version} · ${instance.incarnation}</td></tr>
+<tr><th>created</th><td>${utc(instance.createdAt)}</td></tr>
+<tr><th>task</th><td>${task.enabled ? "enabled" : html`<span class="badge off">disabled</span> (nothing is delivered)`}</td></tr>
+</tbody>
+</table>
+<h2>Args</h2>
+${args === undefined ? html`<p class="muted">none</p>` : html`<pre>${JSON.stringify(args, null, 2)}</pre>`}
+<h2>Next ${view.slots.length} slot(s)</h2>
+<table class="slots">
+<thead><tr><th>#</th><th>UTC</th><th>wall time (${zone})</th><th>offset</th></tr></thead>
+<tbody>
+${view.slots.map(
+  (s, i) => html`<tr${s.offsetChangedFrom === undefined ? "" : html` class="dst"`}>
+<td>${i + 1}</td><td>${utc(s.at)}</td><td>${wallTime(zone, s.at)}</td>
+<td>${offsetText(s.offsetMs)}${s.offsetChangedFrom === undefined ? "" : html` <span class="badge" title="daylight saving change">DST: was ${offsetText(s.offsetChangedFrom)}</span>`}</td></tr>`,
+)}
+</tbody>
+</table>`;
+}

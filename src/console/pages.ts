@@ -1,0 +1,120 @@
+import { invalid } from "../domain/errors.ts";
+import { CONSOLE_PREVIEW_SLOTS, CONSOLE_TASKS_PAGE } from "../domain/limits.ts";
+import type { TaskRecord } from "../domain/model.ts";
+import type { SafeHtml } from "./html.ts";
+import { type InstanceFilter, listInstancePage } from "./instance-listing.ts";
+import { liveValues } from "./live-figures.ts";
+import type { readOverview } from "./overview-data.ts";
+import { instanceBody } from "./page-instance.ts";
+import { instancesBody } from "./page-instances.ts";
+import { overviewBody } from "./page-overview.ts";
+import { tasksBody } from "./page-tasks.ts";
+import type { ConsoleParts } from "./parts.ts";
+import type { RateSampler } from "./rates.ts";
+import { previewSlots } from "./slot-preview.ts";
+import { countTasks } from "./task-counts.ts";
+
+/*
+ * What each page reads, through the scheduling service and the ownership (never gRPC), and
+ * the body it renders. A bad query value is INVALID_ARGUMENT naming the parameter, an unknown
+ * task or instance NOT_FOUND, as the API would answer; console-server.ts maps them to 400/404.
+ */
+
+/** A rendered page: its title and body. */
+export interface Rendered {
+  readonly title: string;
+  readonly section?: "overview" | "tasks";
+  readonly body: SafeHtml;
+}
+
+/** The page readers of one console. */
+export class Pages {
+  constructor(
+    private readonly parts: ConsoleParts,
+    private readonly rates: RateSampler,
+    private readonly overview: () => ReturnType<typeof readOverview>,
+  ) {}
+
+  /** The overview and the live values it starts from. */
+  async overviewPage(): Promise<Rendered> {
+    const live = await this.liveValues();
+    const figures = await this.overview();
+    return { title: "Overview", section: "overview", body: overviewBody(figures, live) };
+  }
+
+  /** The values the live stream sends. */
+  async liveValues(): Promise<ReturnType<typeof liveValues>> {
+    const figures = await this.overview();
+    return liveValues(figures, this.rates.current(), this.parts.stats());
+  }
+
+  /** One page of tasks with counts; `canChange` shows the toggles. */
+  async tasksPage(after: string, canChange: boolean, csrf: string): Promise<Rendered> {
+    const { scheduling, store, clock } = this.parts;
+    const page = await scheduling.listTasks(CONSOLE_TASKS_PAGE, after);
+    const counts = await countTasks(store, page.items, clock.now());
+    return {
+      title: "Tasks",
+      section: "tasks",
+      body: tasksBody({ tasks: page.items, counts, nextPageToken: page.nextPageToken, canChange, csrf }),
+    };
+  }
+
+  /** One console page of a task's instances. */
+  async instancesPage(taskName: string, query: URLSearchParams): Promise<Rendered> {
+    const task = await this.parts.scheduling.getTask(taskName, "task");
+    const filter = parseFilter(task, query);
+    const now = this.parts.clock.now();
+    const listing = await listInstancePage(
+      this.parts.scheduling,
+      task,
+      filter,
+      query.get("after") ?? "",
+      now,
+    );
+    return {
+      title: `${task.name}: instances`,
+      section: "tasks",
+      body: instancesBody({ task, filter, listing, now }),
+    };
+  }
+
+  /** One instance. */
+  async instancePage(taskName: string, name: string, partitionKey: string): Promise<Rendered> {
+    const { scheduling, clock } = this.parts;
+    const task = await scheduling.getTask(taskName, "task");
+    const instance = await scheduling.getInstance(task.name, name, partitionKey);
+    const now = clock.now();
+    const slots = previewSlots(instance.schedule, instance.nextRunAt, now, CONSOLE_PREVIEW_SLOTS);
+    return {
+      title: `${instance.name} · ${task.name}`,
+      section: "tasks",
+      body: instanceBody({ task, instance, slots, now }),
+    };
+  }
+
+  /** Enables or disables a task (PutTask with everything else as stored). */
+  async setEnabled(taskName: string, enabled: boolean): Promise<TaskRecord> {
+    const { scheduling } = this.parts;
+    const task = await scheduling.getTask(taskName, "task");
+    return scheduling.putTask({ ...task, enabled });
+  }
+}
+
+/** The filter a query string asks for; INVALID_ARGUMENT naming the parameter when it is bad. */
+export function parseFilter(task: TaskRecord, query: URLSearchParams): InstanceFilter {
+  const partitionText = query.get("partition") ?? "";
+  let partition: number | undefined;
+  if (partitionText !== "") {
+    partition = Number(partitionText);
+    if (!/^\d+$/.test(partitionText) || partition >= task.partitionCount) {
+      throw invalid(
+        "partition",
+        `must be a whole number below the task's partition count ${task.partitionCount}`,
+      );
+    }
+  }
+  const state = query.get("state") ?? "";
+  if (state !== "" && state !== "overdue") throw invalid("state", "must be empty or overdue");
+  return { partition, prefix: query.get("prefix") ?? "", contains: query.get("contains") ?? "", state };
+}

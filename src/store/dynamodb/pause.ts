@@ -1,0 +1,102 @@
+import { UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { readyAt } from "../../domain/model.ts";
+import type { InstanceRef, PauseOutcome, PauseRequest, ResumeRequest, ResumeResult } from "../store.ts";
+import { resumedInstance } from "../transitions.ts";
+import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
+import { type DynamoContext, namesOf, WRITE_CONCURRENCY } from "./context.ts";
+import { isConditionFailed } from "./errors.ts";
+import { getInstance } from "./instances.ts";
+import { mapLimit } from "./map-limit.ts";
+
+/*
+ * Store.pauseInstances and resumeInstances on DynamoDB (issue 14): one conditional UpdateItem
+ * per instance. A pause sets `pat` and `pnote` and removes `ready`, which takes the item out of
+ * the sparse ready index; a resume does the reverse. A refused write returns the item as it
+ * was (ALL_OLD), which tells the outcome without a second read.
+ */
+
+const PAUSE_UPDATE = "SET #pat = :at, #pnote = :note REMOVE #ready";
+const PAUSE_CONDITION = "attribute_exists(#pk) AND attribute_not_exists(#pat)";
+const RESUME_UPDATE = "SET #next = :next, #ready = :ready REMOVE #pat, #pnote";
+/** The resume computed from the item as read still applies: paused, same slot, same lease end. */
+const RESUME_CONDITION = "attribute_exists(#pat) AND #inc = :inc AND #next = :read AND #locked = :locked";
+/** Writes of one instance before a resume that keeps meeting changes is UNAVAILABLE. */
+const MAX_TRIES = 5;
+
+/** Store.pauseInstances. */
+export function pauseInstances(context: DynamoContext, request: PauseRequest): Promise<PauseOutcome[]> {
+  return mapLimit(request.refs, WRITE_CONCURRENCY, (ref) => pauseOne(context, request, ref));
+}
+
+async function pauseOne(
+  context: DynamoContext,
+  request: PauseRequest,
+  ref: InstanceRef,
+): Promise<PauseOutcome> {
+  try {
+    await context.client.send(
+      new UpdateItemCommand({
+        TableName: context.table,
+        Key: key(partitionKey(context.namespace, request.task, ref.partition), ref.name),
+        UpdateExpression: PAUSE_UPDATE,
+        ConditionExpression: PAUSE_CONDITION,
+        ExpressionAttributeNames: namesOf(PAUSE_UPDATE, PAUSE_CONDITION),
+        ExpressionAttributeValues: { ":at": num(request.now), ":note": { S: request.note } },
+        ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+      }),
+    );
+    return "paused";
+  } catch (thrown) {
+    if (!isConditionFailed(thrown)) throw thrown;
+    return thrown.Item === undefined ? "not_found" : "already_paused";
+  }
+}
+
+/** Store.resumeInstances. */
+export function resumeInstances(context: DynamoContext, request: ResumeRequest): Promise<ResumeResult[]> {
+  return mapLimit(request.refs, WRITE_CONCURRENCY, (ref) => resumeOne(context, request, ref));
+}
+
+async function resumeOne(
+  context: DynamoContext,
+  request: ResumeRequest,
+  ref: InstanceRef,
+): Promise<ResumeResult> {
+  const { task, skipMissed, now } = request;
+  let stored = await getInstance(context, task, ref.partition, ref.name);
+  for (let tries = 0; tries < MAX_TRIES; tries++) {
+    const result = resumedInstance(stored, skipMissed, now);
+    if (result.instance === undefined || stored === undefined) return { outcome: result.outcome };
+    const ready = readyAt(result.instance);
+    const values: Item = {
+      ":next": num(result.instance.nextRunAt),
+      ":ready": num(ready),
+      ":inc": num(stored.incarnation),
+      ":read": num(stored.nextRunAt),
+      ":locked": num(stored.lockedUntil),
+    };
+    try {
+      await context.client.send(
+        new UpdateItemCommand({
+          TableName: context.table,
+          Key: key(partitionKey(context.namespace, task, ref.partition), ref.name),
+          UpdateExpression: RESUME_UPDATE,
+          ConditionExpression: RESUME_CONDITION,
+          ExpressionAttributeNames: namesOf(RESUME_UPDATE, RESUME_CONDITION),
+          ExpressionAttributeValues: values,
+          ReturnValuesOnConditionCheckFailure: "ALL_OLD",
+        }),
+      );
+      return { outcome: "resumed", readyAt: ready };
+    } catch (thrown) {
+      if (!isConditionFailed(thrown)) throw thrown;
+      // Changed since read (resumed, a commit or heartbeat, removed): decide on what is there now.
+      stored = thrown.Item === undefined ? undefined : itemToInstance(thrown.Item);
+    }
+  }
+  throw new PartituraError(
+    ErrorCode.Unavailable,
+    `dynamodb: instance "${ref.name}" of task "${task}" kept changing under ${MAX_TRIES} resume writes`,
+  );
+}
