@@ -1,3 +1,4 @@
+import { holdUntil } from "../domain/jitter.ts";
 import { skipMissedSlot } from "../domain/misfire.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
@@ -182,5 +183,18 @@ export function resumedInstance(
   if (record.paused === undefined) return { outcome: "not_paused" };
   const { paused: _paused, ...active } = record;
   const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, record.nextRunAt, now) : record.nextRunAt;
-  return { outcome: "resumed", instance: { ...active, nextRunAt } };
+  /*
+   * A new slot waits for its jitter as a committed one does (a kept slot keeps the hold it has).
+   * As with an upsert's hold, the version bump and the cleared owner keep an expired lease
+   * from coming back to life under it; a live lease (an execution in flight) is left alone.
+   */
+  const hold =
+    nextRunAt === record.nextRunAt || isLeased(record, now)
+      ? undefined
+      : holdUntil({ task: record.task, instance: record.name }, record.schedule, nextRunAt);
+  if (hold === undefined || hold <= record.lockedUntil) {
+    return { outcome: "resumed", instance: { ...active, nextRunAt } };
+  }
+  const held = { ...active, nextRunAt, lockedUntil: hold, version: record.version + 1, leaseOwner: "" };
+  return { outcome: "resumed", instance: held };
 }

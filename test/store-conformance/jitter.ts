@@ -1,3 +1,4 @@
+import { deliveryAt } from "../../src/domain/jitter.ts";
 import type { ScheduleSpec } from "../../src/domain/model.ts";
 import {
   draft,
@@ -156,5 +157,40 @@ export const jitterCases: StoreCases = {
       );
       t.like(await mustGet(t, store, "reports", 0, "j"), { nextRunAt: T0, lockedUntil: hold });
       t.is(await store.nextDueAt("reports", 0), hold);
+    },
+
+  "a resume that skips missed slots holds the new slot for its jitter; one that keeps the slot keeps its hold":
+    async (t, store) => {
+      const hold = T0 + 7 * SECOND;
+      await seed(t, store, taskRecord("reports"), [
+        draft("skip", T0, { schedule: JITTERED, holdUntil: hold }),
+        draft("keep", T0, { schedule: JITTERED, holdUntil: hold }),
+      ]);
+      const refs = [
+        { partition: 0, name: "skip" },
+        { partition: 0, name: "keep" },
+      ];
+      await store.pauseInstances({ task: "reports", refs, note: "", now: T0 });
+      const before = await mustGet(t, store, "reports", 0, "skip");
+      const now = T0 + 10 * MINUTE + 5 * SECOND;
+      await store.resumeInstances({ task: "reports", refs: refs.slice(0, 1), skipMissed: true, now });
+      await store.resumeInstances({ task: "reports", refs: refs.slice(1), skipMissed: false, now });
+      const slot = T0 + 11 * MINUTE;
+      const expected = deliveryAt({ task: "reports", instance: "skip" }, JITTERED, slot);
+      const skipped = await mustGet(t, store, "reports", 0, "skip");
+      t.is(skipped.nextRunAt, slot, "the first slot after now");
+      t.is(
+        skipped.lockedUntil,
+        expected > slot ? expected : before.lockedUntil,
+        "held until its delivery time",
+      );
+      if (expected > slot) t.is(skipped.version, before.version + 1, "the hold bumps the version");
+      t.like(await mustGet(t, store, "reports", 0, "keep"), { nextRunAt: T0, lockedUntil: hold });
+      const due = (await store.claim(claimAt(slot))).claimed.map((r) => r.name);
+      t.deepEqual(
+        due,
+        expected > slot ? ["keep"] : ["keep", "skip"].sort(),
+        "the skipped one waits for its jitter",
+      );
     },
 };

@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 5;
+export const SCRIPTS_VERSION = 6;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend", "pause", "resume"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -67,6 +67,8 @@ export interface ResumeArgs {
   readonly read: number;
   /** The slot to resume at. */
   readonly nextRunAt: number;
+  /** The new slot's jitter hold (transitions.ts resumedInstance), 0 for none. */
+  readonly hold: number;
 }
 const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
 
@@ -239,7 +241,7 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
 /** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
 function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   let total = 0;
-  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 16;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 24;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
@@ -248,7 +250,8 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
     pos += 4 + length;
     out.writeDoubleLE(item.read, pos);
     out.writeDoubleLE(item.nextRunAt, pos + 8);
-    pos += 16;
+    out.writeDoubleLE(item.hold, pos + 16);
+    pos += 24;
   }
   return out;
 }
