@@ -65,7 +65,7 @@ export async function startApp(options: AppOptions): Promise<App> {
   // The engine is made below; the metrics read its sizes only when scraped.
   let engine: Engine | undefined;
   const metrics = new Metrics(() => engine?.stats() ?? NO_STATS);
-  const store = instrumentStore(opened, metrics.storeObserver);
+  const store = instrumentStore(opened, metrics.storeObserver, metrics.claimObserver);
   // Where workers reach this replica; known once the port is bound (port 0 in tests).
   let advertised = config.advertise ?? config.listen;
   const ownershipMode = config.ownership ?? { mode: "all" as const };
@@ -90,6 +90,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     owner: config.replicaId,
     ownership,
     ownedPartitions: (task, count) => metrics.ownedPartitions(task, count),
+    outcomes: metrics.outcomeObserver,
     ...(config.maxPollMs === undefined ? {} : { maxPollMs: config.maxPollMs }),
   });
   engine = running;
@@ -224,7 +225,8 @@ async function shutdown({
   await step("server", () => server.close(Math.max(1_000, deadline - Date.now())));
   // The console reads the store, so it closes before the store does (its live views end).
   await step("console", () => webConsole?.close());
-  await step("store", () => store.close());
+  // Before the store too: the overdue sampler reads it (a sample after the close only fails).
   await step("metrics", () => server.closeExtras());
+  await step("store", () => store.close());
   logger.info("stopped");
 }

@@ -60,6 +60,9 @@ process.on("exit", () => {
 /** Starts `src/main.ts` and resolves once it serves. */
 export async function startServerProcess(options: ServerProcessOptions): Promise<ServerProcess> {
   const nodeArgs = ["--import=tsx"];
+  // Node flags NODE_OPTIONS refuses (--trace-gc, say), for investigating a run.
+  const extra = process.env.BENCH_SERVER_NODE_ARGS?.trim();
+  if (extra) nodeArgs.push(...extra.split(/\s+/));
   if (options.cpuProfDir) nodeArgs.push("--cpu-prof", `--cpu-prof-dir=${options.cpuProfDir}`);
   const child = spawn(process.execPath, [...nodeArgs, "src/main.ts"], {
     cwd: serverRoot,

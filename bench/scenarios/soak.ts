@@ -1,6 +1,7 @@
 import { RawClient } from "../lib/grpc-raw.ts";
 import { benchTask, loadInstances, openBenchStore } from "../lib/load.ts";
 import { byScale, sizesFor } from "../lib/options.ts";
+import { freePort, type MemoryReading, readMemory } from "../lib/process-memory.ts";
 import { rssMb } from "../lib/rss.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
 import { type ServerProcess, startServerProcess } from "../lib/server-process.ts";
@@ -16,7 +17,9 @@ import { BenchWorker } from "../lib/worker.ts";
  * cut (its streams cancelled, no worker for a while), two thirds in the server is restarted
  * (SIGTERM, a new process on the same store). Figures: server RSS at the start, its peak and at
  * the end (per process and overall), and a ledger of every slot delivered: none due before the
- * end may be missing or skipped; redeliveries (allowed, at-least-once) are counted.
+ * end may be missing or skipped; redeliveries (allowed, at-least-once) are counted. Each server
+ * serves /metrics, and the soak reads its heap figures every second beside the RSS (logged every
+ * 10 s, summed up per process), so a growing RSS can be told from a growing heap.
  */
 
 const TASK = "soak";
@@ -28,7 +31,38 @@ const DRAIN_MS = 10_000;
 interface Replica {
   readonly server: ServerProcess;
   readonly client: RawClient;
+  readonly metricsPort: number;
   worker: BenchWorker | undefined;
+}
+
+/** Memory of one server process over its life. */
+interface ProcessMemory {
+  readonly pid: number;
+  readonly began: number;
+  readonly start: number;
+  peak: number;
+  end: number;
+  readonly readings: MemoryReading[];
+}
+
+/**
+ * The lowest heap used in the first and in the second half of a process's readings, "a/b": read
+ * every second, the lowest comes just after a major collection, so it follows the live heap. A
+ * leak raises b over a; V8 growing its heap (a larger old generation before it collects,
+ * which is what raises the RSS) does not.
+ */
+function heapFloors(readings: readonly MemoryReading[]): string {
+  const half = Math.floor(readings.length / 2);
+  const floor = (part: readonly MemoryReading[]) =>
+    part.length === 0 ? "-" : String(Math.min(...part.map((r) => r.heapUsed)));
+  return `${floor(readings.slice(0, half))}/${floor(readings.slice(half))}`;
+}
+
+/** "start/peak/end" of one figure over a process's readings. */
+function span(readings: readonly MemoryReading[], figure: keyof MemoryReading): string {
+  const values = readings.map((r) => r[figure]);
+  if (values.length === 0) return "-";
+  return `${values[0]}/${Math.max(...values)}/${values.at(-1)}`;
 }
 
 export const soakScenario: Scenario = {
@@ -57,13 +91,25 @@ export const soakScenario: Scenario = {
     } finally {
       await store.close();
     }
-    const rss: Array<{ pid: number; start: number; peak: number; end: number }> = [];
+    const rss: ProcessMemory[] = [];
     const startReplica = async (id: string): Promise<Replica> => {
-      const server = await startServerProcess({ store: target.url, replicaId: id });
+      const metricsPort = await freePort();
+      const server = await startServerProcess({
+        store: target.url,
+        replicaId: id,
+        env: { PARTITURA_METRICS_LISTEN: `127.0.0.1:${metricsPort}` },
+      });
       const client = new RawClient(server.address);
       await client.ready();
-      rss.push({ pid: server.pid, start: rssMb(server.pid), peak: 0, end: 0 });
-      return { server, client, worker: undefined };
+      rss.push({
+        pid: server.pid,
+        began: Date.now(),
+        start: rssMb(server.pid),
+        peak: 0,
+        end: 0,
+        readings: [],
+      });
+      return { server, client, metricsPort, worker: undefined };
     };
     const startWorker = (replica: Replica) => {
       const worker = new BenchWorker(replica.client, { task: TASK, streams: 2, maxInFlight: 2_000 });
@@ -71,11 +117,21 @@ export const soakScenario: Scenario = {
       worker.start();
       replica.worker = worker;
     };
-    const sample = () => {
+    const sample = async () => {
       const current = rss.at(-1);
       if (current === undefined) return;
       current.end = rssMb(current.pid);
       current.peak = Math.max(current.peak, current.end);
+      const reading = await readMemory(replica.metricsPort).catch(() => undefined);
+      if (reading === undefined) return;
+      current.readings.push(reading);
+      if (current.readings.length % 10 === 1) {
+        const s = Math.round((Date.now() - current.began) / 1000);
+        log(
+          `soak memory, server ${current.pid} at ${s} s: rss ${reading.rss} MB, heap used ` +
+            `${reading.heapUsed} of ${reading.heapTotal} MB (new space ${reading.newSpace}), external ${reading.external} MB`,
+        );
+      }
     };
 
     let replica = await startReplica("soak-1");
@@ -88,7 +144,7 @@ export const soakScenario: Scenario = {
     try {
       while (Date.now() < began + durationMs) {
         await sleep(1_000);
-        sample();
+        await sample();
         if (!cut && Date.now() >= at(1 / 3)) {
           cut = true;
           log(`soak: cutting the worker for ${cutMs / 1000} s`);
@@ -100,7 +156,7 @@ export const soakScenario: Scenario = {
         if (!restarted && Date.now() >= at(2 / 3)) {
           restarted = true;
           log("soak: restarting the server");
-          sample();
+          await sample();
           replica.worker?.close();
           replica.client.close();
           const stopping = Date.now();
@@ -114,7 +170,7 @@ export const soakScenario: Scenario = {
       }
       const cutoff = Date.now() - 2_000;
       await sleep(DRAIN_MS);
-      sample();
+      await sample();
       const found = ledger.report(cutoff);
       const peak = Math.max(...rss.map((r) => r.peak));
       const [firstRss, lastRss] = [rss[0], rss.at(-1)];
@@ -136,6 +192,11 @@ export const soakScenario: Scenario = {
           rss_peak_mb: peak,
           rss_end_mb: lastRss?.end ?? 0,
           rss_per_process: rss.map((r) => `${r.start}/${r.peak}/${r.end}`).join(", "),
+          heap_used_per_process: rss.map((r) => span(r.readings, "heapUsed")).join(", "),
+          heap_used_floor_per_process: rss.map((r) => heapFloors(r.readings)).join(", "),
+          heap_total_per_process: rss.map((r) => span(r.readings, "heapTotal")).join(", "),
+          new_space_per_process: rss.map((r) => span(r.readings, "newSpace")).join(", "),
+          external_per_process: rss.map((r) => span(r.readings, "external")).join(", "),
           slots_delivered: found.delivered,
           slots_redelivered: found.redelivered,
           slots_skipped: found.skipped,

@@ -7,6 +7,7 @@ import { leaseStatus } from "../store/transitions.ts";
 import type { EngineContext } from "./context.ts";
 import type { AckInput } from "./delivery.ts";
 import type { HeldLease } from "./lease-table.ts";
+import { type ExecutionOutcome, tallyOutcomes } from "./outcomes.ts";
 import { planAfterAck } from "./plan.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
@@ -56,6 +57,7 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
       if (held === undefined) {
         // Acked twice in one request: the second finds the lease taken, and parses its id now.
         const ref = refs[i] ?? decodeLeaseId(item.leaseId, `items[${i}].lease_id`);
+        refs[i] = ref;
         waits.push(
           unknownAction(ctx, ref, item, now).then((action) => {
             actions[i] = action;
@@ -105,6 +107,11 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
       const held = heldAt[i];
       if (held !== undefined) ctx.leases.restore(held);
     });
+    tallyOutcomes(ctx.outcomes, items.length, {
+      // Every item has a held lease or a parsed ref by now.
+      task: (i) => heldAt[i]?.ref.task ?? (refs[i] as LeaseRef).task,
+      outcome: (i) => outcomeOf(settled[i], (items[i] as AckInput).failed),
+    });
     if (unknown > 0) {
       throw new PartituraError(
         ErrorCode.Unavailable,
@@ -116,6 +123,12 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
     // The acked executions no longer count against their streams: let the pollers claim more.
     for (const stream of touched) ctx.credit.creditReturned(stream);
   }
+}
+
+/** What a settled ack means for the executions metric; undefined while it is not settled. */
+function outcomeOf(status: LeaseStatus | undefined, failed: boolean): ExecutionOutcome | undefined {
+  if (status === "ok") return failed ? "failure" : "success";
+  return status;
 }
 
 /** A held lease's action when it needs no task definition; undefined for a failure that does. */

@@ -3,6 +3,7 @@ import type { Clock } from "../domain/clock.ts";
 import type { Store } from "../store/store.ts";
 import type { CreditLedger } from "./credit-ledger.ts";
 import type { LeaseTable } from "./lease-table.ts";
+import type { OutcomeObserver } from "./outcomes.ts";
 import type { TaskCache } from "./task-cache.ts";
 
 /** What the engine's parts share: its dependencies, its tables, and its wake-up entry. */
@@ -26,4 +27,6 @@ export interface EngineContext {
   readonly claimBatch: number;
   /** A partition's earliest ready time became `readyAt`: wake its poller if it sleeps longer. */
   wake(task: string, partition: number, readyAt: number): void;
+  /** Told how executions ended (metrics), once per batch; a no-op when nobody listens. */
+  readonly outcomes: OutcomeObserver;
 }

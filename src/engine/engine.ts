@@ -11,6 +11,7 @@ import { CreditLedger } from "./credit-ledger.ts";
 import type { AckInput, DeliverySink, ExtendInput, StreamRequest } from "./delivery.ts";
 import { extendLeases, type Heartbeat } from "./extend.ts";
 import { type HeldLease, LeaseTable } from "./lease-table.ts";
+import { type OutcomeObserver, tallyLeases } from "./outcomes.ts";
 import type { Ownership } from "./ownership/ownership.ts";
 import { ownershipMoved } from "./ownership-moved.ts";
 import type { PartitionPoller } from "./poller.ts";
@@ -43,6 +44,8 @@ export interface EngineOptions {
   readonly ownership?: Pick<Ownership, "owned" | "onChange">;
   /** Told how many partitions of a task this replica owns, whenever that is recomputed (metrics). */
   readonly ownedPartitions?: (task: string, count: number) => void;
+  /** Told how executions ended (success, failure, expired, ...), once per batch (metrics). */
+  readonly outcomes?: OutcomeObserver;
 }
 
 /** How long shutdown waits for in-flight executions by default. */
@@ -101,6 +104,7 @@ export class Engine {
       pollBoundMs: () => Math.max(maxPollMs, (this.pollers.count * 1000) / FORCED_LOOKS_PER_SECOND),
       claimBatch: options.claimBatch ?? 256,
       wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
+      outcomes: options.outcomes ?? (() => {}),
     };
     this.pollers = new PollerRegistry(this.ctx);
     if (options.ownership !== undefined) {
@@ -367,6 +371,7 @@ export class Engine {
       return;
     }
     if (expired.length === 0) return;
+    tallyLeases(this.ctx.outcomes, expired, "expired");
     const streams = new Set<WorkerStream>();
     for (const lease of expired) {
       streams.add(lease.stream);

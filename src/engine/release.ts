@@ -2,6 +2,7 @@ import { toError } from "../domain/errors.ts";
 import type { ReleaseItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 import type { HeldLease } from "./lease-table.ts";
+import { tallyLeases } from "./outcomes.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /**
@@ -11,6 +12,8 @@ import type { WorkerStream } from "./worker-stream.ts";
  * leases then expire after their duration, which only delays redelivery.
  */
 export async function releaseLeases(ctx: EngineContext, leases: readonly HeldLease[]): Promise<void> {
+  // Delivered and never acked: whatever the store answers, the worker did not finish them.
+  tallyLeases(ctx.outcomes, leases, "released");
   // A one-off delivered at most once was deleted on delivery: nothing to give back.
   const live = leases.filter((lease) => lease.mode === "at_least_once" || lease.next !== null);
   if (live.length === 0) return;

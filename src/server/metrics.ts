@@ -3,7 +3,8 @@ import type { AddressInfo } from "node:net";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Delivery } from "../engine/delivery.ts";
 import type { EngineStats } from "../engine/engine.ts";
-import type { StoreObserver } from "../store/instrumented.ts";
+import type { OutcomeObserver } from "../engine/outcomes.ts";
+import type { ClaimObserver, StoreObserver } from "../store/instrumented.ts";
 
 /*
  * Prometheus metrics. Counters are bumped once per batch (a message of executions, an Ack
@@ -13,6 +14,8 @@ import type { StoreObserver } from "../store/instrumented.ts";
 /** Lag buckets (seconds): from a millisecond to a minute, where misfire grace usually sits. */
 const LAG_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 const STORE_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
+/** Claim sizes (instances): 0 is a claim that found nothing due; the engine claims 256 at most by default. */
+const CLAIM_BUCKETS = [0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
 /** The metrics one server process exports. */
 export class Metrics {
@@ -21,6 +24,8 @@ export class Metrics {
   private readonly lag: Histogram<"task">;
   private readonly acks: Counter<"status">;
   private readonly storeSeconds: Histogram<"operation" | "outcome">;
+  private readonly executions: Counter<"task" | "outcome">;
+  private readonly claimSizes: Histogram<"task">;
 
   constructor(stats: () => EngineStats) {
     const registers = [this.registry];
@@ -48,6 +53,22 @@ export class Metrics {
       help: "Latency of store operations.",
       labelNames: ["operation", "outcome"],
       buckets: STORE_BUCKETS,
+      registers,
+    });
+    this.executions = new Counter({
+      name: "partitura_executions_total",
+      help:
+        "Executions that ended, by task and outcome: success and failure as acked and settled; " +
+        "lease_lost and not_found for acks refused; expired for leases that ran out unacked " +
+        "here; released for executions given back when their worker's stream closed.",
+      labelNames: ["task", "outcome"],
+      registers,
+    });
+    this.claimSizes = new Histogram({
+      name: "partitura_claim_batch_size",
+      help: "Instances taken per claim of a partition (0: nothing was due after all).",
+      labelNames: ["task"],
+      buckets: CLAIM_BUCKETS,
       registers,
     });
     const gauge = (name: string, help: string, read: (s: EngineStats) => number) =>
@@ -154,6 +175,16 @@ export class Metrics {
   /** For instrumentStore. */
   readonly storeObserver: StoreObserver = (operation, seconds, failed) => {
     this.storeSeconds.observe({ operation, outcome: failed ? "error" : "ok" }, seconds);
+  };
+
+  /** For instrumentStore: one claim's size. */
+  readonly claimObserver: ClaimObserver = (task, claimed) => {
+    this.claimSizes.observe({ task }, claimed);
+  };
+
+  /** For the engine: `count` executions of `task` ended with `outcome` (one call per batch). */
+  readonly outcomeObserver: OutcomeObserver = (task, outcome, count) => {
+    this.executions.inc({ task, outcome }, count);
   };
 }
 

@@ -87,7 +87,10 @@ export function startOverdueSampler(options: OverdueSamplerOptions): () => void 
     sample()
       .then(
         () => {},
-        (thrown: unknown) => logger.warn({ err: toError(thrown) }, "overdue sample failed; next one soon"),
+        (thrown: unknown) => {
+          // A sample cut short by the shutdown (the store closing under it) is no failure.
+          if (!stopped) logger.warn({ err: toError(thrown) }, "overdue sample failed; next one soon");
+        },
       )
       .finally(() => {
         if (!stopped) timer = setTimeout(loop, options.intervalMs);

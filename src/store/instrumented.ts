@@ -1,7 +1,10 @@
-import type { Store } from "./store.ts";
+import type { ClaimRequest, ClaimResult, Store } from "./store.ts";
 
 /** Told the duration of every store call, and whether it failed. */
 export type StoreObserver = (operation: string, seconds: number, failed: boolean) => void;
+
+/** Told how many instances a claim of `task` took (claims with a limit of 0 only read, and are not told). */
+export type ClaimObserver = (task: string, claimed: number) => void;
 
 const TIMED = [
   "putTask",
@@ -23,12 +26,13 @@ const TIMED = [
 ] as const;
 
 /**
- * Wraps a store so every operation reports its latency (for the store-latency metric) without
- * any adapter knowing about metrics. Other members (kind, ready, healthy, close, watch) reach
+ * Wraps a store so every operation reports its latency (for the store-latency metric), and
+ * every claim its size (the claim batch metric: one call per claim, never per instance),
+ * without any adapter knowing about metrics. Other members (kind, ready, healthy, close, watch) reach
  * the adapter unchanged, bound to it: adapters keep state in private class fields, which only
  * the adapter itself may be `this` for.
  */
-export function instrumentStore(store: Store, observe: StoreObserver): Store {
+export function instrumentStore(store: Store, observe: StoreObserver, claimed?: ClaimObserver): Store {
   const members = new Map<PropertyKey, unknown>();
   for (const operation of TIMED) {
     const method = (store as unknown as Record<string, unknown>)[operation];
@@ -45,6 +49,14 @@ export function instrumentStore(store: Store, observe: StoreObserver): Store {
       } finally {
         observe(operation, Number(process.hrtime.bigint() - started) / 1e9, failed);
       }
+    });
+  }
+  const timedClaim = members.get("claim") as Store["claim"] | undefined;
+  if (claimed !== undefined && timedClaim !== undefined) {
+    members.set("claim", async (request: ClaimRequest): Promise<ClaimResult> => {
+      const result = await timedClaim(request);
+      if (request.limit > 0) claimed(request.task, result.claimed.length);
+      return result;
     });
   }
   return new Proxy(store, {

@@ -63,7 +63,7 @@ function conditionFor(existing: InstanceRecord | undefined) {
 }
 
 /** One draft on its way: the stored instance its merge reads, and the merges so far. */
-interface Pending {
+export interface Pending {
   readonly index: number;
   readonly draft: InstanceDraft;
   existing: InstanceRecord | undefined;
@@ -71,30 +71,43 @@ interface Pending {
 }
 
 /**
- * Splits the drafts into transactions: at most 99 writes and about 3 MB each, and one write of
- * an item each (DynamoDB refuses two actions on one item in a transaction; the engine refuses
- * a duplicate name before it gets here, but the contract does not).
+ * Splits the drafts into transactions of one partition each, in input order within it: at
+ * most 99 writes and about 3 MB each, and one write of an item each (DynamoDB refuses two
+ * actions on one item in a transaction; the engine refuses a duplicate name before it gets
+ * here, but the contract does not). One partition a transaction is what makes a crash
+ * legible: a partition that got at most 99 drafts of the batch has all of them or none, and a
+ * larger one has whole runs of 99 (its 1st to 99th draft, 100th to 198th, ...) or none of each.
  */
-function chunksOf(drafts: readonly InstanceDraft[]): Pending[][] {
-  const chunks: Pending[][] = [];
-  let chunk: Pending[] = [];
-  let bytes = 0;
-  let keys = new Set<string>();
+export function chunksOf(drafts: readonly InstanceDraft[]): Pending[][] {
+  const byPartition = new Map<number, Pending[]>();
   drafts.forEach((draft, index) => {
-    const size = draft.args.byteLength + ITEM_OVERHEAD_BYTES;
-    const itemKey = `${draft.partition}/${draft.name}`;
-    const full = chunk.length === DYNAMODB_UPSERT_WRITES || bytes + size > DYNAMODB_UPSERT_BYTES;
-    if (chunk.length > 0 && (full || keys.has(itemKey))) {
-      chunks.push(chunk);
-      chunk = [];
-      bytes = 0;
-      keys = new Set();
+    let list = byPartition.get(draft.partition);
+    if (list === undefined) {
+      list = [];
+      byPartition.set(draft.partition, list);
     }
-    chunk.push({ index, draft, existing: undefined, merges: 0 });
-    bytes += size;
-    keys.add(itemKey);
+    list.push({ index, draft, existing: undefined, merges: 0 });
   });
-  if (chunk.length > 0) chunks.push(chunk);
+  const chunks: Pending[][] = [];
+  for (const list of byPartition.values()) {
+    let chunk: Pending[] = [];
+    let bytes = 0;
+    let names = new Set<string>();
+    for (const pending of list) {
+      const size = pending.draft.args.byteLength + ITEM_OVERHEAD_BYTES;
+      const full = chunk.length === DYNAMODB_UPSERT_WRITES || bytes + size > DYNAMODB_UPSERT_BYTES;
+      if (chunk.length > 0 && (full || names.has(pending.draft.name))) {
+        chunks.push(chunk);
+        chunk = [];
+        bytes = 0;
+        names = new Set();
+      }
+      chunk.push(pending);
+      bytes += size;
+      names.add(pending.draft.name);
+    }
+    if (chunk.length > 0) chunks.push(chunk);
+  }
   return chunks;
 }
 
