@@ -320,3 +320,10 @@ test.serial(
   "the Python Worker: partitions moving (a replica joins, one leaves) lose and repeat nothing",
   (t) => partitionMove(t, startPythonWorker, "py-move"),
 );
+test.serial("the installed Python Client previews a schedule and a jittered instance", async (t) => {
+  await using s = await startTestServer();
+  const stdout = await runPython(join(process.cwd(), "test/python/sdk_preview.py"), [s.address]);
+  t.regex(stdout, /ok: the spring-forward slot is marked moved/);
+  t.regex(stdout, /ok: the first previewed delivery is when the instance is held until/);
+  t.regex(stdout, /PYTHON SDK PREVIEW OK\n$/);
+});

@@ -19,7 +19,7 @@ const HELP = `partitura COMMAND [flags]   (every command takes --help)
   schedule | unschedule | get | list | partitions   instances and the partition map
   pause | resume TASK NAME...  stop and restart instances (with a note; skip missed slots)
   tail TASK                  executions as they are delivered
-  next --cron EXPR           the next slots of a cron (no server needed)
+  next --cron EXPR | --task T   the next slots of a cron (no server needed) or of an instance
 Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PARTITURA_TOKEN),
   --tls, --tls-ca, --tls-cert, --tls-key (PARTITURA_TLS_CA ...). Output: --output table|json|jsonl.
 
@@ -64,7 +64,7 @@ async function run(argv: string[]): Promise<number> {
       await tail(args);
       return 0;
     case "next":
-      next(args);
+      await next(args);
       return 0;
     default:
       throw new UsageError(`unknown command "${command}" (partitura --help lists them)`);

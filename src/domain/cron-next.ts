@@ -85,3 +85,43 @@ export function computeCronNext(cron: string, zone: string, after: number): numb
 function spread(zone: string, instant: number): number {
   return Math.abs(offsetAt(zone, instant - DAY_MS) - offsetAt(zone, instant + DAY_MS));
 }
+
+/** What DST did to one cron slot (PreviewSchedule's marks). */
+export type DstMark = "none" | "moved" | "merged" | "repeated";
+
+/** A cron slot's DST mark and the local wall time the cron named for it. */
+export interface SlotDst {
+  readonly mark: DstMark;
+  /** The wall time the cron named (epoch ms as if UTC); for "moved", one that did not exist. */
+  readonly wall: number;
+}
+
+/**
+ * How the rules above treated `slot`, a slot computeCronNext gave for `cron` in `zone`, read
+ * back from the slot itself so a preview cannot drift from the engine: the wall time the cron
+ * named either is the slot's own (then it occurred once, or twice: "merged" when the cron ran
+ * at the first only, "repeated" when a wildcard or stepped hour runs at both), or it lay in a
+ * gap and the slot is that wall time read with the offset before the gap ("moved").
+ */
+export function cronSlotDst(cron: string, zone: string, slot: number): SlotDst {
+  const wall = slot + offsetAt(zone, slot);
+  if (firesAtWall(cron, wall)) {
+    if (instantsOf(zone, wall).instants.length < 2) return { mark: "none", wall };
+    return { mark: everyHour(cron) ? "repeated" : "merged", wall };
+  }
+  // The offset before the gap: a day back, as instantsOf reads it (one change in two days).
+  const named = slot + offsetAt(zone, slot - DAY_MS);
+  if (firesAtWall(cron, named) && instantsOf(zone, named).instants.length === 0) {
+    return { mark: "moved", wall: named };
+  }
+  return { mark: "none", wall };
+}
+
+/** True when `wall` is one of the cron's wall-time candidates. */
+function firesAtWall(cron: string, wall: number): boolean {
+  return (
+    candidates(cron, wall - 1)
+      .next()
+      .getTime() === wall
+  );
+}

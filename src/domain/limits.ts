@@ -63,6 +63,18 @@ export const MAX_REFLECTION_NAME_LENGTH = 512;
 /** How many requests one reflection stream may send before it is ended. */
 export const MAX_REFLECTION_REQUESTS = 1000;
 
+/**
+ * The longest deterministic jitter a schedule may carry (Schedule.jitter): an hour. It spreads
+ * a herd (a million daily crons at 09:00) without moving any slot by more than that.
+ */
+export const MAX_JITTER_MS = 3_600_000;
+
+/** How many slots one PreviewSchedule call lists when it leaves `count` 0. */
+export const DEFAULT_PREVIEW_COUNT = 10;
+
+/** The most slots one PreviewSchedule call may ask for. */
+export const MAX_PREVIEW_COUNT = 100;
+
 /** The longest Duration protobuf allows: 10,000 years in seconds. */
 export const MAX_DURATION_SECONDS = 315_576_000_000n;
 

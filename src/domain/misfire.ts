@@ -1,3 +1,4 @@
+import { deliveryAt, type JitterKey } from "./jitter.ts";
 import type { MisfirePolicy, ScheduleSpec } from "./model.ts";
 import { lastSlotAtOrBefore, nextSlot } from "./schedule.ts";
 
@@ -14,6 +15,8 @@ export interface SlotPlan {
  * than `graceMs` after it fell due. CATCH_UP delivers it (the next slot, still in the past,
  * is claimed again at once, so missed slots run one at a time); FAST_FORWARD delivers only the
  * latest missed slot and continues after now; SKIP delivers none. A one-off always runs.
+ * With jitter (`key` names the instance) lateness counts from each slot's delivery time, not
+ * from the slot: a slot its jitter holds back half an hour is not late when claimed then.
  */
 export function planSlot(
   spec: ScheduleSpec,
@@ -21,13 +24,16 @@ export function planSlot(
   graceMs: number,
   slot: number,
   now: number,
+  key?: JitterKey,
 ): SlotPlan {
-  if (spec.kind === "at" || now - slot <= graceMs || policy === "catch_up") {
+  const onTime = (at: number) =>
+    now - (key === undefined || spec.jitterMs === undefined ? at : deliveryAt(key, spec, at)) <= graceMs;
+  if (spec.kind === "at" || onTime(slot) || policy === "catch_up") {
     return { deliver: slot, next: nextSlot(spec, slot) };
   }
   const { latest, following } = lastSlotAtOrBefore(spec, slot, now);
   // The latest slot may itself be on time (within grace): then even SKIP runs it.
-  if (policy === "fast_forward" || now - latest <= graceMs) {
+  if (policy === "fast_forward" || onTime(latest)) {
     return { deliver: latest, next: following };
   }
   return { deliver: null, next: following };

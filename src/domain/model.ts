@@ -4,11 +4,18 @@
  * keep as opaque bytes: compact, and never re-encoded on the hot path.
  */
 
-/** When an instance falls due. */
-export type ScheduleSpec =
+/**
+ * When an instance falls due. `jitterMs` (deterministic jitter, jitter.ts) is absent when the
+ * schedule has none: never stored as 0, so an un-jittered schedule encodes exactly as before.
+ */
+export type ScheduleSpec = (
   | { readonly kind: "cron"; readonly cron: string; readonly timezone: string }
   | { readonly kind: "interval"; readonly intervalMs: number }
-  | { readonly kind: "at"; readonly atMs: number };
+  | { readonly kind: "at"; readonly atMs: number }
+) & {
+  /** Each slot is delivered up to this much after it (1 ms .. MAX_JITTER_MS); absent: none. */
+  readonly jitterMs?: number;
+};
 
 export type ExecutionMode = "at_least_once" | "at_most_once";
 export type FailureMode = "none" | "unlock" | "commit";
@@ -41,12 +48,20 @@ export interface InstanceDraft {
   readonly args: Uint8Array;
   /** The first slot, computed by the caller from the schedule and `now`. */
   readonly nextRunAt: number;
+  /**
+   * The first slot's jittered delivery time when the schedule has jitter and it is later than
+   * the slot (jitter.ts holdUntil); absent otherwise. Stores keep it in lockedUntil.
+   */
+  readonly holdUntil?: number;
 }
 
 /** One stored instance. */
 export interface InstanceRecord extends InstanceDraft {
   readonly task: string;
-  /** Epoch ms until which a lease (or a retry delay) holds it; 0 when unlocked. */
+  /**
+   * Epoch ms until which a lease, a retry delay or the slot's jitter (a hold without an owner)
+   * holds it; 0 when unlocked.
+   */
   readonly lockedUntil: number;
   /** Bumped by every claim, commit and release: the fencing token of a lease. */
   readonly version: number;

@@ -1,6 +1,7 @@
 import { checkCronFields } from "./cron-check.ts";
 import { computeCronNext } from "./cron-next.ts";
 import { clip, invalid, quote, toError } from "./errors.ts";
+import { checkJitter } from "./jitter.ts";
 import { MAX_CRON_LENGTH, MAX_TIMEZONE_LENGTH, ZONE_CACHE_LIMIT } from "./limits.ts";
 import type { ScheduleSpec } from "./model.ts";
 
@@ -60,9 +61,14 @@ export function zoneCacheSize(): number {
 /**
  * Throws INVALID_ARGUMENT (naming `field`) unless the schedule can be run: a cron of 5 or 6
  * fields that fires at least once, in a known zone; an interval of at least 1 ms; an `at`
- * that is a valid instant.
+ * that is a valid instant; a jitter within its bounds (jitter.ts).
  */
 export function checkSchedule(field: string, spec: ScheduleSpec, now: number): void {
+  checkShape(field, spec, now);
+  checkJitter(field, spec);
+}
+
+function checkShape(field: string, spec: ScheduleSpec, now: number): void {
   switch (spec.kind) {
     case "cron": {
       // Lengths first, before any parsing: a 15 MB string must cost no more than a short one.

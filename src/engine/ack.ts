@@ -1,4 +1,5 @@
 import { ErrorCode, PartituraError } from "../domain/errors.ts";
+import { holdUntil } from "../domain/jitter.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
 import type { BatchStatus, CommitItem, ReleaseItem } from "../store/store.ts";
@@ -7,7 +8,7 @@ import type { EngineContext } from "./context.ts";
 import type { AckInput } from "./delivery.ts";
 import type { HeldLease } from "./lease-table.ts";
 import { type ExecutionOutcome, tallyOutcomes } from "./outcomes.ts";
-import { nextAfterAck } from "./plan.ts";
+import { planAfterAck } from "./plan.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /** What one ack does to the store. */
@@ -135,10 +136,22 @@ function heldAction(held: HeldLease, item: AckInput): Action | undefined {
   if (held.mode === "at_most_once") {
     // A one-off was deleted when it was delivered: its ack has nothing left to settle.
     if (held.next === null) return { kind: "done", status: "ok" };
-    return { kind: "release", item: { lease: held.ref }, wakeAt: held.next };
+    return releaseTo(held.ref, held.next, held.holdUntil);
   }
-  if (!item.failed) return { kind: "commit", item: { lease: held.ref, nextRunAt: held.next } };
+  if (!item.failed) return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil) };
   return undefined;
+}
+
+/** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */
+function commitTo(lease: LeaseRef, next: number | null, hold: number | undefined): CommitItem {
+  return hold === undefined ? { lease, nextRunAt: next } : { lease, nextRunAt: next, holdUntil: hold };
+}
+
+/** At-most-once: the kept lease given up; the next slot (already stored) waits for its hold. */
+function releaseTo(lease: LeaseRef, next: number, hold: number | undefined): Action {
+  return hold === undefined
+    ? { kind: "release", item: { lease }, wakeAt: next }
+    : { kind: "release", item: { lease, retryAt: hold }, wakeAt: hold };
 }
 
 /** A failed at-least-once execution of a held lease: the task's failure mode decides. */
@@ -156,7 +169,7 @@ async function failedAction(
     case "unlock":
       return unlock(held.ref, item, now);
     case "commit":
-      return { kind: "commit", item: { lease: held.ref, nextRunAt: held.next } };
+      return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil) };
   }
 }
 
@@ -168,14 +181,26 @@ async function unknownAction(
 ): Promise<Action> {
   const task = await ctx.tasks.get(lease.task);
   if (task === undefined) return { kind: "done", status: "not_found" };
-  if (task.executionMode === "at_most_once") return { kind: "release", item: { lease }, wakeAt: now };
-  if (item.failed && task.failureMode === "unlock") return unlock(lease, item, now);
-  if (item.failed && task.failureMode === "none") return { kind: "check", lease };
-  // A success (or a failure under COMMIT): the next slot has to be read back from the instance.
+  if (item.failed && task.failureMode === "unlock" && task.executionMode === "at_least_once") {
+    return unlock(lease, item, now);
+  }
+  if (item.failed && task.failureMode === "none" && task.executionMode === "at_least_once") {
+    return { kind: "check", lease };
+  }
+  // The next slot (and its jitter) has to be read back from the instance.
   const instance = await ctx.store.getInstance(lease.task, lease.partition, lease.name);
   const status = leaseStatus(instance, lease, now);
-  if (instance === undefined || status !== "ok") return { kind: "done", status };
-  return { kind: "commit", item: { lease, nextRunAt: nextAfterAck(task, instance) } };
+  if (instance === undefined || status !== "ok") {
+    // At most once, a lost lease was released anyway before (as ever): report what is known.
+    return { kind: "done", status };
+  }
+  if (task.executionMode === "at_most_once") {
+    // The delivery's commit already stored the next slot: release to its jitter hold.
+    const key = { task: lease.task, instance: lease.name };
+    return releaseTo(lease, instance.nextRunAt, holdUntil(key, instance.schedule, instance.nextRunAt));
+  }
+  const plan = planAfterAck(task, instance);
+  return { kind: "commit", item: commitTo(lease, plan.next, plan.holdUntil) };
 }
 
 /** Failure mode UNLOCK: ready again at once, or after the ack's retry_after. */
@@ -232,7 +257,7 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
     statuses[commitAt[k] as number] = result.status;
     // The next slot may be sooner than the poller's sleep (a catch-up slot already in the past).
     if (result.status === "ok" && item.nextRunAt !== null) {
-      ctx.wake(item.lease.task, item.lease.partition, item.nextRunAt);
+      ctx.wake(item.lease.task, item.lease.partition, item.holdUntil ?? item.nextRunAt);
     }
   });
   released.forEach((status, k) => {

@@ -1,4 +1,5 @@
 import { toError } from "../domain/errors.ts";
+import { deliveryAt } from "../domain/jitter.ts";
 import { encodeLeaseId } from "../domain/lease-id.ts";
 import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
@@ -13,6 +14,8 @@ interface Ready {
   readonly record: InstanceRecord;
   readonly slot: number;
   readonly next: number | null;
+  /** The next slot's jitter hold, undefined for none. */
+  readonly holdUntil: number | undefined;
   readonly version: number;
 }
 
@@ -47,14 +50,27 @@ export async function deliverClaimed(
   for (const record of records) {
     const plan = planClaim(task, record, now);
     if (task.executionMode === "at_least_once" && plan.deliver !== null) {
-      ready.push({ record, slot: plan.deliver, next: plan.next, version: record.version });
+      ready.push({
+        record,
+        slot: plan.deliver,
+        next: plan.next,
+        holdUntil: plan.holdUntil,
+        version: record.version,
+      });
       continue;
     }
-    commits.push({ lease: leaseOf(record), nextRunAt: plan.next, keepLease: plan.deliver !== null });
+    const keepLease = plan.deliver !== null;
+    // A kept lease holds the instance until its release, which then applies the hold.
+    commits.push(
+      keepLease || plan.holdUntil === undefined
+        ? { lease: leaseOf(record), nextRunAt: plan.next, keepLease }
+        : { lease: leaseOf(record), nextRunAt: plan.next, keepLease, holdUntil: plan.holdUntil },
+    );
     planned.push({
       record,
       slot: plan.deliver ?? record.nextRunAt,
       next: plan.next,
+      holdUntil: plan.holdUntil,
       version: record.version,
     });
   }
@@ -111,14 +127,20 @@ async function handOut(
       stream: grant.stream,
       mode: task.executionMode,
       next: item.next,
+      holdUntil: item.holdUntil,
       expiresAt: record.lockedUntil,
     });
+    const schedule = record.schedule;
     const delivery: Delivery = {
       leaseId: id,
       task: record.task,
       instance: record.name,
       partition: record.partition,
       scheduledAt: item.slot,
+      dueAt:
+        schedule.jitterMs === undefined
+          ? undefined
+          : deliveryAt({ task: record.task, instance: record.name }, schedule, item.slot),
       leaseExpiresAt: record.lockedUntil,
       defaultArgs: task.defaultArgs,
       args: record.args,

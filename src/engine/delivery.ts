@@ -12,6 +12,11 @@ export interface Delivery {
   readonly partition: number;
   /** The slot this execution stands for (epoch ms). */
   readonly scheduledAt: number;
+  /**
+   * When the slot was due to go out, when jitter moved it later than scheduledAt (jitter.ts):
+   * the lag metric counts from it. Absent without jitter.
+   */
+  readonly dueAt?: number | undefined;
   readonly leaseExpiresAt: number;
   /** The task's default args (Struct bytes, empty = none). */
   readonly defaultArgs: Uint8Array;

@@ -10,6 +10,8 @@ export interface HeldLease {
   readonly mode: ExecutionMode;
   /** At-least-once: the slot a successful ack commits (null deletes a one-off). */
   readonly next: number | null;
+  /** The next slot's jitter hold (jitter.ts holdUntil), kept by its commit or release; undefined: none. */
+  readonly holdUntil?: number | undefined;
   /** When the lease ends (clock ms); heartbeats move it. */
   expiresAt: number;
 }

@@ -17,7 +17,12 @@ export async function releaseLeases(ctx: EngineContext, leases: readonly HeldLea
   // A one-off delivered at most once was deleted on delivery: nothing to give back.
   const live = leases.filter((lease) => lease.mode === "at_least_once" || lease.next !== null);
   if (live.length === 0) return;
-  const items: ReleaseItem[] = live.map((lease) => ({ lease: lease.ref }));
+  // An at-most-once instance already moved to its next slot: its jitter still holds it.
+  const items: ReleaseItem[] = live.map((lease) =>
+    lease.mode === "at_most_once" && lease.holdUntil !== undefined
+      ? { lease: lease.ref, retryAt: lease.holdUntil }
+      : { lease: lease.ref },
+  );
   const now = ctx.clock.now();
   let statuses: string[];
   try {
@@ -34,7 +39,8 @@ export async function releaseLeases(ctx: EngineContext, leases: readonly HeldLea
     streams.add(lease.stream);
     if (statuses[i] !== "ok") return;
     // An at-most-once instance already moved on: it is ready at its next slot, not now.
-    const readyAt = lease.mode === "at_most_once" && lease.next !== null ? lease.next : now;
+    const readyAt =
+      lease.mode === "at_most_once" && lease.next !== null ? (lease.holdUntil ?? lease.next) : now;
     ctx.wake(lease.ref.task, lease.ref.partition, readyAt);
   });
   for (const stream of streams) ctx.credit.creditReturned(stream);

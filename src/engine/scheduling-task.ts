@@ -110,9 +110,13 @@ function checkDuration(field: string, ms: number): number {
   return ms;
 }
 
-/** True when two schedules are the same (so a repeated PutTask keeps the due time). */
+/**
+ * True when two schedules are the same (so a repeated PutTask keeps the due time); a changed
+ * jitter is a change, so it applies to the pending slot at once.
+ */
 export function sameSchedule(a: ScheduleSpec | undefined, b: ScheduleSpec | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
+  if (a.jitterMs !== b.jitterMs) return false;
   switch (a.kind) {
     case "cron":
       return b.kind === "cron" && a.cron === b.cron && a.timezone === b.timezone;

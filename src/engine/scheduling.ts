@@ -1,5 +1,6 @@
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
+import { holdUntil } from "../domain/jitter.ts";
 import { MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
 import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
@@ -83,14 +84,17 @@ export class SchedulingService {
         return task;
       }
       const mode: UpsertMode = unchanged ? "safe" : "force";
-      const draft: InstanceDraft = {
-        name: task.name,
-        partition: 0,
-        partitionKey: "",
-        schedule: task.schedule,
-        args: new Uint8Array(0),
-        nextRunAt: firstSlot(task.schedule, now),
-      };
+      const draft = firstDraft(
+        task.name,
+        {
+          name: task.name,
+          partition: 0,
+          partitionKey: "",
+          schedule: task.schedule,
+          args: new Uint8Array(0),
+        },
+        now,
+      );
       const results = await store.upsertInstances(task, [draft], mode, now);
       this.wakeFor(task.name, results);
     }
@@ -128,15 +132,19 @@ export class SchedulingService {
   }
 
   /**
-   * Creates or updates instances of a dynamic task. The batch is validated whole first; what
-   * only the write can tell (SAFE on a locked instance) comes back per instance.
+   * Creates or updates instances of a dynamic task. The batch is validated whole first
+   * (`checkTask` sees the task before anything is written); what only the write can tell
+   * (SAFE on a locked instance) comes back per instance.
    */
   async schedule(
     taskName: string,
     inputs: readonly InstanceInput[],
     mode: UpsertMode,
+    checkTask?: (task: TaskRecord) => void,
   ): Promise<UpsertResult[]> {
     const task = await this.getTask(taskName, "task");
+    // What only the task tells (its default schedule's jitter in the reply bound): before any write.
+    checkTask?.(task);
     if (!task.dynamic) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
@@ -172,17 +180,30 @@ export class SchedulingService {
     return this.options.store.removeInstances(task.name, refs);
   }
 
-  /** One instance; NOT_FOUND when the task or the instance does not exist. */
-  async getInstance(taskName: string, name: string, partitionKey: string): Promise<InstanceRecord> {
+  /** The instant requests are served at (the injected clock). */
+  now(): number {
+    return this.options.clock.now();
+  }
+
+  /**
+   * One instance; NOT_FOUND when the task or the instance does not exist. `field` names the
+   * request field that carries the instance name in refusals.
+   */
+  async getInstance(
+    taskName: string,
+    name: string,
+    partitionKey: string,
+    field = "name",
+  ): Promise<InstanceRecord> {
     const task = await this.getTask(taskName, "task");
-    checkName("name", name);
+    checkName(field, name);
     if (partitionKey !== "") checkName("partition_key", partitionKey);
     const partition = task.dynamic ? selectPartition(partitionKey || name, task.partitionCount) : 0;
     const instance = await this.options.store.getInstance(task.name, partition, name);
     if (instance === undefined) {
       throw new PartituraError(
         ErrorCode.NotFound,
-        `name: task ${quote(task.name)} has no instance ${quote(name)}`,
+        `${field}: task ${quote(task.name)} has no instance ${quote(name)}`,
       );
     }
     return instance;
@@ -254,14 +275,17 @@ export class SchedulingService {
     }
     checkSchedule(`${field}.schedule`, schedule, now);
     checkArgs(`${field}.args`, input.args);
-    return {
-      name: input.name,
-      partition: selectPartition(input.partitionKey || input.name, task.partitionCount),
-      partitionKey: input.partitionKey,
-      schedule,
-      args: input.args,
-      nextRunAt: firstSlot(schedule, now),
-    };
+    return firstDraft(
+      task.name,
+      {
+        name: input.name,
+        partition: selectPartition(input.partitionKey || input.name, task.partitionCount),
+        partitionKey: input.partitionKey,
+        schedule,
+        args: input.args,
+      },
+      now,
+    );
   }
 
   /** Wakes each partition an upsert may have made due sooner, once, at its earliest time. */
@@ -276,6 +300,20 @@ export class SchedulingService {
     }
     for (const [partition, at] of earliest) this.options.wake(task, partition, at);
   }
+}
+
+/**
+ * A draft with its first slot from `now` and that slot's jitter hold (holdUntil, the function
+ * every commit of a next slot goes through too).
+ */
+function firstDraft(
+  task: string,
+  base: Omit<InstanceDraft, "nextRunAt" | "holdUntil">,
+  now: number,
+): InstanceDraft {
+  const nextRunAt = firstSlot(base.schedule, now);
+  const hold = holdUntil({ task, instance: base.name }, base.schedule, nextRunAt);
+  return hold === undefined ? { ...base, nextRunAt } : { ...base, nextRunAt, holdUntil: hold };
 }
 
 /** INVALID_ARGUMENT when a batch names one instance twice (its outcome would be ambiguous). */

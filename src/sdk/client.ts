@@ -45,6 +45,7 @@ const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
   "unschedule",
   "getInstance",
   "listInstances",
+  "previewSchedule",
   "getPartitionMap",
   "ack",
   "extendLeases",
@@ -204,5 +205,18 @@ export class Client implements AsyncDisposable {
     options?: CallOptions,
   ): Promise<ResponseOf<"resumeInstances">> {
     return this.call("resumeInstances", request, options);
+  }
+
+  // --- preview (issue 14) ------------------------------------------------------------------
+
+  /**
+   * The next slots of a schedule, or of a stored instance (`task` + `instance`), as the engine
+   * will run them, with DST marks and, with jitter, each slot's delivery time. A read.
+   */
+  previewSchedule(
+    request: RequestOf<"previewSchedule">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"previewSchedule">> {
+    return this.call("previewSchedule", request, options);
   }
 }

@@ -21,6 +21,7 @@ import { bytesToArgs } from "./convert-args.ts";
 import {
   checkReplyBound,
   checkScheduleReplySize,
+  ECHO_JITTER,
   ECHO_TIME_SCHEDULE,
   ECHO_UNSET_SCHEDULE,
   echoCronSchedule,
@@ -56,6 +57,7 @@ const CRON = tagByte(SCH.cron);
 const INTERVAL = tagByte(SCH.interval);
 const AT = tagByte(SCH.at);
 const TIMEZONE = tagByte(SCH.timezone);
+const JITTER = tagByte(SCH.jitter);
 // Struct is map<string, Value> fields = 1; a map entry is always key = 1, value = 2.
 const STRUCT_FIELDS = tagByte(StructSchema.field.fields);
 const ENTRY_KEY = 0x0a;
@@ -73,7 +75,7 @@ const LIST_VALUES = tagByte(ListValueSchema.field.values);
 export const scheduleRequestCoverage: readonly MessageCoverage[] = [
   covers(ScheduleRequestSchema, ["task", "instances", "mode"]),
   covers(InstanceSpecSchema, ["name", "schedule", "args", "partitionKey"]),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
   covers(StructSchema, ["fields"]),
@@ -211,8 +213,19 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
   let timezone = "";
   let cronBytes = 0;
   let timezoneBytes = 0;
+  let jitter: Duration | undefined;
   while (r.pos < end) {
     const tag = r.buf[r.pos++];
+    if (tag === JITTER) {
+      // A repeated jitter would merge: unusual, left to protobuf-es.
+      if (jitter !== undefined) return UNUSUAL;
+      const messageEnd = r.delimited(end);
+      if (messageEnd === UNUSUAL) return UNUSUAL;
+      const parts = r.secondsNanos(messageEnd);
+      if (parts === UNUSUAL) return UNUSUAL;
+      jitter = { $typeName: "google.protobuf.Duration", ...parts };
+      continue;
+    }
     // One kind only: a second one (or a repeated message field, which would merge) is unusual.
     if (tag !== TIMEZONE && kind.case !== undefined) return UNUSUAL;
     if (tag === CRON || tag === TIMEZONE) {
@@ -244,9 +257,13 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
       return UNUSUAL;
     }
   }
-  spec.schedule = { $typeName: "partitura.v1.Schedule", kind, timezone };
-  if (kind.case === "cron") return echoCronSchedule(cronBytes, timezoneBytes);
-  return kind.case === undefined ? ECHO_UNSET_SCHEDULE : ECHO_TIME_SCHEDULE;
+  spec.schedule =
+    jitter === undefined
+      ? { $typeName: "partitura.v1.Schedule", kind, timezone }
+      : { $typeName: "partitura.v1.Schedule", kind, timezone, jitter };
+  const extra = jitter === undefined ? 0 : ECHO_JITTER;
+  if (kind.case === "cron") return echoCronSchedule(cronBytes, timezoneBytes) + extra;
+  return (kind.case === undefined ? ECHO_UNSET_SCHEDULE : ECHO_TIME_SCHEDULE) + extra;
 }
 
 /**

@@ -61,6 +61,7 @@ const CRON = tagByte(ScheduleSchema.field.cron);
 const INTERVAL = tagByte(ScheduleSchema.field.interval);
 const AT = tagByte(ScheduleSchema.field.at);
 const TIMEZONE = tagByte(ScheduleSchema.field.timezone);
+const JITTER = tagByte(ScheduleSchema.field.jitter);
 
 /** The fields this writer handles; `args` is left out on purpose (see above). */
 export const scheduleResponseCoverage: readonly MessageCoverage[] = [
@@ -84,7 +85,7 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
     // GetInstance shows the rest.
     ["args", "pauseNote", "pausedAt"],
   ),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
 ];
@@ -163,8 +164,12 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
   return pos;
 }
 
-/** A Schedule as scheduleToProto builds it: the timezone only with a cron. */
+/** A Schedule as scheduleToProto builds it: the timezone only with a cron, jitter when set. */
 function scheduleSize(spec: ScheduleSpec): number {
+  return kindSize(spec) + (spec.jitterMs === undefined ? 0 : durationFieldSize(spec.jitterMs));
+}
+
+function kindSize(spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
       return stringSize(utf8Length(spec.cron)) + stringSize(utf8Length(spec.timezone));
@@ -176,6 +181,11 @@ function scheduleSize(spec: ScheduleSpec): number {
 }
 
 function writeSchedule(out: Buffer, pos: number, spec: ScheduleSpec): number {
+  pos = writeKind(out, pos, spec);
+  return spec.jitterMs === undefined ? pos : writeDuration(out, pos, JITTER, spec.jitterMs);
+}
+
+function writeKind(out: Buffer, pos: number, spec: ScheduleSpec): number {
   switch (spec.kind) {
     case "cron":
       pos = writeString(out, pos, CRON, spec.cron, utf8Length(spec.cron));
@@ -204,6 +214,11 @@ const UINT_FIELD_MAX = 1 + 5;
 const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
 /** Echo bytes of the schedule field of an instance sent without a schedule (or kind). */
 export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
+/**
+ * Echo bytes a jitter adds to a schedule field: its Duration field, and a byte the schedule's
+ * own length prefix may grow by.
+ */
+export const ECHO_JITTER = TIME_FIELD_MAX + 1;
 /** Echo bytes of an interval or at schedule field. */
 export const ECHO_TIME_SCHEDULE = TIME_FIELD_MAX + 2;
 const DEFAULT_TIMEZONE_BYTES = utf8Length(DEFAULT_TIMEZONE);
@@ -248,8 +263,10 @@ export function checkReplyBound(count: number, echoes: number): void {
 /**
  * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
  * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
+ * `unsetExtra` is added for each instance sent without a schedule: ECHO_JITTER once the task
+ * is known to give them a jittered default (which the decoder cannot know).
  */
-export function checkScheduleReplySize(request: ScheduleRequest): void {
+export function checkScheduleReplySize(request: ScheduleRequest, unsetExtra = 0): void {
   const task = stringSize(utf8Length(request.task));
   let echoes = 0;
   for (const spec of request.instances) {
@@ -258,10 +275,11 @@ export function checkScheduleReplySize(request: ScheduleRequest): void {
     if (schedule?.kind.case === "cron") {
       scheduleBytes = echoCronSchedule(utf8Length(schedule.kind.value), utf8Length(schedule.timezone));
     } else if (schedule === undefined || schedule.kind.case === undefined) {
-      scheduleBytes = ECHO_UNSET_SCHEDULE;
+      scheduleBytes = ECHO_UNSET_SCHEDULE + (schedule === undefined ? unsetExtra : 0);
     } else {
       scheduleBytes = ECHO_TIME_SCHEDULE;
     }
+    if (schedule?.jitter !== undefined) scheduleBytes += ECHO_JITTER;
     echoes += echoInstance(task, utf8Length(spec.name), scheduleBytes, utf8Length(spec.partitionKey));
   }
   checkReplyBound(request.instances.length, echoes);

@@ -14,6 +14,13 @@ export const DEFAULT_TIMEZONE = "UTC";
  */
 export function scheduleFromProto(field: string, schedule: Schedule | undefined): ScheduleSpec | undefined {
   if (schedule === undefined) return undefined;
+  const spec = kindFromProto(field, schedule);
+  // Jitter 0 is none, and none is never stored: an un-jittered schedule stays byte for byte.
+  const jitterMs = schedule.jitter === undefined ? 0 : durationToMs(`${field}.jitter`, schedule.jitter);
+  return jitterMs === 0 ? spec : { ...spec, jitterMs };
+}
+
+function kindFromProto(field: string, schedule: Schedule): ScheduleSpec {
   switch (schedule.kind.case) {
     case "cron":
       return { kind: "cron", cron: schedule.kind.value, timezone: schedule.timezone || DEFAULT_TIMEZONE };
@@ -28,6 +35,12 @@ export function scheduleFromProto(field: string, schedule: Schedule | undefined)
 
 /** A ScheduleSpec as a wire Schedule. */
 export function scheduleToProto(spec: ScheduleSpec): Schedule {
+  const schedule = kindToProto(spec);
+  if (spec.jitterMs !== undefined) schedule.jitter = msToDuration(spec.jitterMs);
+  return schedule;
+}
+
+function kindToProto(spec: ScheduleSpec): Schedule {
   switch (spec.kind) {
     case "cron":
       return create(ScheduleSchema, { kind: { case: "cron", value: spec.cron }, timezone: spec.timezone });

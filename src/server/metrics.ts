@@ -146,7 +146,10 @@ export class Metrics {
     if (task === undefined) return;
     this.delivered.inc({ task }, batch.length);
     const lag = this.lag.labels({ task });
-    for (const delivery of batch) lag.observe(Math.max(0, now - delivery.scheduledAt) / 1000);
+    // From when the slot was due to go out: a jittered slot is not late by its jitter.
+    for (const delivery of batch) {
+      lag.observe(Math.max(0, now - (delivery.dueAt ?? delivery.scheduledAt)) / 1000);
+    }
   }
 
   /** Results of one Ack call. */

@@ -21,8 +21,9 @@ import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
 import { pauseOutcomeToProto, resumeOutcomeToProto } from "./convert-pause.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
-import { encodeScheduleResponse } from "./convert-schedule-response.ts";
+import { checkScheduleReplySize, ECHO_JITTER, encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
+import { previewSchedule } from "./preview-schedule.ts";
 
 /** The owners of a task's partitions, for GetPartitionMap (the Ownership's map). */
 export type PartitionMapOf = (task: string, partitionCount: number) => PartitionMap;
@@ -59,7 +60,10 @@ export function schedulerHandlers(
     },
     async schedule(request) {
       const inputs = request.instances.map(instanceInputFromProto);
-      const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode));
+      const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode), (task) => {
+        // The decoder bounded instances sent without a schedule by an un-jittered default.
+        if (task.schedule?.jitterMs !== undefined) checkScheduleReplySize(request, ECHO_JITTER);
+      });
       return encodeScheduleResponse(results);
     },
     async unschedule(request) {
@@ -81,6 +85,9 @@ export function schedulerHandlers(
         instances: page.items.map(instanceToProto),
         nextPageToken: page.nextPageToken,
       });
+    },
+    previewSchedule(request) {
+      return previewSchedule(scheduling, request);
     },
     async getPartitionMap(request) {
       const task = await scheduling.getTask(request.task, "task");

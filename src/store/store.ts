@@ -60,6 +60,9 @@ export interface Store {
    * Creates or updates instances, one atomic step per instance. SAFE keeps the sooner of the
    * stored and the drafted due time and refuses a locked instance ("locked"); FORCE
    * overwrites and unlocks. A new instance gets a fresh incarnation, version 0, attempt 0.
+   * A draft's holdUntil (jitter) becomes lockedUntil when created or forced; under SAFE only
+   * when the draft's slot wins (sooner or equal) and the hold is later than the stored lock
+   * (transitions.ts upserted states the rule).
    */
   upsertInstances(
     task: TaskRecord,
@@ -262,6 +265,11 @@ export interface CommitItem {
   readonly nextRunAt: number | null;
   /** At-most-once: advance the slot but keep the instance locked until released. */
   readonly keepLease?: boolean;
+  /**
+   * Without keepLease: hold the instance (lockedUntil, no owner) until this time, the next
+   * slot's jittered delivery time (jitter.ts holdUntil); absent means unlocked at once.
+   */
+  readonly holdUntil?: number;
 }
 
 export interface CommitResult {

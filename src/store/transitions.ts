@@ -1,3 +1,4 @@
+import { holdUntil } from "../domain/jitter.ts";
 import { skipMissedSlot } from "../domain/misfire.ts";
 import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
@@ -50,7 +51,7 @@ export function upserted(
       ...existing,
       ...spec,
       nextRunAt: draft.nextRunAt,
-      lockedUntil: 0,
+      lockedUntil: draft.holdUntil ?? 0,
       version: existing.version + 1,
       attempt: 0,
       leaseOwner: "",
@@ -59,6 +60,24 @@ export function upserted(
   }
   if (isLeased(existing, now)) return { outcome: "locked", instance: existing };
   const nextRunAt = Math.min(existing.nextRunAt, draft.nextRunAt);
+  const hold = draft.holdUntil ?? 0;
+  if (draft.nextRunAt <= existing.nextRunAt && hold > existing.lockedUntil) {
+    /*
+     * The draft's slot wins and its jitter holds it later than the stored lock: take the hold.
+     * The version bump and the cleared owner make sure no expired lease comes back to life
+     * under a lockedUntil it never had. A hold never makes an instance ready sooner than its
+     * stored lock (a retry delay, an older jitter), and a draft without jitter changes nothing.
+     */
+    const instance: InstanceRecord = {
+      ...existing,
+      ...spec,
+      nextRunAt,
+      lockedUntil: hold,
+      version: existing.version + 1,
+      leaseOwner: "",
+    };
+    return { outcome: "updated", instance };
+  }
   return { outcome: "updated", instance: { ...existing, ...spec, nextRunAt } };
 }
 
@@ -73,14 +92,22 @@ export function claimed(record: InstanceRecord, now: number, leaseMs: number, ow
   };
 }
 
-/** The instance moved to its next slot; with `keepLease` it stays locked under the new version. */
-export function committed(record: InstanceRecord, nextRunAt: number, keepLease: boolean): InstanceRecord {
+/**
+ * The instance moved to its next slot; with `keepLease` it stays locked under the new version,
+ * otherwise it is unlocked, or held until `holdUntil` (the next slot's jittered delivery time).
+ */
+export function committed(
+  record: InstanceRecord,
+  nextRunAt: number,
+  keepLease: boolean,
+  holdUntil?: number,
+): InstanceRecord {
   return {
     ...record,
     nextRunAt,
     version: record.version + 1,
     attempt: 0,
-    lockedUntil: keepLease ? record.lockedUntil : 0,
+    lockedUntil: keepLease ? record.lockedUntil : (holdUntil ?? 0),
     leaseOwner: keepLease ? record.leaseOwner : "",
   };
 }
@@ -109,7 +136,7 @@ export function createdInstance(
     args: draft.args,
     partitionCount: task.partitionCount,
     nextRunAt: draft.nextRunAt,
-    lockedUntil: 0,
+    lockedUntil: draft.holdUntil ?? 0,
     version: 0,
     incarnation,
     attempt: 0,
@@ -156,5 +183,18 @@ export function resumedInstance(
   if (record.paused === undefined) return { outcome: "not_paused" };
   const { paused: _paused, ...active } = record;
   const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, record.nextRunAt, now) : record.nextRunAt;
-  return { outcome: "resumed", instance: { ...active, nextRunAt } };
+  /*
+   * A new slot waits for its jitter as a committed one does (a kept slot keeps the hold it has).
+   * As with an upsert's hold, the version bump and the cleared owner keep an expired lease
+   * from coming back to life under it; a live lease (an execution in flight) is left alone.
+   */
+  const hold =
+    nextRunAt === record.nextRunAt || isLeased(record, now)
+      ? undefined
+      : holdUntil({ task: record.task, instance: record.name }, record.schedule, nextRunAt);
+  if (hold === undefined || hold <= record.lockedUntil) {
+    return { outcome: "resumed", instance: { ...active, nextRunAt } };
+  }
+  const held = { ...active, nextRunAt, lockedUntil: hold, version: record.version + 1, leaseOwner: "" };
+  return { outcome: "resumed", instance: held };
 }

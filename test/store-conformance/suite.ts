@@ -5,6 +5,7 @@ import { dataCases } from "./data.ts";
 import { extendCases } from "./extend.ts";
 import { fencingCases } from "./fencing.ts";
 import type { OpenStore, StoreCases } from "./fixtures.ts";
+import { jitterCases } from "./jitter.ts";
 import { lifecycleCases } from "./lifecycle.ts";
 import { memberCases } from "./members.ts";
 import { nextDueCases } from "./next-due.ts";
@@ -32,6 +33,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   lifecycle: lifecycleCases,
   watch: watchCases,
   pause: pauseCases,
+  jitter: jitterCases,
   members: memberCases,
 };
 

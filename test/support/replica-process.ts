@@ -1,6 +1,5 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { createInterface } from "node:readline";
+import { type ServerProcess, startServerProcess } from "./server-process.ts";
 
 /** A free TCP port on 127.0.0.1 (bound once and released; fine for a test's own ports). */
 export function freePort(): Promise<number> {
@@ -16,33 +15,30 @@ export function freePort(): Promise<number> {
 }
 
 /** One `node src/main.ts` process, started with the environment a StatefulSet pod gets. */
-export interface ReplicaProcess {
+export interface ReplicaProcess extends ServerProcess {
   readonly id: string;
-  readonly address: string;
   /** Where its Prometheus metrics are served. */
   readonly metricsPort: number;
-  readonly child: ChildProcess;
-  /** Resolves with the exit code (or signal name) once the process is gone. */
-  readonly exited: Promise<number | string>;
-  /** The last log lines, for a failure message. */
-  tail(): string;
 }
 
 /**
- * Starts replica `partitura-<ordinal>` in membership mode on a fixed port, with the variables
- * of k8s/base (ConfigMap + StatefulSet env: HOSTNAME, PARTITURA_REPLICA_ID, PARTITURA_ADVERTISE),
- * the listen and metrics addresses moved to 127.0.0.1. Resolves once it logs "serving".
+ * Starts replica `partitura-<ordinal>` in membership mode on a port of its own, with the
+ * variables of k8s/base (ConfigMap + StatefulSet env: HOSTNAME, PARTITURA_REPLICA_ID,
+ * PARTITURA_ADVERTISE), the listen and metrics addresses moved to 127.0.0.1. The address is
+ * fixed before the start because the replica advertises it in its member record. Resolves once
+ * it serves (server-process.ts starts and watches the process).
  */
-export async function startReplica(store: string, ordinal: number, extra: Record<string, string> = {}) {
+export async function startReplica(
+  store: string,
+  ordinal: number,
+  extra: Record<string, string> = {},
+): Promise<ReplicaProcess> {
   const id = `partitura-${ordinal}`;
   const [port, metricsPort] = [await freePort(), await freePort()];
   const address = `127.0.0.1:${port}`;
-  const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
+  const server = await startServerProcess(store, {
     HOSTNAME: id,
-    PARTITURA_STORE: store,
     PARTITURA_LISTEN: address,
-    LOG_LEVEL: "info",
     PARTITURA_SHUTDOWN_GRACE_MS: "10000",
     PARTITURA_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
     PARTITURA_MEMBERSHIP: "store",
@@ -52,34 +48,8 @@ export async function startReplica(store: string, ordinal: number, extra: Record
     PARTITURA_REPLICA_ID: id,
     PARTITURA_ADVERTISE: address,
     ...extra,
-  };
-  const child = spawn(process.execPath, ["--import=tsx", "src/main.ts"], {
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
   });
-  const lines: string[] = [];
-  const exited = new Promise<number | string>((resolve) => {
-    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
-  });
-  const serving = new Promise<void>((resolve, reject) => {
-    for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on("line", (line) => {
-        lines.push(line);
-        if (lines.length > 40) lines.shift();
-        if (line.includes('"msg":"serving"')) resolve();
-      });
-    }
-    void exited.then((code) =>
-      reject(new Error(`${id} exited (${code}) before serving:\n${lines.join("\n")}`)),
-    );
-  });
-  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  try {
-    await serving;
-  } finally {
-    clearTimeout(timer);
-  }
-  return { id, address, metricsPort, child, exited, tail: () => lines.join("\n") } satisfies ReplicaProcess;
+  return Object.assign(server, { id, metricsPort });
 }
 
 /** One unlabelled (or first matching) sample of a replica's /metrics, or undefined. */

@@ -16,6 +16,11 @@ const SERVE_TIMEOUT_MS = 30_000;
 export interface ServerProcess {
   /** host:port it serves on. */
   readonly address: string;
+  readonly child: ChildProcess;
+  /** Resolves with the exit code (or signal name) once the process is gone. */
+  readonly exited: Promise<number | string>;
+  /** Its last 40 log lines (stdout and stderr), for a failure message. */
+  tail(): string;
   /** SIGKILL, resolving once it is gone: a crash, no shutdown steps. */
   kill(): Promise<void>;
   /** SIGTERM, resolving once it exited (SIGKILL after `graceMs`). */
@@ -44,13 +49,20 @@ export async function startServerProcess(
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(child);
-  const exited = new Promise<void>((resolve) =>
-    child.once("exit", () => {
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => {
       running.delete(child);
-      resolve();
+      resolve(code ?? signal ?? "unknown");
     }),
   );
-  const address = await servingAddress(child);
+  const lines: string[] = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream as NodeJS.ReadableStream }).on("line", (line) => {
+      lines.push(line);
+      if (lines.length > 40) lines.shift();
+    });
+  }
+  const address = await servingAddress(child, () => lines.join("\n"));
   const end = async (signal: NodeJS.Signals, graceMs: number) => {
     if (child.exitCode !== null || child.signalCode !== null) return;
     child.kill(signal);
@@ -58,20 +70,23 @@ export async function startServerProcess(
     await exited;
     clearTimeout(timer);
   };
-  return { address, kill: () => end("SIGKILL", 0), stop: (graceMs = 10_000) => end("SIGTERM", graceMs) };
+  return {
+    address,
+    child,
+    exited,
+    tail: () => lines.join("\n"),
+    kill: () => end("SIGKILL", 0),
+    stop: (graceMs = 10_000) => end("SIGTERM", graceMs),
+  };
 }
 
 /** The address of the "serving" log line; rejects when the process exits or stays silent. */
-function servingAddress(child: ChildProcess): Promise<string> {
+function servingAddress(child: ChildProcess, tail: () => string): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
-      reject(new Error(`server did not serve within ${SERVE_TIMEOUT_MS / 1000} s`));
+      reject(new Error(`server did not serve within ${SERVE_TIMEOUT_MS / 1000} s:\n${tail()}`));
     }, SERVE_TIMEOUT_MS);
-    let stderr = "";
-    child.stderr?.on("data", (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString("utf8")).slice(-4_000);
-    });
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
     lines.on("line", (line) => {
       try {
@@ -86,7 +101,7 @@ function servingAddress(child: ChildProcess): Promise<string> {
     });
     child.once("exit", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`server exited (${code ?? signal}) before serving: ${stderr}`));
+      reject(new Error(`server exited (${code ?? signal}) before serving:\n${tail()}`));
     });
   });
 }

@@ -39,6 +39,7 @@ const scheduler = {
   unschedule: SCHEDULE,
   getInstance: READ,
   listInstances: READ,
+  previewSchedule: READ,
   getPartitionMap: MAP,
   pauseInstances: SCHEDULE,
   resumeInstances: SCHEDULE,

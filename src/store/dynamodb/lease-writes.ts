@@ -141,12 +141,17 @@ export async function commitOne(
   if (nextRunAt === null) return fenced(context, lease, now, () => ({ kind: "delete" }));
   const values: Item = { ":next": num(nextRunAt), ":zero": num(0), ":one": num(1) };
   if (item.keepLease !== true) {
+    // A jitter hold is later than the slot (jitter.ts), so it is the ready time when set.
+    const hold = item.holdUntil;
     const settled = await fenced(context, lease, now, () => ({
       kind: "update",
-      sets: "#next = :next, #locked = :zero, #owner = :empty, #att = :zero",
-      ready: { set: "#ready = :next" },
+      sets:
+        hold === undefined
+          ? "#next = :next, #locked = :zero, #owner = :empty, #att = :zero"
+          : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero",
+      ready: { set: hold === undefined ? "#ready = :next" : "#ready = :hold" },
       add: "#ver :one",
-      values: { ...values, ":empty": { S: "" } },
+      values: { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
     }));
     return { status: settled.status };
   }

@@ -19,6 +19,9 @@ import { mapLimit } from "./map-limit.ts";
 const PAUSE_UPDATE = "SET #pat = :at, #pnote = :note REMOVE #ready";
 const PAUSE_CONDITION = "attribute_exists(#pk) AND attribute_not_exists(#pat)";
 const RESUME_UPDATE = "SET #next = :next, #ready = :ready REMOVE #pat, #pnote";
+/** A resume to a new slot its jitter holds: the hold, no owner, and the version bumped. */
+const RESUME_HELD_UPDATE =
+  "SET #next = :next, #ready = :ready, #locked = :hold, #owner = :empty REMOVE #pat, #pnote ADD #ver :one";
 /** The resume computed from the item as read still applies: paused, same slot, same lease end. */
 const RESUME_CONDITION = "attribute_exists(#pat) AND #inc = :inc AND #next = :read AND #locked = :locked";
 /** Writes of one instance before a resume that keeps meeting changes is UNAVAILABLE. */
@@ -69,21 +72,25 @@ async function resumeOne(
     const result = resumedInstance(stored, skipMissed, now);
     if (result.instance === undefined || stored === undefined) return { outcome: result.outcome };
     const ready = readyAt(result.instance);
+    // A new slot's jitter hold (transitions.ts resumedInstance) comes with a version bump.
+    const held = result.instance.lockedUntil !== stored.lockedUntil;
+    const update = held ? RESUME_HELD_UPDATE : RESUME_UPDATE;
     const values: Item = {
       ":next": num(result.instance.nextRunAt),
       ":ready": num(ready),
       ":inc": num(stored.incarnation),
       ":read": num(stored.nextRunAt),
       ":locked": num(stored.lockedUntil),
+      ...(held ? { ":hold": num(result.instance.lockedUntil), ":empty": { S: "" }, ":one": num(1) } : {}),
     };
     try {
       await context.client.send(
         new UpdateItemCommand({
           TableName: context.table,
           Key: key(partitionKey(context.namespace, task, ref.partition), ref.name),
-          UpdateExpression: RESUME_UPDATE,
+          UpdateExpression: update,
           ConditionExpression: RESUME_CONDITION,
-          ExpressionAttributeNames: namesOf(RESUME_UPDATE, RESUME_CONDITION),
+          ExpressionAttributeNames: namesOf(update, RESUME_CONDITION),
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),

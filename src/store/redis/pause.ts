@@ -75,7 +75,11 @@ async function resumeGroup(
         answers[index] = { outcome: result.outcome };
         return;
       }
-      sent.push({ index, args: { name, read: record.nextRunAt, nextRunAt: result.instance.nextRunAt } });
+      const held = result.instance.lockedUntil !== record.lockedUntil ? result.instance.lockedUntil : 0;
+      sent.push({
+        index,
+        args: { name, read: record.nextRunAt, nextRunAt: result.instance.nextRunAt, hold: held },
+      });
     });
     if (sent.length === 0) break;
     const replies = await context.scripts.resume(

@@ -25,7 +25,9 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
  *                 varint partition key length, partition key, then args to the end
  *
  * Schedule payloads: interval = varint ms; at = zig-zag varint ms; cron = varint length +
- * expression, varint length + time zone. An interval instance with a few bytes of args and no
+ * expression, varint length + time zone. A schedule with jitter sets the kind byte's high bit
+ * (JITTER_FLAG) and follows its payload with varint jitter ms; one without jitter is written
+ * byte for byte as before the flag existed. An interval instance with a few bytes of args and no
  * partition key takes about 40 + args bytes.
  */
 
@@ -70,6 +72,8 @@ export const MAX_OWNER_BYTES = 255;
 const KIND_INTERVAL = 1;
 const KIND_AT = 2;
 const KIND_CRON = 3;
+/** Set in the kind byte when a varint jitter (ms) follows the schedule payload. */
+const JITTER_FLAG = 0x80;
 
 /** What an upsert sends to the script for one draft: everything but the mutable header. */
 export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer {
@@ -91,29 +95,33 @@ export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer
       scheduleSize = varintSize(cron.length) + cron.length + varintSize(zone.length) + zone.length;
       break;
   }
+  const jitter = schedule.jitterMs ?? 0;
+  if (jitter > 0) scheduleSize += varintSize(jitter);
   const size =
     varintSize(partitionCount) + 1 + scheduleSize + varintSize(key.length) + key.length + draft.args.length;
+  const flag = jitter > 0 ? JITTER_FLAG : 0;
   const out = Buffer.allocUnsafe(size);
   let at = writeVarint(out, 0, partitionCount);
   switch (schedule.kind) {
     case "interval":
-      out[at++] = KIND_INTERVAL;
+      out[at++] = KIND_INTERVAL | flag;
       at = writeVarint(out, at, schedule.intervalMs);
       break;
     case "at":
-      out[at++] = KIND_AT;
+      out[at++] = KIND_AT | flag;
       at = writeVarint(out, at, zigzag(schedule.atMs));
       break;
     case "cron":
       if (cron === undefined || zone === undefined)
         throw new Error("unreachable: cron bytes were encoded above");
-      out[at++] = KIND_CRON;
+      out[at++] = KIND_CRON | flag;
       at = writeVarint(out, at, cron.length);
       at += cron.copy(out, at);
       at = writeVarint(out, at, zone.length);
       at += zone.copy(out, at);
       break;
   }
+  if (jitter > 0) at = writeVarint(out, at, jitter);
   at = writeVarint(out, at, key.length);
   at += key.copy(out, at);
   out.set(draft.args, at);
@@ -184,7 +192,12 @@ function readPause(bytes: Buffer, reader: Reader): PauseState {
 }
 
 function readSchedule(reader: Reader): ScheduleSpec {
-  const kind = reader.byte();
+  const byte = reader.byte();
+  const spec = readPayload(reader, byte & ~JITTER_FLAG);
+  return (byte & JITTER_FLAG) === 0 ? spec : { ...spec, jitterMs: reader.varint() };
+}
+
+function readPayload(reader: Reader, kind: number): ScheduleSpec {
   switch (kind) {
     case KIND_INTERVAL:
       return { kind: "interval", intervalMs: reader.varint() };

@@ -242,6 +242,7 @@ export class RedisStore implements Store {
           const args = items.map((draft) => ({
             name: draft.name,
             nextRunAt: draft.nextRunAt,
+            holdUntil: draft.holdUntil ?? 0,
             incarnation: newIncarnation(),
             tail: encodeTail(draft, task.partitionCount),
           }));

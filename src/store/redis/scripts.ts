@@ -15,7 +15,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 5;
+export const SCRIPTS_VERSION = 6;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend", "pause", "resume"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -37,6 +37,8 @@ const SOURCES: ReadonlyMap<ScriptName, string> = (() => {
 export interface UpsertArgs {
   readonly name: string;
   readonly nextRunAt: number;
+  /** The first slot's jitter hold (lockedUntil), 0 for none. */
+  readonly holdUntil: number;
   readonly incarnation: number;
   readonly tail: Buffer;
 }
@@ -65,6 +67,8 @@ export interface ResumeArgs {
   readonly read: number;
   /** The slot to resume at. */
   readonly nextRunAt: number;
+  /** The new slot's jitter hold (transitions.ts resumedInstance), 0 for none. */
+  readonly hold: number;
 }
 const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
 
@@ -216,7 +220,7 @@ export class Scripts {
 /** Drafts as one binary argument (upsert.lua's DRAFT), for the reason commit items are. */
 function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
   let total = 0;
-  for (const d of drafts) total += 4 + Buffer.byteLength(d.name) + 8 + 8 + 4 + d.tail.length;
+  for (const d of drafts) total += 4 + Buffer.byteLength(d.name) + 8 + 8 + 8 + 4 + d.tail.length;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const d of drafts) {
@@ -224,9 +228,10 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
     out.writeUInt32LE(length, pos);
     pos += 4 + length;
     out.writeDoubleLE(d.nextRunAt, pos);
-    out.writeDoubleLE(d.incarnation, pos + 8);
-    out.writeUInt32LE(d.tail.length, pos + 16);
-    pos += 20;
+    out.writeDoubleLE(d.holdUntil, pos + 8);
+    out.writeDoubleLE(d.incarnation, pos + 16);
+    out.writeUInt32LE(d.tail.length, pos + 24);
+    pos += 28;
     out.set(d.tail, pos);
     pos += d.tail.length;
   }
@@ -236,7 +241,7 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
 /** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
 function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   let total = 0;
-  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 16;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 24;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
@@ -245,7 +250,8 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
     pos += 4 + length;
     out.writeDoubleLE(item.read, pos);
     out.writeDoubleLE(item.nextRunAt, pos + 8);
-    pos += 16;
+    out.writeDoubleLE(item.hold, pos + 16);
+    pos += 24;
   }
   return out;
 }
@@ -276,7 +282,7 @@ function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: 
  * (a string per number, a write per argument) was most of it. Version and incarnation stay
  * doubles because a lease id from a client may carry any safe integer.
  */
-const COMMIT_FIXED_BYTES = 4 + 8 + 8 + 8 + 1;
+const COMMIT_FIXED_BYTES = 4 + 8 + 8 + 8 + 8 + 1;
 const KEEP_LEASE = 1;
 const DELETE = 2;
 
@@ -285,14 +291,15 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
   for (const item of items) total += COMMIT_FIXED_BYTES + Buffer.byteLength(item.lease.name);
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  for (const { lease, nextRunAt, keepLease } of items) {
+  for (const { lease, nextRunAt, keepLease, holdUntil } of items) {
     const length = out.write(lease.name, pos + 4, "utf8");
     out.writeUInt32LE(length, pos);
     pos += 4 + length;
     out.writeDoubleLE(lease.version, pos);
     out.writeDoubleLE(lease.incarnation, pos + 8);
     out.writeDoubleLE(nextRunAt ?? 0, pos + 16);
-    out[pos + 24] = (nextRunAt === null ? DELETE : 0) | (keepLease === true ? KEEP_LEASE : 0);
+    out.writeDoubleLE(holdUntil ?? 0, pos + 24);
+    out[pos + 32] = (nextRunAt === null ? DELETE : 0) | (keepLease === true ? KEEP_LEASE : 0);
     pos += COMMIT_FIXED_BYTES - 4;
   }
   return out;

@@ -262,7 +262,7 @@ export class SqliteStore implements Store {
             this.#sql.deleteInstance.run(record.task, record.partition, record.name);
             return { status: "ok" };
           }
-          const next = committed(record, item.nextRunAt, item.keepLease === true);
+          const next = committed(record, item.nextRunAt, item.keepLease === true, item.holdUntil);
           this.#put(next);
           return item.keepLease === true ? { status: "ok", version: next.version } : { status: "ok" };
         },

@@ -97,7 +97,8 @@ export type Instance = Message<"partitura.v1.Instance"> & {
   nextRunAt?: Timestamp | undefined;
 
   /**
-   * Set while an execution holds a lease on the instance (or a retry waits).
+   * Set while an execution holds a lease on the instance (or a retry waits, or the schedule's
+   * jitter holds the slot until its delivery time).
    *
    * @generated from field: google.protobuf.Timestamp locked_until = 7;
    */

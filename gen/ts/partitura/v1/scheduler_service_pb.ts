@@ -4,9 +4,11 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
+import type { Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Instance, InstanceSpec } from "./instance_pb.ts";
 import { file_partitura_v1_instance } from "./instance_pb.ts";
-import type { Task } from "./task_pb.ts";
+import type { Schedule, Task } from "./task_pb.ts";
 import { file_partitura_v1_task } from "./task_pb.ts";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -14,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/scheduler_service.proto.
  */
 export const file_partitura_v1_scheduler_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UicQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKA1IAIgBARIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKoYBCgxQYXVzZU91dGNvbWUSHQoZUEFVU0VfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhgKFFBBVVNFX09VVENPTUVfUEFVU0VEEAESIAocUEFVU0VfT1VUQ09NRV9BTFJFQURZX1BBVVNFRBACEhsKF1BBVVNFX09VVENPTUVfTk9UX0ZPVU5EEAMqiAEKDVJlc3VtZU91dGNvbWUSHgoaUkVTVU1FX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZSRVNVTUVfT1VUQ09NRV9SRVNVTUVEEAESHQoZUkVTVU1FX09VVENPTUVfTk9UX1BBVVNFRBACEhwKGFJFU1VNRV9PVVRDT01FX05PVF9GT1VORBADMqgHChBTY2hlZHVsZXJTZXJ2aWNlEkYKB1B1dFRhc2sSHC5wYXJ0aXR1cmEudjEuUHV0VGFza1JlcXVlc3QaHS5wYXJ0aXR1cmEudjEuUHV0VGFza1Jlc3BvbnNlEkYKB0dldFRhc2sSHC5wYXJ0aXR1cmEudjEuR2V0VGFza1JlcXVlc3QaHS5wYXJ0aXR1cmEudjEuR2V0VGFza1Jlc3BvbnNlEkwKCUxpc3RUYXNrcxIeLnBhcnRpdHVyYS52MS5MaXN0VGFza3NSZXF1ZXN0Gh8ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1Jlc3BvbnNlEk8KCkRlbGV0ZVRhc2sSHy5wYXJ0aXR1cmEudjEuRGVsZXRlVGFza1JlcXVlc3QaIC5wYXJ0aXR1cmEudjEuRGVsZXRlVGFza1Jlc3BvbnNlEkkKCFNjaGVkdWxlEh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVxdWVzdBoeLnBhcnRpdHVyYS52MS5TY2hlZHVsZVJlc3BvbnNlEk8KClVuc2NoZWR1bGUSHy5wYXJ0aXR1cmEudjEuVW5zY2hlZHVsZVJlcXVlc3QaIC5wYXJ0aXR1cmEudjEuVW5zY2hlZHVsZVJlc3BvbnNlElIKC0dldEluc3RhbmNlEiAucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVxdWVzdBohLnBhcnRpdHVyYS52MS5HZXRJbnN0YW5jZVJlc3BvbnNlElgKDUxpc3RJbnN0YW5jZXMSIi5wYXJ0aXR1cmEudjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaIy5wYXJ0aXR1cmEudjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlEl4KD0dldFBhcnRpdGlvbk1hcBIkLnBhcnRpdHVyYS52MS5HZXRQYXJ0aXRpb25NYXBSZXF1ZXN0GiUucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlc3BvbnNlElsKDlBhdXNlSW5zdGFuY2VzEiMucGFydGl0dXJhLnYxLlBhdXNlSW5zdGFuY2VzUmVxdWVzdBokLnBhcnRpdHVyYS52MS5QYXVzZUluc3RhbmNlc1Jlc3BvbnNlEl4KD1Jlc3VtZUluc3RhbmNlcxIkLnBhcnRpdHVyYS52MS5SZXN1bWVJbnN0YW5jZXNSZXF1ZXN0GiUucGFydGl0dXJhLnYxLlJlc3VtZUluc3RhbmNlc1Jlc3BvbnNlYgZwcm90bzM", [file_partitura_v1_instance, file_partitura_v1_task]);
+  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UicQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKA1IAIgBARIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMqhgEKDFBhdXNlT3V0Y29tZRIdChlQQVVTRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUUEFVU0VfT1VUQ09NRV9QQVVTRUQQARIgChxQQVVTRV9PVVRDT01FX0FMUkVBRFlfUEFVU0VEEAISGwoXUEFVU0VfT1VUQ09NRV9OT1RfRk9VTkQQAyqIAQoNUmVzdW1lT3V0Y29tZRIeChpSRVNVTUVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFU1VNRV9PVVRDT01FX1JFU1VNRUQQARIdChlSRVNVTUVfT1VUQ09NRV9OT1RfUEFVU0VEEAISHAoYUkVTVU1FX09VVENPTUVfTk9UX0ZPVU5EEAMyiAgKEFNjaGVkdWxlclNlcnZpY2USRgoHUHV0VGFzaxIcLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVzcG9uc2USRgoHR2V0VGFzaxIcLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVzcG9uc2USTAoJTGlzdFRhc2tzEh4ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1JlcXVlc3QaHy5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVzcG9uc2USTwoKRGVsZXRlVGFzaxIfLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVxdWVzdBogLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVzcG9uc2USSQoIU2NoZWR1bGUSHS5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXF1ZXN0Gh4ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVzcG9uc2USTwoKVW5zY2hlZHVsZRIfLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVxdWVzdBogLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVzcG9uc2USUgoLR2V0SW5zdGFuY2USIC5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXF1ZXN0GiEucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWAoNTGlzdEluc3RhbmNlcxIiLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBojLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2USXgoPUHJldmlld1NjaGVkdWxlEiQucGFydGl0dXJhLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2USXgoPR2V0UGFydGl0aW9uTWFwEiQucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USWwoOUGF1c2VJbnN0YW5jZXMSIy5wYXJ0aXR1cmEudjEuUGF1c2VJbnN0YW5jZXNSZXF1ZXN0GiQucGFydGl0dXJhLnYxLlBhdXNlSW5zdGFuY2VzUmVzcG9uc2USXgoPUmVzdW1lSW5zdGFuY2VzEiQucGFydGl0dXJhLnYxLlJlc3VtZUluc3RhbmNlc1JlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
 
 /**
  * @generated from message partitura.v1.PutTaskRequest
@@ -370,6 +372,132 @@ export const ListInstancesResponseSchema: GenMessage<ListInstancesResponse> = /*
   messageDesc(file_partitura_v1_scheduler_service, 15);
 
 /**
+ * @generated from message partitura.v1.PreviewScheduleRequest
+ */
+export type PreviewScheduleRequest = Message<"partitura.v1.PreviewScheduleRequest"> & {
+  /**
+   * The schedule to preview, checked as Schedule checks it. Unset: preview the stored
+   * instance named by task and instance.
+   *
+   * @generated from field: partitura.v1.Schedule schedule = 1;
+   */
+  schedule?: Schedule | undefined;
+
+  /**
+   * The task of the stored instance (required without schedule). With schedule, optional:
+   * task and instance then only name whose jitter deliver_at shows.
+   *
+   * @generated from field: string task = 2;
+   */
+  task: string;
+
+  /**
+   * The stored instance; empty with a static task means its one instance.
+   *
+   * @generated from field: string instance = 3;
+   */
+  instance: string;
+
+  /**
+   * Set when the instance was scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 4;
+   */
+  partitionKey: string;
+
+  /**
+   * Slots after this instant. Unset: for a schedule, now (the slots a Schedule call now would
+   * give); for a stored instance, its next_run_at, which is listed first.
+   *
+   * @generated from field: google.protobuf.Timestamp from = 5;
+   */
+  from?: Timestamp | undefined;
+
+  /**
+   * 0 means 10; at most 100.
+   *
+   * @generated from field: uint32 count = 6;
+   */
+  count: number;
+};
+
+/**
+ * Describes the message partitura.v1.PreviewScheduleRequest.
+ * Use `create(PreviewScheduleRequestSchema)` to create a new message.
+ */
+export const PreviewScheduleRequestSchema: GenMessage<PreviewScheduleRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 16);
+
+/**
+ * One slot of a preview.
+ *
+ * @generated from message partitura.v1.PreviewSlot
+ */
+export type PreviewSlot = Message<"partitura.v1.PreviewSlot"> & {
+  /**
+   * The slot as the engine runs it (UTC): next_run_at of the instance, scheduled_at of its
+   * execution.
+   *
+   * @generated from field: google.protobuf.Timestamp at = 1;
+   */
+  at?: Timestamp | undefined;
+
+  /**
+   * With jitter: when the slot is delivered (at plus the instance's deterministic delay).
+   * Unset without jitter.
+   *
+   * @generated from field: google.protobuf.Timestamp deliver_at = 2;
+   */
+  deliverAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: partitura.v1.SlotDstMark dst = 3;
+   */
+  dst: SlotDstMark;
+
+  /**
+   * Cron only: the local wall time the cron named, as "YYYY-MM-DDTHH:MM:SS" in the
+   * schedule's zone (for a MOVED slot, the time that did not exist).
+   *
+   * @generated from field: string local_time = 4;
+   */
+  localTime: string;
+};
+
+/**
+ * Describes the message partitura.v1.PreviewSlot.
+ * Use `create(PreviewSlotSchema)` to create a new message.
+ */
+export const PreviewSlotSchema: GenMessage<PreviewSlot> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 17);
+
+/**
+ * @generated from message partitura.v1.PreviewScheduleResponse
+ */
+export type PreviewScheduleResponse = Message<"partitura.v1.PreviewScheduleResponse"> & {
+  /**
+   * In time order; fewer than asked when the schedule ends (a one-off has one).
+   *
+   * @generated from field: repeated partitura.v1.PreviewSlot slots = 1;
+   */
+  slots: PreviewSlot[];
+
+  /**
+   * The schedule previewed (the stored instance's, when an instance was named).
+   *
+   * @generated from field: partitura.v1.Schedule schedule = 2;
+   */
+  schedule?: Schedule | undefined;
+};
+
+/**
+ * Describes the message partitura.v1.PreviewScheduleResponse.
+ * Use `create(PreviewScheduleResponseSchema)` to create a new message.
+ */
+export const PreviewScheduleResponseSchema: GenMessage<PreviewScheduleResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 18);
+
+/**
  * @generated from message partitura.v1.GetPartitionMapRequest
  */
 export type GetPartitionMapRequest = Message<"partitura.v1.GetPartitionMapRequest"> & {
@@ -384,7 +512,7 @@ export type GetPartitionMapRequest = Message<"partitura.v1.GetPartitionMapReques
  * Use `create(GetPartitionMapRequestSchema)` to create a new message.
  */
 export const GetPartitionMapRequestSchema: GenMessage<GetPartitionMapRequest> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 16);
+  messageDesc(file_partitura_v1_scheduler_service, 19);
 
 /**
  * One replica and the partitions it serves.
@@ -410,7 +538,7 @@ export type ReplicaPartitions = Message<"partitura.v1.ReplicaPartitions"> & {
  * Use `create(ReplicaPartitionsSchema)` to create a new message.
  */
 export const ReplicaPartitionsSchema: GenMessage<ReplicaPartitions> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 17);
+  messageDesc(file_partitura_v1_scheduler_service, 20);
 
 /**
  * @generated from message partitura.v1.GetPartitionMapResponse
@@ -434,7 +562,7 @@ export type GetPartitionMapResponse = Message<"partitura.v1.GetPartitionMapRespo
  * Use `create(GetPartitionMapResponseSchema)` to create a new message.
  */
 export const GetPartitionMapResponseSchema: GenMessage<GetPartitionMapResponse> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 18);
+  messageDesc(file_partitura_v1_scheduler_service, 21);
 
 /**
  * @generated from message partitura.v1.PauseInstancesRequest
@@ -472,7 +600,7 @@ export type PauseInstancesRequest = Message<"partitura.v1.PauseInstancesRequest"
  * Use `create(PauseInstancesRequestSchema)` to create a new message.
  */
 export const PauseInstancesRequestSchema: GenMessage<PauseInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 19);
+  messageDesc(file_partitura_v1_scheduler_service, 22);
 
 /**
  * @generated from message partitura.v1.PauseInstancesResponse
@@ -491,7 +619,7 @@ export type PauseInstancesResponse = Message<"partitura.v1.PauseInstancesRespons
  * Use `create(PauseInstancesResponseSchema)` to create a new message.
  */
 export const PauseInstancesResponseSchema: GenMessage<PauseInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 20);
+  messageDesc(file_partitura_v1_scheduler_service, 23);
 
 /**
  * @generated from message partitura.v1.ResumeInstancesRequest
@@ -531,7 +659,7 @@ export type ResumeInstancesRequest = Message<"partitura.v1.ResumeInstancesReques
  * Use `create(ResumeInstancesRequestSchema)` to create a new message.
  */
 export const ResumeInstancesRequestSchema: GenMessage<ResumeInstancesRequest> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 21);
+  messageDesc(file_partitura_v1_scheduler_service, 24);
 
 /**
  * @generated from message partitura.v1.ResumeInstancesResponse
@@ -550,7 +678,7 @@ export type ResumeInstancesResponse = Message<"partitura.v1.ResumeInstancesRespo
  * Use `create(ResumeInstancesResponseSchema)` to create a new message.
  */
 export const ResumeInstancesResponseSchema: GenMessage<ResumeInstancesResponse> = /*@__PURE__*/
-  messageDesc(file_partitura_v1_scheduler_service, 22);
+  messageDesc(file_partitura_v1_scheduler_service, 25);
 
 /**
  * How Schedule treats an instance that exists already.
@@ -622,6 +750,49 @@ export const ScheduleOutcomeSchema: GenEnum<ScheduleOutcome> = /*@__PURE__*/
   enumDesc(file_partitura_v1_scheduler_service, 1);
 
 /**
+ * What daylight saving time did to a cron slot.
+ *
+ * @generated from enum partitura.v1.SlotDstMark
+ */
+export enum SlotDstMark {
+  /**
+   * Nothing: the slot's local wall time exists once.
+   *
+   * @generated from enum value: SLOT_DST_MARK_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The cron's local wall time did not exist (spring forward): the slot runs at that wall
+   * time read with the offset before the gap, so the clock shows it later.
+   *
+   * @generated from enum value: SLOT_DST_MARK_MOVED = 1;
+   */
+  MOVED = 1,
+
+  /**
+   * The local wall time occurred twice (fall back) and the cron runs once, at the first.
+   *
+   * @generated from enum value: SLOT_DST_MARK_MERGED = 2;
+   */
+  MERGED = 2,
+
+  /**
+   * The local wall time occurred twice and the cron's hour is a wildcard or a step, so it
+   * runs at both: this slot is one of the two.
+   *
+   * @generated from enum value: SLOT_DST_MARK_REPEATED = 3;
+   */
+  REPEATED = 3,
+}
+
+/**
+ * Describes the enum partitura.v1.SlotDstMark.
+ */
+export const SlotDstMarkSchema: GenEnum<SlotDstMark> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_scheduler_service, 2);
+
+/**
  * What PauseInstances did with one instance.
  *
  * @generated from enum partitura.v1.PauseOutcome
@@ -654,7 +825,7 @@ export enum PauseOutcome {
  * Describes the enum partitura.v1.PauseOutcome.
  */
 export const PauseOutcomeSchema: GenEnum<PauseOutcome> = /*@__PURE__*/
-  enumDesc(file_partitura_v1_scheduler_service, 2);
+  enumDesc(file_partitura_v1_scheduler_service, 3);
 
 /**
  * What ResumeInstances did with one instance.
@@ -689,7 +860,7 @@ export enum ResumeOutcome {
  * Describes the enum partitura.v1.ResumeOutcome.
  */
 export const ResumeOutcomeSchema: GenEnum<ResumeOutcome> = /*@__PURE__*/
-  enumDesc(file_partitura_v1_scheduler_service, 3);
+  enumDesc(file_partitura_v1_scheduler_service, 4);
 
 /**
  * Defines tasks and schedules their instances.
@@ -768,6 +939,17 @@ export const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof ListInstancesRequestSchema;
     output: typeof ListInstancesResponseSchema;
+  },
+  /**
+   * Lists the next slots of a schedule, or of a stored instance, as the engine will run them,
+   * marking those daylight saving time moved or merged.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.PreviewSchedule
+   */
+  previewSchedule: {
+    methodKind: "unary";
+    input: typeof PreviewScheduleRequestSchema;
+    output: typeof PreviewScheduleResponseSchema;
   },
   /**
    * Which replica serves which partitions of a task.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Iterable, Iterator, Optional, Sequence, TypeVar, Union, cast
 
 from partitura.v1 import execution_service_pb2 as ex, instance_pb2, scheduler_service_pb2 as sc, task_pb2
@@ -10,6 +11,7 @@ from . import retry
 from ._rpc import SCHEDULER, ExecutionRpcs, Unary
 from .connection import Connection
 from .messages import EnumValue, enum_value, task
+from .schedules import timestamp
 
 T = TypeVar("T")
 
@@ -159,6 +161,33 @@ class Client:
         response = self._unary(self._scheduler.resume_instances, request, True)
         return [_outcome(sc.ResumeOutcome, "RESUME_OUTCOME_", o) for o in response.outcomes]
 
+    # Preview
+
+    def preview(
+        self,
+        task_name: str = "",
+        instance: str = "",
+        *,
+        schedule: Optional[task_pb2.Schedule] = None,
+        partition_key: str = "",
+        start: Optional[datetime] = None,
+        count: int = 0,
+    ) -> sc.PreviewScheduleResponse:
+        """The next slots (PreviewSchedule) of `schedule`, or of the stored instance `instance` of
+        `task_name` (a static task's own when `instance` is empty), as the engine will run them:
+        each slot's `at`, its jittered `deliver_at` when the schedule has jitter, and its DST mark
+        (`dst`: SLOT_DST_MARK_MOVED, _MERGED, _REPEATED). `start` (aware) defaults to now for a
+        schedule and to the instance's next_run_at; `count` 0 means 10, at most 100. A read, retried."""
+        request = sc.PreviewScheduleRequest(
+            task=task_name, instance=instance, partition_key=partition_key, count=count
+        )
+        if schedule is not None:
+            request.schedule.CopyFrom(schedule)
+        if start is not None:
+            # `from` is a Python keyword, so the field is reached by name.
+            getattr(request, "from").CopyFrom(timestamp(start))
+        return self._unary(self._scheduler.preview_schedule, request, True)
+
 
 def _outcome(enum: Any, prefix: str, value: int) -> str:
     """An outcome enum value as its lower-case name without the prefix: "already_paused"."""
@@ -198,4 +227,7 @@ class _SchedulerRpcs:
         )
         self.resume_instances: Unary[sc.ResumeInstancesRequest, sc.ResumeInstancesResponse] = bind(
             "ResumeInstances", sc.ResumeInstancesResponse.FromString
+        )
+        self.preview_schedule: Unary[sc.PreviewScheduleRequest, sc.PreviewScheduleResponse] = bind(
+            "PreviewSchedule", sc.PreviewScheduleResponse.FromString
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from typing import Union
+from typing import Optional, Union
 
 from google.protobuf import duration_pb2, timestamp_pb2
 
@@ -12,19 +12,30 @@ from partitura.v1 import task_pb2
 Schedule = task_pb2.Schedule
 
 
-def cron(expression: str, tz: str = "") -> task_pb2.Schedule:
+Jitter = Optional[Union[timedelta, float]]
+"""Deterministic jitter (a timedelta, or seconds): each slot is delivered up to this much after it."""
+
+
+def cron(expression: str, tz: str = "", *, jitter: Jitter = None) -> task_pb2.Schedule:
     """A cron schedule: 5 fields, or 6 with seconds first; `tz` is an IANA zone (empty: UTC)."""
-    return task_pb2.Schedule(cron=expression, timezone=tz)
+    return _jittered(task_pb2.Schedule(cron=expression, timezone=tz), jitter)
 
 
-def every(interval: Union[timedelta, float]) -> task_pb2.Schedule:
+def every(interval: Union[timedelta, float], *, jitter: Jitter = None) -> task_pb2.Schedule:
     """Every `interval` (a timedelta, or seconds), counted from the scheduled slot (no drift)."""
-    return task_pb2.Schedule(interval=duration(interval))
+    return _jittered(task_pb2.Schedule(interval=duration(interval)), jitter)
 
 
-def at(when: datetime) -> task_pb2.Schedule:
+def at(when: datetime, *, jitter: Jitter = None) -> task_pb2.Schedule:
     """Once, at `when`; a naive datetime is refused (it would silently depend on the machine's zone)."""
-    return task_pb2.Schedule(at=timestamp(when))
+    return _jittered(task_pb2.Schedule(at=timestamp(when)), jitter)
+
+
+def _jittered(schedule: task_pb2.Schedule, jitter: Jitter) -> task_pb2.Schedule:
+    """`schedule` with its jitter set (at most 1 h; for an interval, at most the interval)."""
+    if jitter is not None:
+        schedule.jitter.CopyFrom(duration(jitter))
+    return schedule
 
 
 def duration(value: Union[timedelta, float]) -> duration_pb2.Duration:

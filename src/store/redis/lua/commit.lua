@@ -8,8 +8,10 @@
   ARGV[3]  now, epoch ms
   ARGV[4]  the items, packed one after the other as COMMIT_ITEM (scripts.ts writes them):
            name length and name, lease version, lease incarnation (doubles, as the lease id
-           carried them), nextRunAt (epoch ms), flags (1: keepLease, at-most-once, the lease
-           stays held under the new version; 2: delete the instance, nextRunAt unused)
+           carried them), nextRunAt (epoch ms), holdUntil (epoch ms the instance stays held
+           without an owner: the next slot's jitter, transitions.ts committed; 0 for none),
+           flags (1: keepLease, at-most-once, the lease stays held under the new version;
+           2: delete the instance, nextRunAt unused)
 
   A paused instance keeps its pause and stays out of `due`.
   Returns, per item in order, 2 values:
@@ -21,16 +23,17 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
--- One item: name length and name, version, incarnation, nextRunAt, flags.
-local COMMIT_ITEM = '<I4c0dddB'
+-- One item: name length and name, version, incarnation, nextRunAt, holdUntil, flags.
+local COMMIT_ITEM = '<I4c0ddddB'
 local KEEP_LEASE, DELETE = 1, 2
 
 local packed = ARGV[4]
-local names, versions, incarnations, next_runs, flags = {}, {}, {}, {}, {}
+local names, versions, incarnations, next_runs, holds, flags = {}, {}, {}, {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], versions[n], incarnations[n], next_runs[n], flags[n], pos = struct.unpack(COMMIT_ITEM, packed, pos)
+  names[n], versions[n], incarnations[n], next_runs[n], holds[n], flags[n], pos =
+    struct.unpack(COMMIT_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
@@ -52,8 +55,8 @@ for n, name in ipairs(names) do
       if flags[n] == KEEP_LEASE then
         record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, nil)
       else
-        locked = 0
-        record = rebuild(record, owner_length, next_run, 0, new_version, 0, incarnation, created, '')
+        locked = holds[n]
+        record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, '')
       end
       records[name] = record
       -- A paused instance (its execution was in flight) stays paused, out of `due`.

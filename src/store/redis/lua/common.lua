@@ -112,9 +112,10 @@ local function rebuild(record, owner_length, next_run, locked, version, attempt,
   return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
 end
 
--- A new record around `tail` (the spec bytes written by record-codec.ts).
-local function new_record(next_run, incarnation, created, tail)
-  return pack_record(next_run, 0, 0, 0, incarnation, created, '', tail)
+-- A new record around `tail` (the spec bytes written by record-codec.ts), unlocked or held
+-- until `hold` (its first slot's jitter; 0 for none).
+local function new_record(next_run, hold, incarnation, created, tail)
+  return pack_record(next_run, hold, 0, 0, incarnation, created, '', tail)
 end
 
 local function bump(version)

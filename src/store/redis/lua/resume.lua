@@ -7,7 +7,8 @@
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  the items, packed one after the other as RESUME_ITEM (scripts.ts writes them):
            name length and name, the stored nextRunAt the caller read, the nextRunAt to resume
-           at (both epoch ms; equal when the stored slot is kept)
+           at (both epoch ms; equal when the stored slot is kept), and the new slot's jitter
+           hold (epoch ms, 0 for none: transitions.ts resumedInstance decides)
 
   A resumed record loses its pause section and is back in `due` at its ready time. The slot to
   resume at is computed by the caller (transitions.ts resumedInstance: the stored one, or with
@@ -22,15 +23,15 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local RESUMED, NOT_PAUSED, NOT_FOUND, CHANGED = 0, 1, 2, 3
 
--- One item: name length and name, the stored nextRunAt read, the nextRunAt to resume at.
-local RESUME_ITEM = '<I4c0dd'
+-- One item: name length and name, the stored nextRunAt read, the nextRunAt to resume at, the hold.
+local RESUME_ITEM = '<I4c0ddd'
 
 local packed = ARGV[3]
-local names, reads, next_runs = {}, {}, {}
+local names, reads, next_runs, holds = {}, {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], reads[n], next_runs[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
+  names[n], reads[n], next_runs[n], holds[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
@@ -48,8 +49,13 @@ for n, name in ipairs(names) do
       code = CHANGED
     else
       local next_run = next_runs[n]
+      local owner = owner_of(record, owner_length)
+      if holds[n] > locked then
+        -- The new slot's jitter hold; the bump and the cleared owner end any expired lease.
+        locked, version, owner = holds[n], bump(version), ''
+      end
       record = pack_record(next_run, locked, version, attempt, incarnation, created,
-        owner_of(record, owner_length), tail_of(record, owner_length), nil)
+        owner, tail_of(record, owner_length), nil)
       records[name] = record
       score = ready_at(next_run, locked)
       record_change(changes, name, record, score)

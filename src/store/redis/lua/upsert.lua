@@ -10,8 +10,9 @@
   ARGV[4]  mode: "force" overwrites and unlocks; "safe" keeps the sooner due time and refuses
            an instance under a live lease; either keeps a paused instance paused (out of `due`)
   ARGV[5]  the drafts, packed one after the other as DRAFT (scripts.ts writes them):
-           name length and name, nextRunAt (epoch ms), incarnation (used only when the
-           instance is created), tail length and tail (the record's spec bytes, record-codec.ts)
+           name length and name, nextRunAt (epoch ms), holdUntil (the first slot's jitter
+           hold, epoch ms, 0 for none), incarnation (used only when the instance is created),
+           tail length and tail (the record's spec bytes, record-codec.ts)
 
   Returns, per draft in order, 2 values:
     outcome: 1 created, 2 updated, 3 locked (SAFE and leased: nothing changed)
@@ -28,15 +29,15 @@ local now = tonumber(ARGV[3])
 local force = ARGV[4] == 'force'
 local CREATED, UPDATED, LOCKED = 1, 2, 3
 
--- One draft: name length and name, nextRunAt, incarnation, tail length and tail.
-local DRAFT = '<I4c0ddI4c0'
+-- One draft: name length and name, nextRunAt, holdUntil, incarnation, tail length and tail.
+local DRAFT = '<I4c0dddI4c0'
 
 local packed = ARGV[5]
-local names, next_runs, incarnations, tails = {}, {}, {}, {}
+local names, next_runs, holds, incarnations, tails = {}, {}, {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], next_runs[n], incarnations[n], tails[n], pos = struct.unpack(DRAFT, packed, pos)
+  names[n], next_runs[n], holds[n], incarnations[n], tails[n], pos = struct.unpack(DRAFT, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
@@ -44,12 +45,12 @@ local changes = new_changes()
 local out = {}
 
 for n, name in ipairs(names) do
-  local next_run, tail = next_runs[n], tails[n]
+  local next_run, hold, tail = next_runs[n], holds[n], tails[n]
   local record = records[name]
-  local outcome, locked, paused = UPDATED, 0, false
+  local outcome, locked, paused = UPDATED, hold, false
   if not record then
     outcome = CREATED
-    record = new_record(next_run, incarnations[n], now, tail)
+    record = new_record(next_run, hold, incarnations[n], now, tail)
   else
     local stored_next, stored_locked, version, attempt, incarnation, created, owner_length, was_paused =
       header(record)
@@ -57,10 +58,15 @@ for n, name in ipairs(names) do
     local pause = pause_of(record, owner_length)
     paused = was_paused
     if force then
-      -- Overwrite and unlock; the version bump kills whatever lease was out.
-      record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '', tail, pause)
+      -- Overwrite and unlock (or hold for the jitter); the version bump kills whatever lease was out.
+      record = pack_record(next_run, hold, bump(version), 0, incarnation, created, '', tail, pause)
     elseif is_leased(owner_length, stored_locked, now) then
       outcome = LOCKED
+    elseif next_run <= stored_next and hold > stored_locked then
+      -- The draft's slot wins and its jitter hold is later than the stored lock
+      -- (transitions.ts upserted): take the hold; the bump and the cleared owner keep an
+      -- expired lease from coming back to life under it.
+      record = pack_record(next_run, hold, bump(version), attempt, incarnation, created, '', tail, pause)
     else
       -- Keep the sooner due time and whatever lock state there is (expired or a retry delay).
       if stored_next < next_run then next_run = stored_next end

@@ -1,3 +1,4 @@
+from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from partitura.v1 import instance_pb2 as _instance_pb2
 from partitura.v1 import task_pb2 as _task_pb2
 from google.protobuf.internal import containers as _containers
@@ -22,6 +23,10 @@ SCHEDULE_OUTCOME_CREATED: ScheduleOutcome
 SCHEDULE_OUTCOME_LOCKED: ScheduleOutcome
 SCHEDULE_OUTCOME_UNSPECIFIED: ScheduleOutcome
 SCHEDULE_OUTCOME_UPDATED: ScheduleOutcome
+SLOT_DST_MARK_MERGED: SlotDstMark
+SLOT_DST_MARK_MOVED: SlotDstMark
+SLOT_DST_MARK_REPEATED: SlotDstMark
+SLOT_DST_MARK_UNSPECIFIED: SlotDstMark
 
 class DeleteTaskRequest(_message.Message):
     __slots__ = ["name"]
@@ -129,6 +134,41 @@ class PauseInstancesResponse(_message.Message):
     outcomes: _containers.RepeatedScalarFieldContainer[PauseOutcome]
     def __init__(self, outcomes: _Optional[_Iterable[_Union[PauseOutcome, str]]] = ...) -> None: ...
 
+class PreviewScheduleRequest(_message.Message):
+    __slots__ = ["count", "instance", "partition_key", "schedule", "task"]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    FROM_FIELD_NUMBER: _ClassVar[int]
+    INSTANCE_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    count: int
+    instance: str
+    partition_key: str
+    schedule: _task_pb2.Schedule
+    task: str
+    def __init__(self, schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., task: _Optional[str] = ..., instance: _Optional[str] = ..., partition_key: _Optional[str] = ..., count: _Optional[int] = ..., **kwargs) -> None: ...
+
+class PreviewScheduleResponse(_message.Message):
+    __slots__ = ["schedule", "slots"]
+    SCHEDULE_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    schedule: _task_pb2.Schedule
+    slots: _containers.RepeatedCompositeFieldContainer[PreviewSlot]
+    def __init__(self, slots: _Optional[_Iterable[_Union[PreviewSlot, _Mapping]]] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ...) -> None: ...
+
+class PreviewSlot(_message.Message):
+    __slots__ = ["at", "deliver_at", "dst", "local_time"]
+    AT_FIELD_NUMBER: _ClassVar[int]
+    DELIVER_AT_FIELD_NUMBER: _ClassVar[int]
+    DST_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_TIME_FIELD_NUMBER: _ClassVar[int]
+    at: _timestamp_pb2.Timestamp
+    deliver_at: _timestamp_pb2.Timestamp
+    dst: SlotDstMark
+    local_time: str
+    def __init__(self, at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., deliver_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dst: _Optional[_Union[SlotDstMark, str]] = ..., local_time: _Optional[str] = ...) -> None: ...
+
 class PutTaskRequest(_message.Message):
     __slots__ = ["task"]
     TASK_FIELD_NUMBER: _ClassVar[int]
@@ -205,6 +245,9 @@ class ScheduleMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class ScheduleOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class SlotDstMark(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class PauseOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):

@@ -55,6 +55,11 @@ class SchedulerServiceStub(object):
                 request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesRequest.SerializeToString,
                 response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesResponse.FromString,
                 )
+        self.PreviewSchedule = channel.unary_unary(
+                '/partitura.v1.SchedulerService/PreviewSchedule',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleResponse.FromString,
+                )
         self.GetPartitionMap = channel.unary_unary(
                 '/partitura.v1.SchedulerService/GetPartitionMap',
                 request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.GetPartitionMapRequest.SerializeToString,
@@ -128,6 +133,14 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PreviewSchedule(self, request, context):
+        """Lists the next slots of a schedule, or of a stored instance, as the engine will run them,
+        marking those daylight saving time moved or merged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetPartitionMap(self, request, context):
         """Which replica serves which partitions of a task.
         """
@@ -193,6 +206,11 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.ListInstances,
                     request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesRequest.FromString,
                     response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesResponse.SerializeToString,
+            ),
+            'PreviewSchedule': grpc.unary_unary_rpc_method_handler(
+                    servicer.PreviewSchedule,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleResponse.SerializeToString,
             ),
             'GetPartitionMap': grpc.unary_unary_rpc_method_handler(
                     servicer.GetPartitionMap,
@@ -353,6 +371,23 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/ListInstances',
             partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesRequest.SerializeToString,
             partitura_dot_v1_dot_scheduler__service__pb2.ListInstancesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PreviewSchedule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/PreviewSchedule',
+            partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.PreviewScheduleResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

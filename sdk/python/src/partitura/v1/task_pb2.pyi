@@ -20,16 +20,18 @@ MISFIRE_POLICY_SKIP: MisfirePolicy
 MISFIRE_POLICY_UNSPECIFIED: MisfirePolicy
 
 class Schedule(_message.Message):
-    __slots__ = ["at", "cron", "interval", "timezone"]
+    __slots__ = ["at", "cron", "interval", "jitter", "timezone"]
     AT_FIELD_NUMBER: _ClassVar[int]
     CRON_FIELD_NUMBER: _ClassVar[int]
     INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    JITTER_FIELD_NUMBER: _ClassVar[int]
     TIMEZONE_FIELD_NUMBER: _ClassVar[int]
     at: _timestamp_pb2.Timestamp
     cron: str
     interval: _duration_pb2.Duration
+    jitter: _duration_pb2.Duration
     timezone: str
-    def __init__(self, cron: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ...) -> None: ...
+    def __init__(self, cron: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ..., jitter: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Task(_message.Message):
     __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "schedule"]
