@@ -70,8 +70,12 @@ async function pauseServer() {
   return { s, clock, worker, execution, base: `http://127.0.0.1:${port}` };
 }
 
-async function login(browser: Browser, base: string, token: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+async function login(browser: Browser, base: string, token: string, javaScript = true): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    javaScriptEnabled: javaScript,
+  });
+  const page = await context.newPage();
   await page.goto(`${base}/login`);
   await page.fill("input[name=token]", token);
   await page.click("button[type=submit]");
@@ -200,5 +204,22 @@ test("console in chromium: pause an instance with a note, it stops firing; resum
   await reader.reload();
   t.is(await text(reader.locator('[data-field="state"]')), "active", "still active");
   t.deepEqual(await tick(2), ["beat", "steady"], "and still firing");
+
+  // With JavaScript off, the same steps work: every one is a plain form post and a redirect.
+  const plain = await login(browser, base, ADMIN, false);
+  await plain.goto(`${base}/tasks/pulse/instances`);
+  await plain.check('tr[data-instance="steady"] input[name=pick]');
+  await plain.click('form.bulk button[value="pause"]');
+  await plain.locator("h1", { hasText: "Pause 1 instance(s) of" }).waitFor();
+  await plain.fill("textarea[name=note]", "no-js pause");
+  await plain.click("form.confirm button[type=submit]");
+  await plain.locator('[data-done="pause"]').waitFor();
+  t.is(await plain.locator('tr[data-instance="steady"]').getAttribute("data-state"), "paused");
+  await plain.goto(`${base}/tasks/pulse/instances/steady`);
+  await plain.click("form.actions button");
+  await plain.locator("h1", { hasText: "Resume 1 instance(s) of" }).waitFor();
+  await plain.click("form.confirm button[type=submit]");
+  await plain.locator('[data-done="resume"]').waitFor();
+  t.is(await text(plain.locator('[data-field="state"]')), "active", "resumed without JavaScript");
   t.log(`test took ${Date.now() - started} ms (shared machine: noisy)`);
 });
