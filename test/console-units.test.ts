@@ -6,6 +6,7 @@ import { pickValue, readPicks, summaryNotice, withSummary } from "../src/console
 import { scheduleWords } from "../src/console/schedule-words.ts";
 import { Sessions } from "../src/console/session.ts";
 import { previewSlots } from "../src/console/slot-preview.ts";
+import { CONSOLE_MAX_PICKS } from "../src/domain/limits.ts";
 
 /*
  * The console's pure parts at fixed inputs: escaping, schedule words, the DST marks of the
@@ -133,8 +134,8 @@ test("pause picks: [key, name] pairs, deduplicated, bounded to a page; summaries
   t.regex(t.throws(() => readPicks(new URLSearchParams({ pick: '["a"]' })))?.message ?? "", /pick.*pair/);
   t.regex(t.throws(() => readPicks(new URLSearchParams({ pick: "{" })))?.message ?? "", /pick.*pair/);
   const many = new URLSearchParams();
-  for (let i = 0; i < 51; i++) many.append("pick", pickValue("", `n${i}`));
-  t.regex(t.throws(() => readPicks(many))?.message ?? "", /at most 50/);
+  for (let i = 0; i <= CONSOLE_MAX_PICKS; i++) many.append("pick", pickValue("", `n${i}`));
+  t.regex(t.throws(() => readPicks(many))?.message ?? "", new RegExp(`at most ${CONSOLE_MAX_PICKS}`));
 
   const back = withSummary("/tasks/t/instances?state=paused&done=pause.9.9.9", {
     kind: "resume",

@@ -1,5 +1,5 @@
 import { invalid } from "../domain/errors.ts";
-import { CONSOLE_INSTANCES_PAGE } from "../domain/limits.ts";
+import { CONSOLE_MAX_PICKS } from "../domain/limits.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { notice } from "./layout.ts";
@@ -10,7 +10,8 @@ import { notice } from "./layout.ts";
  * instance as [partition key, name] (JSON in a checkbox or hidden field), so instances placed
  * by different keys can be picked together: they are changed in one call per key, since
  * PauseInstances and ResumeInstances take one key a call. At most one page of instances is
- * picked at once. The summary travels in the redirect's `done` parameter as four numbers, so
+ * picked at once (CONSOLE_MAX_PICKS), and the form body's bound (CONSOLE_MAX_BODY_BYTES) holds
+ * a full page of typical names; a page of very long names is refused naming that bound. The summary travels in the redirect's `done` parameter as four numbers, so
  * a reload after the change shows it again without changing anything.
  */
 
@@ -40,8 +41,8 @@ export function pickValue(key: string, name: string): string {
 export function readPicks(form: URLSearchParams): Pick[] {
   const values = form.getAll("pick");
   if (values.length === 0) throw invalid("pick", "choose at least one instance");
-  if (values.length > CONSOLE_INSTANCES_PAGE) {
-    throw invalid("pick", `at most ${CONSOLE_INSTANCES_PAGE} instances at once (one page)`);
+  if (values.length > CONSOLE_MAX_PICKS) {
+    throw invalid("pick", `at most ${CONSOLE_MAX_PICKS} instances at once (one page)`);
   }
   const seen = new Set<string>();
   const picks: Pick[] = [];

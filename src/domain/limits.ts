@@ -225,6 +225,13 @@ export const CONSOLE_FILTER_SCAN = 5_000;
  */
 export const CONSOLE_PAUSED_SCAN = 2_000;
 
+/**
+ * Instances one console pause or resume may pick: what one instances page can show. A filtered
+ * page adds every match of its last ListInstances read, so it may pass CONSOLE_INSTANCES_PAGE
+ * by up to one read (MAX_PAGE_SIZE); picks beyond this are refused naming the field.
+ */
+export const CONSOLE_MAX_PICKS = CONSOLE_INSTANCES_PAGE + MAX_PAGE_SIZE;
+
 /** Slots the instance page lists ahead. */
 export const CONSOLE_PREVIEW_SLOTS = 10;
 
