@@ -116,6 +116,11 @@ test("console in chromium: pause an instance with a note, it stops firing; resum
 
   // Pause "beat" from the instances list: tick it, "Pause…", the confirmation names it, a note.
   const admin = await login(browser, base, ADMIN);
+  t.is(
+    await admin.locator('section[data-task="pulse"] a[data-field="paused"]').getAttribute("href"),
+    "/tasks/pulse/instances?state=paused",
+    "the overview links each task to its paused instances",
+  );
   await admin.goto(`${base}/tasks/pulse/instances`);
   t.is(await text(admin.locator('tr[data-instance="beat"] [data-field="state"]')), "active");
   await admin.check('tr[data-instance="beat"] input[name=pick]');
