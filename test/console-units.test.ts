@@ -2,13 +2,16 @@ import test from "ava";
 import { ConfigError, loadConfig } from "../src/config.ts";
 import { html } from "../src/console/html.ts";
 import { listenRefusal } from "../src/console/listen-policy.ts";
+import { pickValue, readPicks, summaryNotice, withSummary } from "../src/console/pause-change.ts";
 import { scheduleWords } from "../src/console/schedule-words.ts";
 import { Sessions } from "../src/console/session.ts";
 import { previewSlots } from "../src/console/slot-preview.ts";
+import { CONSOLE_MAX_PICKS } from "../src/domain/limits.ts";
 
 /*
  * The console's pure parts at fixed inputs: escaping, schedule words, the DST marks of the
- * slot preview, the listen policy, the cookie and CSRF rules, and the two settings.
+ * slot preview, the listen policy, the cookie and CSRF rules, the two settings, and the picks
+ * and summaries of a pause or resume.
  */
 
 test("html escapes every interpolated value, and only html fragments pass through", (t) => {
@@ -113,4 +116,35 @@ test("config: the console is off by default; its listen and allow-remote are che
     instanceOf: ConfigError,
     message: /PARTITURA_CONSOLE_ALLOW_REMOTE: "maybe" must be on or off/,
   });
+});
+
+test("pause picks: [key, name] pairs, deduplicated, bounded to a page; summaries only as the console writes them", (t) => {
+  const form = new URLSearchParams();
+  for (const [key, name] of [
+    ["", "a"],
+    ["k1", "b"],
+    ["", "a"],
+  ])
+    form.append("pick", pickValue(key ?? "", name ?? ""));
+  t.deepEqual(readPicks(form), [
+    { key: "", name: "a" },
+    { key: "k1", name: "b" },
+  ]);
+  t.regex(t.throws(() => readPicks(new URLSearchParams()))?.message ?? "", /pick.*at least one/);
+  t.regex(t.throws(() => readPicks(new URLSearchParams({ pick: '["a"]' })))?.message ?? "", /pick.*pair/);
+  t.regex(t.throws(() => readPicks(new URLSearchParams({ pick: "{" })))?.message ?? "", /pick.*pair/);
+  const many = new URLSearchParams();
+  for (let i = 0; i <= CONSOLE_MAX_PICKS; i++) many.append("pick", pickValue("", `n${i}`));
+  t.regex(t.throws(() => readPicks(many))?.message ?? "", new RegExp(`at most ${CONSOLE_MAX_PICKS}`));
+
+  const back = withSummary("/tasks/t/instances?state=paused&done=pause.9.9.9", {
+    kind: "resume",
+    changed: 2,
+    unchanged: 1,
+    missing: 0,
+  });
+  t.is(back, "/tasks/t/instances?state=paused&done=resume.2.1.0");
+  t.regex(String(summaryNotice("resume.2.1.0")), /Resumed 2 instance\(s\); 1 already active\./);
+  t.is(summaryNotice("resume.2.1.0<script>"), "", "a forged summary shows nothing");
+  t.is(summaryNotice(null), "");
 });

@@ -7,6 +7,7 @@ import { notice, page } from "./layout.ts";
 import type { LiveStreams } from "./live-stream.ts";
 import { loginBody } from "./page-login.ts";
 import type { Pages, Rendered } from "./pages.ts";
+import { type PauseKind, readKind, readPicks, withSummary } from "./pause-change.ts";
 import type { Sessions } from "./session.ts";
 import type { StaticFile } from "./static-files.ts";
 import type { ViewerCheck } from "./viewer.ts";
@@ -16,8 +17,11 @@ import type { ViewerCheck } from "./viewer.ts";
  * checked by the API's role rule on every request, a session id issued when no tokens are
  * configured); on a POST the Origin and the session's CSRF token, then the change's own role;
  * then the routes. GET pages change nothing; every change is a POST behind the whole gate.
- * Later slots: POST routes for pause/resume/trigger (instance and bulk) and for dead letters
- * (requeue/discard) go beside /tasks/NAME/enabled, each with its RPC's access in viewer.ts.
+ * Pause and resume: POST /tasks/NAME/confirm renders the confirmation (it changes nothing,
+ * but is a POST so that a page of picks never meets a URL length limit, and is checked as the
+ * change itself), then POST /tasks/NAME/pause or /resume changes and redirects back with a
+ * summary. Each checks its RPC's access (viewer.ts). Later slots: trigger (instance and bulk)
+ * and dead letters (requeue/discard) go beside them, each with its RPC's access in viewer.ts.
  */
 
 /** What the handler uses. */
@@ -30,7 +34,7 @@ export interface HandlerParts {
   readonly logger: Logger;
 }
 
-const TASK_PATH = /^\/tasks\/([^/]+)\/(instances|enabled)(?:\/([^/]+))?$/;
+const TASK_PATH = /^\/tasks\/([^/]+)\/(instances|enabled|confirm|pause|resume)(?:\/([^/]+))?$/;
 
 /** The node:http request listener of the console. */
 export function consoleHandler(
@@ -148,6 +152,30 @@ export function consoleHandler(
         redirect(response, "/tasks");
         return;
       }
+      const step = match?.[2];
+      if (
+        match !== null &&
+        (step === "confirm" || step === "pause" || step === "resume") &&
+        match[3] === undefined
+      ) {
+        const taskName = decodeURIComponent(match[1] ?? "");
+        const kind: PauseKind = step === "confirm" ? readKind(form.get("action")) : step;
+        const may = check.check(cookie, kind);
+        if (!may.ok) return refuse(response, may.reason, viewer, csrf);
+        const picks = readPicks(form);
+        const back = localPath(form.get("back"));
+        if (step === "confirm") return show(200, await pages.confirmPage(taskName, kind, picks, back, csrf));
+        const summary = await pages.changePause(taskName, kind, picks, {
+          note: form.get("note") ?? "",
+          skipMissed: form.get("skip_missed") === "true",
+        });
+        logger.info(
+          { task: taskName, instances: picks.length, ...summary, by: viewer?.name },
+          "console paused or resumed instances",
+        );
+        redirect(response, withSummary(back, summary));
+        return;
+      }
       return notFound(response, viewer, csrf);
     }
     if (method !== "GET") {
@@ -163,9 +191,11 @@ export function consoleHandler(
     const match = TASK_PATH.exec(url.pathname);
     if (match?.[2] === "instances") {
       const taskName = decodeURIComponent(match[1] ?? "");
-      if (match[3] === undefined) return show(200, await pages.instancesPage(taskName, url.searchParams));
+      const asker = { canChange: check.check(cookie, "pause").ok || check.check(cookie, "resume").ok, csrf };
+      if (match[3] === undefined)
+        return show(200, await pages.instancesPage(taskName, url.searchParams, asker));
       const name = decodeURIComponent(match[3]);
-      return show(200, await pages.instancePage(taskName, name, url.searchParams.get("key") ?? ""));
+      return show(200, await pages.instancePage(taskName, name, url.searchParams, asker));
     }
     return notFound(response, viewer, csrf);
   };

@@ -7,7 +7,7 @@ import type { SchedulingService } from "../engine/scheduling.ts";
 /*
  * The instances list of one task. Unfiltered, a console page is exactly one ListInstances page
  * (SchedulingService.listInstances, the same O(page) cursor, the token passed through). The
- * filters the store has no index for (name prefix, "contains", overdue) are applied to the
+ * filters the store has no index for (name prefix, "contains", a state) are applied to the
  * records as they are read: they cost O(records read), not O(matches), so one console page
  * reads at most CONSOLE_FILTER_SCAN records and then ends with the cursor where it stopped
  * (possibly with few or no matches: "next page" reads on). A prefix that is a whole instance
@@ -21,9 +21,18 @@ export interface InstanceFilter {
   readonly prefix: string;
   /** Names containing it. */
   readonly contains: string;
-  /** "overdue": due longer ago than the task's misfire grace and not leased. */
-  readonly state: "" | "overdue";
+  /**
+   * "overdue": active and due longer ago than the task's misfire grace (a paused instance is
+   * never due); "active" / "paused": by the pause state (issue 14); "": any.
+   */
+  readonly state: StateFilter;
 }
+
+/** The state filters, as the query string names them. */
+export const STATE_FILTERS = ["overdue", "active", "paused"] as const;
+
+/** A state filter, or "" for any. */
+export type StateFilter = "" | (typeof STATE_FILTERS)[number];
 
 /** One console page of instances. */
 export interface InstanceListing {
@@ -43,7 +52,10 @@ export function matches(
 ): boolean {
   if (filter.prefix !== "" && !record.name.startsWith(filter.prefix)) return false;
   if (filter.contains !== "" && !record.name.includes(filter.contains)) return false;
-  if (filter.state === "overdue" && readyAt(record) > now - task.misfireGraceMs) return false;
+  const paused = record.paused !== undefined;
+  if (filter.state === "paused") return paused;
+  if (filter.state === "active") return !paused;
+  if (filter.state === "overdue") return !paused && readyAt(record) <= now - task.misfireGraceMs;
   return true;
 }
 

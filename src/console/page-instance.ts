@@ -3,14 +3,17 @@ import { readyAt } from "../domain/model.ts";
 import { bytesToArgs } from "../server/convert-args.ts";
 import { age, offsetText, utc, wallTime } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
+import { pickValue } from "./pause-change.ts";
 import { scheduleWords } from "./schedule-words.ts";
 import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
 
 /*
  * One instance: its schedule in words (with the raw spec beside them), the next slots with
- * daylight-saving changes marked, its args, next run and lease state. Later slots: run history
- * (lifecycle issue) as a table under the slots; pause/resume/trigger buttons (admin, CSRF form
- * as on the tasks page) in the actions bar under the heading; the slot list may then come from
+ * daylight-saving changes marked, its args, next run, lease and pause state (note, since when).
+ * For those who may pause, a Pause or Resume button under the heading posts this one instance
+ * to the confirmation page (page-confirm.ts), as the instances list's bulk form does. Later
+ * slots: run history (lifecycle issue) as a table under the slots; a trigger button beside
+ * Pause/Resume; the slot list may then come from
  * the PreviewSchedule RPC's service method, which uses the same domain code.
  */
 
@@ -20,6 +23,13 @@ export interface InstanceView {
   readonly instance: InstanceRecord;
   readonly slots: readonly PreviewSlot[];
   readonly now: number;
+  /** True when the viewer may pause and resume (the button shown). */
+  readonly canChange: boolean;
+  readonly csrf: string;
+  /** This page's own path and query (where a change comes back to). */
+  readonly back: string;
+  /** The summary of the change just made, or "". */
+  readonly done: SafeHtml | "";
 }
 
 /** The instance page's body. */
@@ -30,6 +40,14 @@ export function instanceBody(view: InstanceView): SafeHtml {
   const ready = readyAt(instance);
   const leased = instance.lockedUntil > now;
   const args = bytesToArgs(instance.args);
+  const paused = instance.paused;
+  const action = paused === undefined ? "pause" : "resume";
+  const actions = view.canChange
+    ? html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="actions">
+<input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${view.back}">
+<input type="hidden" name="pick" value="${pickValue(instance.partitionKey, instance.name)}"><input type="hidden" name="action" value="${action}">
+<button type="submit">${paused === undefined ? "Pause…" : "Resume…"}</button></form>`
+    : "";
   const raw =
     spec.kind === "cron"
       ? html`cron <code>${spec.cron}</code> in <code>${spec.timezone}</code>`
@@ -37,10 +55,14 @@ export function instanceBody(view: InstanceView): SafeHtml {
         ? html`interval <code>${spec.intervalMs} ms</code>`
         : html`at <code>${utc(spec.atMs)}</code>`;
   return html`<h1><span class="mono">${instance.name}</span> <span class="muted">of <a href="/tasks/${encodeURIComponent(task.name)}/instances">${task.name}</a></span></h1>
+${view.done}
+${actions}
 <table class="facts">
 <tbody>
+<tr><th>state</th><td data-field="state">${paused === undefined ? "active" : html`<span class="badge off">paused</span> since ${utc(paused.at)} (${age(now - paused.at)} ago)`}</td></tr>
+${paused === undefined ? "" : html`<tr><th>pause note</th><td data-field="note">${paused.note === "" ? html`<span class="muted">none</span>` : paused.note}</td></tr>`}
 <tr><th>schedule</th><td><span data-field="words">${scheduleWords(spec)}</span><br><span class="muted">${raw}</span></td></tr>
-<tr><th>next run</th><td>${utc(instance.nextRunAt)}${spec.kind === "cron" ? html` (${wallTime(zone, instance.nextRunAt)} ${zone})` : ""}${ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
+<tr><th>next run</th><td data-field="next-run">${utc(instance.nextRunAt)}${spec.kind === "cron" ? html` (${wallTime(zone, instance.nextRunAt)} ${zone})` : ""}${paused === undefined && ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
 <tr><th>lease</th><td data-field="lease">${leased ? html`held by <code>${instance.leaseOwner}</code> until ${utc(instance.lockedUntil)} (attempt ${instance.attempt})` : instance.lockedUntil > 0 ? "free (a retry delay or lease has ended)" : "free"}</td></tr>
 <tr><th>partition</th><td>${instance.partition} of ${instance.partitionCount}${instance.partitionKey === "" ? "" : html` · key <code>${instance.partitionKey}</code>`}</td></tr>
 <tr><th>version · incarnation</th><td>${instance.version} · ${instance.incarnation}</td></tr>

@@ -2,14 +2,18 @@ import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
 import { age, count, utc } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
-import type { InstanceFilter, InstanceListing } from "./instance-listing.ts";
+import { type InstanceFilter, type InstanceListing, STATE_FILTERS } from "./instance-listing.ts";
+import { pickValue } from "./pause-change.ts";
 import { scheduleWords } from "./schedule-words.ts";
 
 /*
  * The instances list: a GET form of filters (works without JavaScript; htmx boosts it), one
- * page of rows, and a cursor link to the next page. Later slots: the state filter gains
- * active/paused/failing/dead-lettered (lifecycle issue) as further <option>s, and a checkbox
- * column with bulk pause/resume/trigger (confirmation and a note) goes before the name.
+ * page of rows (state and pause note shown), and a cursor link to the next page. For those
+ * who may pause, the rows sit in a plain POST form with a checkbox each: "Pause" or "Resume"
+ * posts the checked ones to the confirmation page (page-confirm.ts), which changes nothing
+ * itself. That form is not boosted by htmx, so the clicked button's value is the browser's
+ * own and the same with JavaScript off. Later slots: failing/dead-lettered state options and
+ * a bulk trigger button beside these two.
  */
 
 /** What the instances page shows. */
@@ -18,6 +22,13 @@ export interface InstancesView {
   readonly filter: InstanceFilter;
   readonly listing: InstanceListing;
   readonly now: number;
+  /** True when the viewer may pause and resume (checkboxes and buttons shown). */
+  readonly canChange: boolean;
+  readonly csrf: string;
+  /** This page's own path and query (where a change comes back to). */
+  readonly back: string;
+  /** The summary of the change just made, or "". */
+  readonly done: SafeHtml | "";
 }
 
 /** The query string of a filter (and a page token). */
@@ -49,31 +60,47 @@ ${
 }</label>
 <label>name starts with <input name="prefix" value="${filter.prefix}"></label>
 <label>name contains <input name="contains" value="${filter.contains}"></label>
-<label>state <select name="state"><option value="">any</option><option value="overdue"${filter.state === "overdue" ? html` selected` : ""}>overdue</option></select></label>
+<label>state <select name="state"><option value="">any</option>${STATE_FILTERS.map(
+    (state) =>
+      html`<option value="${state}"${filter.state === state ? html` selected` : ""}>${state}</option>`,
+  )}</select></label>
 <button type="submit">Filter</button> <a href="${base}">Clear</a>
 </form>
 ${listing.filtered ? html`<p class="muted">Filtered while reading: ${count(listing.read)} instance(s) read for this page.</p>` : ""}
+${view.done}
+${
+  view.canChange
+    ? html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="bulk" hx-boost="false">
+<input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${view.back}">
+<p class="actions">With the checked instances: <button type="submit" name="action" value="pause">Pause…</button> <button type="submit" name="action" value="resume">Resume…</button> <span class="muted">(a confirmation follows)</span></p>`
+    : ""
+}
 <table class="instances">
-<thead><tr><th>name</th><th>partition</th><th>schedule</th><th>next run</th><th>lease</th></tr></thead>
+<thead><tr>${view.canChange ? html`<th><span class="muted">pick</span></th>` : ""}<th>name</th><th>partition</th><th>state</th><th>schedule</th><th>next run</th><th>lease</th></tr></thead>
 <tbody>
-${listing.items.length === 0 ? html`<tr><td colspan="5" class="muted">No instances on this page.</td></tr>` : ""}
-${listing.items.map((i) => row(task, i, view.now))}
+${listing.items.length === 0 ? html`<tr><td colspan="7" class="muted">No instances on this page.</td></tr>` : ""}
+${listing.items.map((i) => row(task, i, view))}
 </tbody>
 </table>
+${view.canChange ? html`</form>` : ""}
 <div class="pager">
 <a href="${base}${filterQuery(filter, "")}">First page</a>
 ${listing.nextPageToken === "" ? html`<span class="muted">last page</span>` : html`<a href="${base}${filterQuery(filter, listing.nextPageToken)}" rel="next">Next page</a>`}
 </div>`;
 }
 
-function row(task: TaskRecord, instance: InstanceRecord, now: number): SafeHtml {
+function row(task: TaskRecord, instance: InstanceRecord, view: InstancesView): SafeHtml {
+  const now = view.now;
   const key = instance.partitionKey === "" ? "" : `?key=${encodeURIComponent(instance.partitionKey)}`;
   const href = `/tasks/${encodeURIComponent(task.name)}/instances/${encodeURIComponent(instance.name)}${key}`;
   const ready = readyAt(instance);
-  const late = ready < now - task.misfireGraceMs;
-  return html`<tr data-instance="${instance.name}">
+  const paused = instance.paused;
+  const late = paused === undefined && ready < now - task.misfireGraceMs;
+  return html`<tr data-instance="${instance.name}" data-state="${paused === undefined ? "active" : "paused"}">
+${view.canChange ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
 <td><a href="${href}">${instance.name}</a></td>
-<td>${instance.partition}</td>
+<td data-field="partition">${instance.partition}</td>
+<td data-field="state">${paused === undefined ? "active" : html`<span class="badge off">paused</span>${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}</td>
 <td>${scheduleWords(instance.schedule)}</td>
 <td>${utc(instance.nextRunAt)}${late ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td>
 <td>${instance.lockedUntil > now ? html`held until ${utc(instance.lockedUntil)}` : html`<span class="muted">free</span>`}</td>

@@ -8,8 +8,9 @@ import type { OverviewFigures, TaskGrid } from "./overview-data.ts";
  * execution rate and lag, and per task a grid of its partitions coloured by owner, each with
  * its due count and the age of its oldest due instance (red border: older than the task's
  * misfire grace). Live figures carry data-live keys; assets/live.js follows them over SSE.
- * Later slots: dead-letter and paused counts (lifecycle issue) go beside "due now", linking to
- * the instances list filtered by state.
+ * Paused instances get a link to the list filtered by state=paused, not a count: no store
+ * indexes them (paused-counts.ts), and the overview must stay O(partitions). Later slots: a
+ * dead-letter count (lifecycle issue) beside "due now", linking to its filtered list.
  */
 
 /** The overview's body. */
@@ -49,7 +50,7 @@ function grid(g: TaskGrid): SafeHtml {
   const legend = g.owners.map((owner, i) => html`<span class="own-${i % 8}">${owner}</span>`);
   const hidden = g.task.partitionCount - g.cells.length;
   return html`<section class="task-grid" data-task="${name}">
-<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
+<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span> · <a href="${base}?state=paused" data-field="paused">paused</a>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
 <div class="legend muted">owners: ${legend.length === 0 ? "none" : legend}</div>
 <div class="grid">
 ${g.cells.map(

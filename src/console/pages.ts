@@ -2,14 +2,22 @@ import { invalid } from "../domain/errors.ts";
 import { CONSOLE_PREVIEW_SLOTS, CONSOLE_TASKS_PAGE } from "../domain/limits.ts";
 import type { TaskRecord } from "../domain/model.ts";
 import type { SafeHtml } from "./html.ts";
-import { type InstanceFilter, listInstancePage } from "./instance-listing.ts";
+import {
+  type InstanceFilter,
+  listInstancePage,
+  STATE_FILTERS,
+  type StateFilter,
+} from "./instance-listing.ts";
 import { liveValues } from "./live-figures.ts";
 import type { readOverview } from "./overview-data.ts";
+import { confirmBody } from "./page-confirm.ts";
 import { instanceBody } from "./page-instance.ts";
 import { instancesBody } from "./page-instances.ts";
 import { overviewBody } from "./page-overview.ts";
 import { tasksBody } from "./page-tasks.ts";
 import type { ConsoleParts } from "./parts.ts";
+import { applyChange, type ChangeSummary, type PauseKind, type Pick, summaryNotice } from "./pause-change.ts";
+import { countPaused } from "./paused-counts.ts";
 import type { RateSampler } from "./rates.ts";
 import { previewSlots } from "./slot-preview.ts";
 import { countTasks } from "./task-counts.ts";
@@ -19,6 +27,13 @@ import { countTasks } from "./task-counts.ts";
  * the body it renders. A bad query value is INVALID_ARGUMENT naming the parameter, an unknown
  * task or instance NOT_FOUND, as the API would answer; console-server.ts maps them to 400/404.
  */
+
+/** Who is asking for a page that may offer changes, and the form token those changes carry. */
+export interface Asker {
+  /** True when the viewer's roles allow the change the page offers (pause and resume). */
+  readonly canChange: boolean;
+  readonly csrf: string;
+}
 
 /** A rendered page: its title and body. */
 export interface Rendered {
@@ -53,15 +68,23 @@ export class Pages {
     const { scheduling, store, clock } = this.parts;
     const page = await scheduling.listTasks(CONSOLE_TASKS_PAGE, after);
     const counts = await countTasks(store, page.items, clock.now());
+    const paused = await countPaused(scheduling, page.items, counts);
     return {
       title: "Tasks",
       section: "tasks",
-      body: tasksBody({ tasks: page.items, counts, nextPageToken: page.nextPageToken, canChange, csrf }),
+      body: tasksBody({
+        tasks: page.items,
+        counts,
+        paused,
+        nextPageToken: page.nextPageToken,
+        canChange,
+        csrf,
+      }),
     };
   }
 
   /** One console page of a task's instances. */
-  async instancesPage(taskName: string, query: URLSearchParams): Promise<Rendered> {
+  async instancesPage(taskName: string, query: URLSearchParams, asker: Asker): Promise<Rendered> {
     const task = await this.parts.scheduling.getTask(taskName, "task");
     const filter = parseFilter(task, query);
     const now = this.parts.clock.now();
@@ -75,12 +98,26 @@ export class Pages {
     return {
       title: `${task.name}: instances`,
       section: "tasks",
-      body: instancesBody({ task, filter, listing, now }),
+      body: instancesBody({
+        task,
+        filter,
+        listing,
+        now,
+        ...asker,
+        back: backOf(`/tasks/${encodeURIComponent(task.name)}/instances`, query),
+        done: summaryNotice(query.get("done")),
+      }),
     };
   }
 
   /** One instance. */
-  async instancePage(taskName: string, name: string, partitionKey: string): Promise<Rendered> {
+  async instancePage(
+    taskName: string,
+    name: string,
+    query: URLSearchParams,
+    asker: Asker,
+  ): Promise<Rendered> {
+    const partitionKey = query.get("key") ?? "";
     const { scheduling, clock } = this.parts;
     const task = await scheduling.getTask(taskName, "task");
     const instance = await scheduling.getInstance(task.name, name, partitionKey);
@@ -89,8 +126,45 @@ export class Pages {
     return {
       title: `${instance.name} · ${task.name}`,
       section: "tasks",
-      body: instanceBody({ task, instance, slots, now }),
+      body: instanceBody({
+        task,
+        instance,
+        slots,
+        now,
+        ...asker,
+        back: backOf(
+          `/tasks/${encodeURIComponent(task.name)}/instances/${encodeURIComponent(instance.name)}`,
+          query,
+        ),
+        done: summaryNotice(query.get("done")),
+      }),
     };
+  }
+
+  /** The confirmation of a pause or resume of `picks` (changes nothing). */
+  async confirmPage(
+    taskName: string,
+    kind: PauseKind,
+    picks: readonly Pick[],
+    back: string,
+    csrf: string,
+  ): Promise<Rendered> {
+    const task = await this.parts.scheduling.getTask(taskName, "task");
+    return {
+      title: `${kind === "pause" ? "Pause" : "Resume"}: confirm`,
+      section: "tasks",
+      body: confirmBody({ task: task.name, kind, picks, back, csrf }),
+    };
+  }
+
+  /** Pauses or resumes `picks` (PauseInstances / ResumeInstances through the service). */
+  async changePause(
+    taskName: string,
+    kind: PauseKind,
+    picks: readonly Pick[],
+    options: { readonly note: string; readonly skipMissed: boolean },
+  ): Promise<ChangeSummary> {
+    return applyChange(this.parts.scheduling, taskName, kind, picks, options);
   }
 
   /** Enables or disables a task (PutTask with everything else as stored). */
@@ -115,6 +189,18 @@ export function parseFilter(task: TaskRecord, query: URLSearchParams): InstanceF
     }
   }
   const state = query.get("state") ?? "";
-  if (state !== "" && state !== "overdue") throw invalid("state", "must be empty or overdue");
+  if (!isStateFilter(state)) throw invalid("state", `must be empty or one of ${STATE_FILTERS.join(", ")}`);
   return { partition, prefix: query.get("prefix") ?? "", contains: query.get("contains") ?? "", state };
+}
+
+function isStateFilter(state: string): state is StateFilter {
+  return state === "" || (STATE_FILTERS as readonly string[]).includes(state);
+}
+
+/** A page's path with its query, less the summary of a change just made. */
+function backOf(path: string, query: URLSearchParams): string {
+  const kept = new URLSearchParams(query);
+  kept.delete("done");
+  const text = kept.toString();
+  return text === "" ? path : `${path}?${text}`;
 }

@@ -218,6 +218,20 @@ export const CONSOLE_INSTANCES_PAGE = 50;
  */
 export const CONSOLE_FILTER_SCAN = 5_000;
 
+/**
+ * Instance records the tasks page may read to count paused instances, over one page of tasks.
+ * No store indexes paused instances (they leave the due index), so a paused count is a scan:
+ * only tasks small enough to be read whole within what is left of this budget get one.
+ */
+export const CONSOLE_PAUSED_SCAN = 2_000;
+
+/**
+ * Instances one console pause or resume may pick: what one instances page can show. A filtered
+ * page adds every match of its last ListInstances read, so it may pass CONSOLE_INSTANCES_PAGE
+ * by up to one read (MAX_PAGE_SIZE); picks beyond this are refused naming the field.
+ */
+export const CONSOLE_MAX_PICKS = CONSOLE_INSTANCES_PAGE + MAX_PAGE_SIZE;
+
 /** Slots the instance page lists ahead. */
 export const CONSOLE_PREVIEW_SLOTS = 10;
 
@@ -227,8 +241,12 @@ export const CONSOLE_LIVE_MS = 2_000;
 /** How long computed overview figures are shared by every viewer before they are read again. */
 export const CONSOLE_FIGURES_TTL_MS = 1_000;
 
-/** Bytes of a console form body (login, enable/disable); larger bodies are refused. */
-export const CONSOLE_MAX_BODY_BYTES = 16 * 1024;
+/**
+ * Bytes of a console form body (login, enable/disable, pause/resume); larger bodies are
+ * refused. A pause of one page of picks (CONSOLE_INSTANCES_PAGE) at the longest names and keys,
+ * percent-encoded, with a full note, fits.
+ */
+export const CONSOLE_MAX_BODY_BYTES = 64 * 1024;
 
 /** Server-sent event streams one console serves at once. */
 export const CONSOLE_MAX_LIVE_STREAMS = 100;

@@ -1,0 +1,47 @@
+import { MAX_PAUSE_NOTE_BYTES } from "../domain/limits.ts";
+import { html, type SafeHtml } from "./html.ts";
+import { type PauseKind, type Pick, pickValue } from "./pause-change.ts";
+
+/*
+ * The confirmation step of a pause or resume: the instances chosen, by name (and key), and a
+ * plain POST form that carries them on, with the pause's note (at most MAX_PAUSE_NOTE_BYTES
+ * of UTF-8; the textarea's maxlength counts characters, so the service's byte check is the
+ * real bound) or the resume's "skip missed slots". Nothing changes until this form is sent;
+ * "Cancel" goes back where the choice was made. No JavaScript needed.
+ */
+
+/** What the confirmation page shows. */
+export interface ConfirmView {
+  readonly task: string;
+  readonly kind: PauseKind;
+  readonly picks: readonly Pick[];
+  /** Where to go back to (a local path). */
+  readonly back: string;
+  readonly csrf: string;
+}
+
+/** The confirmation page's body. */
+export function confirmBody(view: ConfirmView): SafeHtml {
+  const { task, kind, picks } = view;
+  const verb = kind === "pause" ? "Pause" : "Resume";
+  const fields =
+    kind === "pause"
+      ? html`<p><label>note (who and why; shown on the instance while paused)<br>
+<textarea name="note" rows="3" cols="60" maxlength="${MAX_PAUSE_NOTE_BYTES}"></textarea></label>
+<br><span class="muted">At most ${MAX_PAUSE_NOTE_BYTES} bytes. A paused instance is never delivered until resumed; a run in flight finishes.</span></p>`
+      : html`<p><label><input type="checkbox" name="skip_missed" value="true"> skip missed slots</label>
+<br><span class="muted">Unchecked: the task's misfire policy decides what runs of the slots missed while paused. Checked: each continues at its first slot after now.</span></p>`;
+  return html`<h1>${verb} ${picks.length} instance(s) of <span class="mono">${task}</span>?</h1>
+<form method="post" action="/tasks/${encodeURIComponent(task)}/${kind}" class="confirm">
+<input type="hidden" name="csrf" value="${view.csrf}">
+<input type="hidden" name="back" value="${view.back}">
+<ul class="picked">
+${picks.map(
+  (p) =>
+    html`<li data-picked="${p.name}"><span class="mono">${p.name}</span>${p.key === "" ? "" : html` <span class="muted">key <code>${p.key}</code></span>`}<input type="hidden" name="pick" value="${pickValue(p.key, p.name)}"></li>`,
+)}
+</ul>
+${fields}
+<button type="submit">${verb} ${picks.length} instance(s)</button> <a href="${view.back}">Cancel</a>
+</form>`;
+}
