@@ -4,6 +4,7 @@ import { type BenchResult, machine, ratiosToPeers, tableRow, writeResults } from
 import type { Scenario } from "./lib/scenario.ts";
 import { useServerRoot } from "./lib/server-process.ts";
 import { checkWire } from "./lib/wire-check.ts";
+import { burstScenario } from "./scenarios/burst.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
@@ -35,6 +36,7 @@ const SCENARIOS: readonly Scenario[] = [
   memoryScenario,
   idleScenario,
   scaleScenario,
+  burstScenario,
   manyPartitionsScenario,
   stalledWorkerScenario,
   listLargeScenario,

@@ -54,6 +54,8 @@ export interface InstancePlan {
   readonly args?: (i: number) => Uint8Array;
   /** The instances exist already and are overwritten (FORCE), so "updated" is expected. */
   readonly replace?: boolean;
+  /** The first slot's jittered delivery time (InstanceDraft.holdUntil), when it has one. */
+  readonly holdUntil?: (i: number) => number | undefined;
 }
 
 /**
@@ -80,6 +82,7 @@ export async function loadInstances(
       const drafts: InstanceDraft[] = [];
       for (let i = from; i < to; i++) {
         const name = nameOf(i);
+        const hold = plan.holdUntil?.(i);
         drafts.push({
           name,
           partition: selectPartition(name, task.partitionCount),
@@ -87,6 +90,7 @@ export async function loadInstances(
           schedule: plan.schedule(i),
           args: plan.args?.(i) ?? smallArgs(i),
           nextRunAt: plan.nextRunAt(i),
+          ...(hold === undefined ? {} : { holdUntil: hold }),
         });
       }
       const results = await store.upsertInstances(task, drafts, "force", Date.now());
