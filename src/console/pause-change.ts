@@ -83,7 +83,11 @@ export async function applyChange(
   options: { readonly note: string; readonly skipMissed: boolean },
 ): Promise<ChangeSummary> {
   const byKey = new Map<string, string[]>();
-  for (const pick of picks) byKey.set(pick.key, [...(byKey.get(pick.key) ?? []), pick.name]);
+  for (const pick of picks) {
+    const names = byKey.get(pick.key);
+    if (names === undefined) byKey.set(pick.key, [pick.name]);
+    else names.push(pick.name);
+  }
   let changed = 0;
   let unchanged = 0;
   let missing = 0;

@@ -1,5 +1,5 @@
 import { type CronExpression, CronExpressionParser } from "cron-parser";
-import { instantsOf, offsetAt } from "./zone-time.ts";
+import { DAY_MS, instantsOf, offsetAt, wallOf } from "./zone-time.ts";
 
 /*
  * The next slot of a cron in a zone, with DST decided here rather than by cron-parser.
@@ -18,9 +18,6 @@ import { instantsOf, offsetAt } from "./zone-time.ts";
  * wall time is this far from another cannot be out of order with it in real time.
  */
 const SHIFT_BOUND_MS = 3 * 3_600_000;
-
-/** No zone changes its offset twice within two days, so a day either side sees one change. */
-const DAY_MS = 86_400_000;
 
 /** A cron's wall-time candidates after `wall`, ascending (cron-parser in UTC). */
 function candidates(cron: string, wall: number): CronExpression {
@@ -104,7 +101,7 @@ export interface SlotDst {
  * gap and the slot is that wall time read with the offset before the gap ("moved").
  */
 export function cronSlotDst(cron: string, zone: string, slot: number): SlotDst {
-  const wall = slot + offsetAt(zone, slot);
+  const wall = wallOf(zone, slot);
   if (firesAtWall(cron, wall)) {
     if (instantsOf(zone, wall).instants.length < 2) return { mark: "none", wall };
     return { mark: everyHour(cron) ? "repeated" : "merged", wall };

@@ -87,6 +87,12 @@ export const MAX_STATIC_REPLICAS = 1_024;
 /** Most live members the ownership computation accepts from the store (more is a misconfiguration). */
 export const MAX_MEMBERS = 1_024;
 
+/**
+ * Member records expired this long are deleted by any heartbeat that sees them, so a departed
+ * id does not linger; every store prunes at the same age.
+ */
+export const MEMBER_PRUNE_AFTER_MS = 60_000;
+
 /** Default of PARTITURA_MAX_STREAMS_PER_CONNECTION: concurrent HTTP/2 streams (calls) one connection may open. */
 export const DEFAULT_MAX_STREAMS_PER_CONNECTION = 1_000;
 

@@ -108,13 +108,15 @@ function checkShape(field: string, spec: ScheduleSpec, now: number): void {
       }
       return;
     case "at":
-      if (!Number.isFinite(spec.atMs) || spec.atMs < 0 || spec.atMs > MAX_EPOCH_MS) {
-        throw invalid(
-          `${field}.at`,
-          `must be between 1970-01-01T00:00:00Z and ${new Date(MAX_EPOCH_MS).toISOString()}`,
-        );
-      }
+      checkInstant(`${field}.at`, spec.atMs);
       return;
+  }
+}
+
+/** Refuses an instant outside what the stores can hold (1970 to MAX_EPOCH_MS), naming `field`. */
+export function checkInstant(field: string, ms: number): void {
+  if (!Number.isFinite(ms) || ms < 0 || ms > MAX_EPOCH_MS) {
+    throw invalid(field, `must be between 1970-01-01T00:00:00Z and ${new Date(MAX_EPOCH_MS).toISOString()}`);
   }
 }
 

@@ -60,7 +60,8 @@ export interface WallInstants {
  * The offsets a day either side of the wall time bracket every offset that can apply to it
  * (no zone changes its offset twice within two days), so trying both finds every instant.
  */
-const DAY_MS = 86_400_000;
+/** One day in ms: far enough either side of an instant to read the offsets around a change. */
+export const DAY_MS = 86_400_000;
 
 /** Every instant whose wall time in `zone` is `wall`, and the offset in force before it. */
 export function instantsOf(zone: string, wall: number): WallInstants {

@@ -95,11 +95,6 @@ export class CreditLedger<W extends CreditWaiter = CreditWaiter> {
     return this.accounts.has(stream);
   }
 
-  /** Open streams. */
-  get streamCount(): number {
-    return this.accounts.size;
-  }
-
   /** Lets `waiter` draw credit from `stream`. */
   subscribe(stream: WorkerStream, waiter: W): void {
     const account = this.accounts.get(stream);
@@ -170,15 +165,17 @@ export class CreditLedger<W extends CreditWaiter = CreditWaiter> {
     return { grants, total };
   }
 
-  /** Takes one unit of a grant for lease `id`: the reservation becomes a lease on its stream. */
-  consume(grant: Grant, id: string): void {
+  /**
+   * Takes one unit of a grant: the reservation turns into a lease on its stream, which the
+   * lease table records through leaseAdded in the same synchronous step.
+   */
+  consume(grant: Grant): void {
     const held = this.grants.get(grant);
     if (held === undefined || held.remaining <= 0) return;
     held.remaining--;
     const account = this.accounts.get(grant.stream);
     if (account === undefined) return;
     account.reserved--;
-    account.leases.add(id);
   }
 
   /**
@@ -221,11 +218,6 @@ export class CreditLedger<W extends CreditWaiter = CreditWaiter> {
     if (account === undefined || !account.stalled) return;
     account.stalled = false;
     this.creditReturned(stream);
-  }
-
-  /** True while the stream's writes wait for the transport. */
-  isStalled(stream: WorkerStream): boolean {
-    return this.accounts.get(stream)?.stalled ?? false;
   }
 
   /**

@@ -119,7 +119,7 @@ async function handOut(
     }
     cursor = grants.indexOf(grant) + 1;
     const id = encodeLeaseId(lease);
-    ctx.credit.consume(grant, id);
+    ctx.credit.consume(grant);
     const record = item.record;
     ctx.leases.add({
       id,

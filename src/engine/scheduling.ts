@@ -195,7 +195,16 @@ export class SchedulingService {
     partitionKey: string,
     field = "name",
   ): Promise<InstanceRecord> {
-    const task = await this.getTask(taskName, "task");
+    return this.instanceOf(await this.getTask(taskName, "task"), name, partitionKey, field);
+  }
+
+  /** As getInstance, for a task already read (so it is read once). */
+  async instanceOf(
+    task: TaskRecord,
+    name: string,
+    partitionKey: string,
+    field = "name",
+  ): Promise<InstanceRecord> {
     checkName(field, name);
     if (partitionKey !== "") checkName("partition_key", partitionKey);
     const partition = task.dynamic ? selectPartition(partitionKey || name, task.partitionCount) : 0;

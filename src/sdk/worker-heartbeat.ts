@@ -33,7 +33,11 @@ export async function renewLeases(
   for (const r of due) r.renewAt = now + r.leaseMs / 3;
   // Map.groupBy is Node 21+.
   const byReplica = new Map<ReplicaStream, Renewable[]>();
-  for (const r of due) byReplica.set(r.replica, [...(byReplica.get(r.replica) ?? []), r]);
+  for (const r of due) {
+    const group = byReplica.get(r.replica);
+    if (group === undefined) byReplica.set(r.replica, [r]);
+    else group.push(r);
+  }
   await Promise.all(
     [...byReplica].map(async ([replica, items]) => {
       try {

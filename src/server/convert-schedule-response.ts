@@ -6,7 +6,7 @@ import {
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { ScheduleSchema } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { invalid } from "../domain/errors.ts";
-import { MAX_REPLY_BYTES } from "../domain/limits.ts";
+import { MAX_CRON_LENGTH, MAX_REPLY_BYTES, MAX_TIMEZONE_LENGTH } from "../domain/limits.ts";
 import type { InstanceRecord, ScheduleSpec } from "../domain/model.ts";
 import type { UpsertResult } from "../store/store.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
@@ -211,7 +211,7 @@ const UINT_FIELD_MAX = 1 + 5;
  * An instance scheduled without a schedule takes its task's, which a stored task bounds: a
  * cron of at most 256 characters (ASCII once valid) and an IANA zone name (under 64).
  */
-const STORED_SCHEDULE_MAX = 3 + 2 + 256 + 2 + 64;
+const STORED_SCHEDULE_MAX = 3 + 2 + MAX_CRON_LENGTH + 2 + MAX_TIMEZONE_LENGTH;
 /** Echo bytes of the schedule field of an instance sent without a schedule (or kind). */
 export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
 /**

@@ -16,7 +16,7 @@ import {
   previewSlots,
   storedStart,
 } from "../domain/preview.ts";
-import { checkSchedule, MAX_EPOCH_MS } from "../domain/schedule.ts";
+import { checkInstant, checkSchedule } from "../domain/schedule.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
 import { msToTimestamp, timestampToMs } from "./convert-time.ts";
@@ -31,7 +31,7 @@ export async function previewSchedule(
   request: PreviewScheduleRequest,
 ): Promise<PreviewScheduleResponse> {
   const count = previewCount(request.count);
-  const from = request.from === undefined ? undefined : checkFrom(timestampToMs("from", request.from));
+  const from = request.from === undefined ? undefined : fromInstant(timestampToMs("from", request.from));
   if (request.task !== "") checkName("task", request.task);
   if (request.instance !== "") checkName("instance", request.instance);
   if (request.partitionKey !== "") checkName("partition_key", request.partitionKey);
@@ -59,17 +59,15 @@ export async function previewSchedule(
     // A static task's one instance is named after it.
     name = task.name;
   }
-  const instance = await scheduling.getInstance(task.name, name, request.partitionKey, "instance");
+  const instance = await scheduling.instanceOf(task, name, request.partitionKey, "instance");
   const spec = instance.schedule;
   const start = storedStart(spec, instance.nextRunAt, from);
   return reply(spec, previewSlots(spec, { task: task.name, instance: name }, start, count));
 }
 
 /** `from` within the instants the stores can hold. */
-function checkFrom(ms: number): number {
-  if (ms < 0 || ms > MAX_EPOCH_MS) {
-    throw invalid("from", `must be between 1970-01-01T00:00:00Z and ${new Date(MAX_EPOCH_MS).toISOString()}`);
-  }
+function fromInstant(ms: number): number {
+  checkInstant("from", ms);
   return ms;
 }
 

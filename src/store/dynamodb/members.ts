@@ -1,6 +1,6 @@
 import { DeleteItemCommand, PutItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import { MAX_MEMBERS } from "../../domain/limits.ts";
+import { MAX_MEMBERS, MEMBER_PRUNE_AFTER_MS } from "../../domain/limits.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import { type Item, key, num } from "./codec.ts";
 import { type DynamoContext, queryUpTo } from "./context.ts";
@@ -17,9 +17,6 @@ import { type DynamoContext, queryUpTo } from "./context.ts";
 export function membersKey(namespace: string): string {
   return `${namespace}#members`;
 }
-
-/** Records expired this long are deleted when seen, so a departed id does not linger. */
-const PRUNE_AFTER_MS = 60_000;
 
 /** Writes this member's record, live until now + ttlMs. */
 export async function heartbeatMember(
@@ -57,10 +54,10 @@ export async function listMembers(context: DynamoContext, now: number): Promise<
   for (const item of items) {
     const member = itemToMember(item);
     if (member.expiresAt > now) live.push(member);
-    else if (member.expiresAt < now - PRUNE_AFTER_MS) stale.push(member.id);
+    else if (member.expiresAt < now - MEMBER_PRUNE_AFTER_MS) stale.push(member.id);
   }
   // Conditional: a member that came back in the meantime keeps its fresh record.
-  await Promise.all(stale.map((id) => removeMember(context, id, now - PRUNE_AFTER_MS)));
+  await Promise.all(stale.map((id) => removeMember(context, id, now - MEMBER_PRUNE_AFTER_MS)));
   return live;
 }
 

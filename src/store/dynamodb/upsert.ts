@@ -63,7 +63,7 @@ function conditionFor(existing: InstanceRecord | undefined) {
 }
 
 /** One draft on its way: the stored instance its merge reads, and the merges so far. */
-export interface Pending {
+interface Pending {
   readonly index: number;
   readonly draft: InstanceDraft;
   existing: InstanceRecord | undefined;
@@ -78,7 +78,7 @@ export interface Pending {
  * legible: a partition that got at most 99 drafts of the batch has all of them or none, and a
  * larger one has whole runs of 99 (its 1st to 99th draft, 100th to 198th, ...) or none of each.
  */
-export function chunksOf(drafts: readonly InstanceDraft[]): Pending[][] {
+function chunksOf(drafts: readonly InstanceDraft[]): Pending[][] {
   const byPartition = new Map<number, Pending[]>();
   drafts.forEach((draft, index) => {
     let list = byPartition.get(draft.partition);

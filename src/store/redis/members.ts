@@ -1,4 +1,5 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
+import { MEMBER_PRUNE_AFTER_MS } from "../../domain/limits.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 import type { RedisClient } from "./scripts.ts";
 
@@ -16,9 +17,6 @@ import type { RedisClient } from "./scripts.ts";
 export function memberKeys(namespace: string): { readonly set: string; readonly data: string } {
   return { set: `{${namespace}}:members`, data: `{${namespace}}:member-data` };
 }
-
-/** Ids expired this long are trimmed from the set. */
-const PRUNE_AFTER_MS = 60_000;
 
 /** MULTI's reply: one [error, result] per command; any error fails the whole call. */
 function checked(replies: [Error | null, unknown][] | null, operation: string): unknown[] {
@@ -44,7 +42,7 @@ export async function heartbeatMember(
     .multi()
     .zadd(keys.set, now + ttlMs, member.id)
     .hset(keys.data, member.id, data)
-    .zremrangebyscore(keys.set, "-inf", `(${now - PRUNE_AFTER_MS}`)
+    .zremrangebyscore(keys.set, "-inf", `(${now - MEMBER_PRUNE_AFTER_MS}`)
     .exec();
   checked(replies, "heartbeatMember");
 }

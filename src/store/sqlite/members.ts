@@ -1,4 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
+import { MEMBER_PRUNE_AFTER_MS } from "../../domain/limits.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
 
 /*
@@ -13,9 +14,6 @@ interface Row {
   readonly started_at: number;
   readonly expires_at: number;
 }
-
-/** Ids expired this long are deleted on heartbeat. */
-const PRUNE_AFTER_MS = 60_000;
 
 /** The membership statements of one database. */
 export class SqliteMembers {
@@ -45,7 +43,7 @@ export class SqliteMembers {
 
   heartbeat(member: MemberRecord, ttlMs: number, now: number): void {
     this.#upsert.run(member.id, member.address, member.startedAt, now + ttlMs);
-    this.#prune.run(now - PRUNE_AFTER_MS);
+    this.#prune.run(now - MEMBER_PRUNE_AFTER_MS);
   }
 
   list(now: number): LiveMember[] {
