@@ -36,7 +36,18 @@ export async function pauseInstances(
   if (Buffer.byteLength(note, "utf8") > MAX_PAUSE_NOTE_BYTES) {
     throw invalid("note", `must be at most ${MAX_PAUSE_NOTE_BYTES} bytes of UTF-8`);
   }
-  return deps.store.pauseInstances({ task: task.name, refs, note, now: deps.clock.now() });
+  const { unique, mentions } = distinct(refs);
+  const results = await deps.store.pauseInstances({
+    task: task.name,
+    refs: unique,
+    note,
+    now: deps.clock.now(),
+  });
+  return mentions.map(({ index, repeat }) => {
+    const outcome = results[index] ?? "not_found";
+    // A name repeated in one call finds the instance its first mention paused.
+    return repeat && outcome !== "not_found" ? "already_paused" : outcome;
+  });
 }
 
 /** Resumes named instances of `task`; one outcome per name, in order. Wakes their pollers. */
@@ -46,22 +57,49 @@ export async function resumeInstances(
   target: PauseTarget,
   skipMissed: boolean,
 ): Promise<ResumeOutcome[]> {
-  const refs = refsOf(task, target);
+  const { unique, mentions } = distinct(refsOf(task, target));
   const results = await deps.store.resumeInstances({
     task: task.name,
-    refs,
+    refs: unique,
     skipMissed,
     now: deps.clock.now(),
   });
   const earliest = new Map<number, number>();
   results.forEach((result, i) => {
-    const partition = refs[i]?.partition;
+    const partition = unique[i]?.partition;
     if (result.readyAt === undefined || partition === undefined) return;
     const known = earliest.get(partition);
     if (known === undefined || result.readyAt < known) earliest.set(partition, result.readyAt);
   });
   for (const [partition, at] of earliest) deps.wake(task.name, partition, at);
-  return results.map((result) => result.outcome);
+  return mentions.map(({ index, repeat }) => {
+    const outcome = results[index]?.outcome ?? "not_found";
+    // A name repeated in one call finds the instance its first mention resumed.
+    return repeat && outcome !== "not_found" ? "not_paused" : outcome;
+  });
+}
+
+/**
+ * The refs with each instance once, and for every input position the index of its instance in
+ * `unique` and whether an earlier position named it already. A store may write the refs of one
+ * call concurrently (DynamoDB does), so a name given twice is sent once; its later mentions are
+ * answered as a second call would answer them.
+ */
+function distinct(refs: readonly InstanceRef[]): {
+  unique: InstanceRef[];
+  mentions: { index: number; repeat: boolean }[];
+} {
+  const unique: InstanceRef[] = [];
+  const seen = new Map<string, number>();
+  const mentions = refs.map((ref) => {
+    const key = `${ref.partition}\u0000${ref.name}`;
+    const known = seen.get(key);
+    if (known !== undefined) return { index: known, repeat: true };
+    const index = unique.push(ref) - 1;
+    seen.set(key, index);
+    return { index, repeat: false };
+  });
+  return { unique, mentions };
 }
 
 /** The refs of the named instances; INVALID_ARGUMENT for a bad name, key or count. */
