@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/instance.proto.
  */
 export const file_partitura_v1_instance: GenFile = /*@__PURE__*/
-  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSK0AwoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAkSKgoFc3RhdGUYCyABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZRISCgpwYXVzZV9ub3RlGAwgASgJEi0KCXBhdXNlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqZQoNSW5zdGFuY2VTdGF0ZRIeChpJTlNUQU5DRV9TVEFURV9VTlNQRUNJRklFRBAAEhkKFUlOU1RBTkNFX1NUQVRFX0FDVElWRRABEhkKFUlOU1RBTkNFX1NUQVRFX1BBVVNFRBACYgZwcm90bzM", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
+  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSK0AwoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAkSKgoFc3RhdGUYCyABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZRISCgpwYXVzZV9ub3RlGAwgASgJEi0KCXBhdXNlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqjQEKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVJTlNUQU5DRV9TVEFURV9BQ1RJVkUQARIZChVJTlNUQU5DRV9TVEFURV9QQVVTRUQQAhIgChxJTlNUQU5DRV9TVEFURV9ERUFEX0xFVFRFUkVEEAMiBAgEEAQqrgEKD0V4ZWN1dGlvblJlYXNvbhIgChxFWEVDVVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1JFQVNPTl9TQ0hFRFVMRUQQARIaChZFWEVDVVRJT05fUkVBU09OX1JFVFJZEAISHgoaRVhFQ1VUSU9OX1JFQVNPTl9UUklHR0VSRUQQAxIdChlFWEVDVVRJT05fUkVBU09OX0JBQ0tGSUxMEAQqWwoKUnVuT3V0Y29tZRIbChdSVU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhcKE1JVTl9PVVRDT01FX1NVQ0NFU1MQARIXChNSVU5fT1VUQ09NRV9GQUlMVVJFEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
 
 /**
  * What a client asks to schedule: one instance of a dynamic task.
@@ -171,11 +171,17 @@ export enum InstanceState {
   /**
    * Never claimed until resumed; an execution in flight when it was paused finishes.
    *
-   * 3 and 4 are kept for the dead-lettered and finished states of issue 14.
-   *
    * @generated from enum value: INSTANCE_STATE_PAUSED = 2;
    */
   PAUSED = 2,
+
+  /**
+   * Its retries ran out under ON_EXHAUSTED_DEAD_LETTER: never claimed until requeued or
+   * discarded (RequeueDeadLetters, DiscardDeadLetters).
+   *
+   * @generated from enum value: INSTANCE_STATE_DEAD_LETTERED = 3;
+   */
+  DEAD_LETTERED = 3,
 }
 
 /**
@@ -183,4 +189,78 @@ export enum InstanceState {
  */
 export const InstanceStateSchema: GenEnum<InstanceState> = /*@__PURE__*/
   enumDesc(file_partitura_v1_instance, 0);
+
+/**
+ * Why an execution runs.
+ *
+ * @generated from enum partitura.v1.ExecutionReason
+ */
+export enum ExecutionReason {
+  /**
+   * @generated from enum value: EXECUTION_REASON_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Its slot fell due.
+   *
+   * @generated from enum value: EXECUTION_REASON_SCHEDULED = 1;
+   */
+  SCHEDULED = 1,
+
+  /**
+   * Its slot failed or its lease expired before, and it runs again (attempt > 1).
+   *
+   * @generated from enum value: EXECUTION_REASON_RETRY = 2;
+   */
+  RETRY = 2,
+
+  /**
+   * TriggerInstances asked for one run now, outside the schedule.
+   *
+   * @generated from enum value: EXECUTION_REASON_TRIGGERED = 3;
+   */
+  TRIGGERED = 3,
+
+  /**
+   * BackfillInstance asked for the slots of a past range.
+   *
+   * @generated from enum value: EXECUTION_REASON_BACKFILL = 4;
+   */
+  BACKFILL = 4,
+}
+
+/**
+ * Describes the enum partitura.v1.ExecutionReason.
+ */
+export const ExecutionReasonSchema: GenEnum<ExecutionReason> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_instance, 1);
+
+/**
+ * How one finished execution ended, as its ack (or its lease) told.
+ *
+ * @generated from enum partitura.v1.RunOutcome
+ */
+export enum RunOutcome {
+  /**
+   * @generated from enum value: RUN_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * @generated from enum value: RUN_OUTCOME_SUCCESS = 1;
+   */
+  SUCCESS = 1,
+
+  /**
+   * @generated from enum value: RUN_OUTCOME_FAILURE = 2;
+   */
+  FAILURE = 2,
+}
+
+/**
+ * Describes the enum partitura.v1.RunOutcome.
+ */
+export const RunOutcomeSchema: GenEnum<RunOutcome> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_instance, 2);
 

@@ -7,9 +7,18 @@ from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+EXECUTION_REASON_BACKFILL: ExecutionReason
+EXECUTION_REASON_RETRY: ExecutionReason
+EXECUTION_REASON_SCHEDULED: ExecutionReason
+EXECUTION_REASON_TRIGGERED: ExecutionReason
+EXECUTION_REASON_UNSPECIFIED: ExecutionReason
 INSTANCE_STATE_ACTIVE: InstanceState
+INSTANCE_STATE_DEAD_LETTERED: InstanceState
 INSTANCE_STATE_PAUSED: InstanceState
 INSTANCE_STATE_UNSPECIFIED: InstanceState
+RUN_OUTCOME_FAILURE: RunOutcome
+RUN_OUTCOME_SUCCESS: RunOutcome
+RUN_OUTCOME_UNSPECIFIED: RunOutcome
 
 class Instance(_message.Message):
     __slots__ = ["args", "attempt", "created_at", "locked_until", "name", "next_run_at", "partition", "partition_key", "pause_note", "paused_at", "schedule", "state", "task"]
@@ -54,4 +63,10 @@ class InstanceSpec(_message.Message):
     def __init__(self, name: _Optional[str] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., partition_key: _Optional[str] = ...) -> None: ...
 
 class InstanceState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ExecutionReason(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class RunOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
