@@ -15,6 +15,7 @@ import { manyPartitionsScenario } from "./scenarios/many-partitions.ts";
 import { memoryScenario } from "./scenarios/memory.ts";
 import { replicasScenario } from "./scenarios/replicas.ts";
 import { scaleScenario } from "./scenarios/scale.ts";
+import { scaleOutScenario } from "./scenarios/scale-out.ts";
 import { scheduleScenario } from "./scenarios/schedule.ts";
 import { soakScenario } from "./scenarios/soak.ts";
 import { stalledWorkerScenario } from "./scenarios/stalled-worker.ts";
@@ -41,6 +42,7 @@ const SCENARIOS: readonly Scenario[] = [
   stalledWorkerScenario,
   listLargeScenario,
   replicasScenario,
+  scaleOutScenario,
   consoleScenario,
   scheduleScenario("sqlite"),
   fireScenario("sqlite"),

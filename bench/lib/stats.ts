@@ -19,6 +19,11 @@ export class Samples {
     this.#values[this.#count++] = value;
   }
 
+  /** Adds every sample of `other` (lags of several workers summarised as one). */
+  addAll(other: Samples): void {
+    for (let i = 0; i < other.#count; i++) this.add(other.#values[i] ?? 0);
+  }
+
   /** How many samples were added. */
   get count(): number {
     return this.#count;

@@ -1,8 +1,8 @@
-import { createServer } from "node:net";
 import { gzipSync } from "node:zlib";
 import { STATIC } from "../../src/console/static-files.ts";
 import { METHOD, RawClient } from "../lib/grpc-raw.ts";
 import { byScale } from "../lib/options.ts";
+import { freePort } from "../lib/process-memory.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
 import { putTask, scheduleRequests } from "../lib/schedule-requests.ts";
 import { type ServerProcess, startServerProcess } from "../lib/server-process.ts";
@@ -139,19 +139,6 @@ async function sessionCookie(base: string): Promise<string> {
   await response.text();
   const set = response.headers.get("set-cookie") ?? "";
   return set.split(";")[0] ?? "";
-}
-
-/** A port nobody listens on right now (the console is told to bind it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
 
 /** Nearest-rank percentiles of a few timings, ms rounded to 0.1. */

@@ -1,12 +1,11 @@
-import { createServer } from "node:net";
 import { durationFromMs, timestampMs } from "@bufbuild/protobuf/wkt";
 import { MisfirePolicy } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { Client } from "../../src/sdk/client.ts";
 import { Worker } from "../../src/sdk/worker.ts";
 import { byScale } from "../lib/options.ts";
 import { freshNamespace } from "../lib/redis.ts";
+import { type Replica, startReplica, waitAgreed as waitAgreedOn } from "../lib/replica-set.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
-import { type ServerProcess, startServerProcess } from "../lib/server-process.ts";
 import { round1, roundRate, Samples, sleep } from "../lib/stats.ts";
 import { prepareTarget } from "../lib/targets.ts";
 
@@ -21,38 +20,8 @@ import { prepareTarget } from "../lib/targets.ts";
 
 const PARTITIONS = 32;
 
-interface Replica {
-  readonly id: string;
-  readonly process: ServerProcess;
-  readonly metricsPort: number;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-async function startReplica(store: string, ordinal: number): Promise<Replica> {
-  const id = `partitura-${ordinal}`;
-  const metricsPort = await freePort();
-  const process = await startServerProcess({
-    store,
-    replicaId: id,
-    env: {
-      HOSTNAME: id,
-      PARTITURA_MEMBERSHIP: "store",
-      PARTITURA_METRICS_LISTEN: `127.0.0.1:${metricsPort}`,
-    },
-  });
-  return { id, process, metricsPort };
-}
+const waitAgreed = (live: readonly Replica[], task: string, expected: number) =>
+  waitAgreedOn(live, task, expected, PARTITIONS);
 
 /** Store calls this replica has made so far (every operation's count in /metrics), and its claims. */
 async function storeCalls(replica: Replica): Promise<{ all: number; claims: number }> {
@@ -66,34 +35,6 @@ async function storeCalls(replica: Replica): Promise<{ all: number; claims: numb
     if (line.includes('operation="claim"')) claims += value;
   }
   return { all, claims };
-}
-
-/** The owners every replica in `live` agrees on, once `expected` of them cover every partition. */
-async function agreed(live: readonly Replica[], task: string, expected: number): Promise<boolean> {
-  const maps = await Promise.all(
-    live.map(async (r) => {
-      const client = new Client({ address: r.process.address });
-      try {
-        return await client.getPartitionMap({ task });
-      } catch {
-        return undefined;
-      } finally {
-        client.close();
-      }
-    }),
-  );
-  const first = maps[0];
-  if (first === undefined || maps.some((m) => m === undefined || m.version !== first.version)) return false;
-  const owners = first.replicas.filter((r) => r.partitions.length > 0);
-  return owners.length === expected && owners.reduce((n, r) => n + r.partitions.length, 0) === PARTITIONS;
-}
-
-async function waitAgreed(live: readonly Replica[], task: string, expected: number): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await agreed(live, task, expected))) {
-    if (Date.now() > deadline) throw new Error(`replicas did not agree on ${expected} owners`);
-    await sleep(50);
-  }
 }
 
 export const replicasScenario: Scenario = {
