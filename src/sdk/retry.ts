@@ -13,9 +13,16 @@ export interface RetryOptions {
 
 /** The delay before retry number `n` (0-based): exponential with full jitter. */
 export function backoffMs(n: number, options: RetryOptions = {}): number {
-  const cap = Math.min(options.maxMs ?? 2_000, (options.initialMs ?? 100) * 2 ** n);
-  // Full jitter spreads a crowd of clients that lost the same server over the whole window.
-  return Math.round(cap / 2 + (Math.random() * cap) / 2);
+  return jittered(Math.min(options.maxMs ?? 2_000, (options.initialMs ?? 100) * 2 ** n));
+}
+
+/**
+ * A delay between half of `capMs` and all of it, uniformly. The jitter spreads a crowd of
+ * clients that lost the same server (a replica restarted under hundreds of workers) over the
+ * window instead of sending them back at one instant.
+ */
+export function jittered(capMs: number): number {
+  return Math.round(capMs / 2 + (Math.random() * capMs) / 2);
 }
 
 /**

@@ -11,6 +11,7 @@ import { AsyncQueue } from "./async-queue.ts";
 import { channelOf, metadataOf } from "./connection.ts";
 import { toPartituraError } from "./errors.ts";
 import { dialAddress, REFRESH_MAP_TRAILER, type ReplicaStream } from "./replica-stream.ts";
+import { jittered } from "./retry.ts";
 import { type ClientOf, makeClient } from "./rpc.ts";
 import { AckSender } from "./worker-acks.ts";
 import { type Renewable, renewLeases } from "./worker-heartbeat.ts";
@@ -242,7 +243,7 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       this.closeIfIdle(replica);
       return;
     }
-    const delay = replica.backoffMs;
+    const delay = jittered(replica.backoffMs);
     replica.backoffMs = Math.min(replica.backoffMs * 2, RECONNECT_MAX_MS);
     replica.reconnectTimer = setTimeout(() => this.listen(replica), delay);
   }
