@@ -1,9 +1,9 @@
 import type { ScheduleSpec } from "../domain/model.ts";
-import { nextSlot } from "../domain/schedule.ts";
+import { upcomingSlots } from "../domain/preview.ts";
 import { offsetAt } from "../domain/zone-time.ts";
 
 /*
- * The next slots of a schedule, from the same domain code the engine advances with (nextSlot),
+ * The next slots of a schedule, from the same walk of nextSlot as PreviewSchedule (upcomingSlots),
  * each with the zone's UTC offset, and marked where the offset changed since the slot before
  * it (or since `now`, for the first): that is where a daylight-saving change fell in between.
  */
@@ -25,14 +25,11 @@ export function zoneOf(spec: ScheduleSpec): string {
 /** Up to `count` slots starting with `first` (the instance's next run). */
 export function previewSlots(spec: ScheduleSpec, first: number, now: number, count: number): PreviewSlot[] {
   const zone = zoneOf(spec);
-  const slots: PreviewSlot[] = [];
   let before = offsetAt(zone, Math.min(now, first));
-  let at: number | null = first;
-  while (at !== null && slots.length < count) {
+  return upcomingSlots(spec, first, count).map((at) => {
     const offsetMs = offsetAt(zone, at);
-    slots.push({ at, offsetMs, offsetChangedFrom: offsetMs === before ? undefined : before });
+    const slot = { at, offsetMs, offsetChangedFrom: offsetMs === before ? undefined : before };
     before = offsetMs;
-    at = nextSlot(spec, at);
-  }
-  return slots;
+    return slot;
+  });
 }

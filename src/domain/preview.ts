@@ -47,6 +47,16 @@ export function storedStart(spec: ScheduleSpec, nextRunAt: number, from: number 
   return lastSlotAtOrBefore(spec, nextRunAt, from).following;
 }
 
+/**
+ * Up to `count` slots from `start` on (start included), in time order: the one walk of
+ * nextSlot that every listing of upcoming slots (PreviewSchedule, the console) goes through.
+ */
+export function upcomingSlots(spec: ScheduleSpec, start: number | null, count: number): number[] {
+  const slots: number[] = [];
+  for (let at = start; at !== null && slots.length < count; at = nextSlot(spec, at)) slots.push(at);
+  return slots;
+}
+
 /** Up to `count` slots from `start` on, in time order, as the engine will run them. */
 export function previewSlots(
   spec: ScheduleSpec,
@@ -54,15 +64,10 @@ export function previewSlots(
   start: number | null,
   count: number,
 ): PreviewedSlot[] {
-  const slots: PreviewedSlot[] = [];
-  for (let at = start; at !== null && slots.length < count; at = nextSlot(spec, at)) {
+  return upcomingSlots(spec, start, count).map((at) => {
     const deliverAt = spec.jitterMs === undefined ? undefined : deliveryAt(key, spec, at);
-    if (spec.kind !== "cron") {
-      slots.push({ at, deliverAt, dst: "none", localTime: undefined });
-      continue;
-    }
+    if (spec.kind !== "cron") return { at, deliverAt, dst: "none", localTime: undefined };
     const dst = cronSlotDst(spec.cron, spec.timezone, at);
-    slots.push({ at, deliverAt, dst: dst.mark, localTime: new Date(dst.wall).toISOString().slice(0, 19) });
-  }
-  return slots;
+    return { at, deliverAt, dst: dst.mark, localTime: new Date(dst.wall).toISOString().slice(0, 19) };
+  });
 }
