@@ -11,7 +11,7 @@ import { readScheduleOutcomes } from "../lib/wire.ts";
 import { runBullmqSchedule } from "./bullmq-schedule.ts";
 
 const SIZES: Record<StoreKind, { full: number[]; small: number[]; batch: number; lanes: number }> = {
-  redis: { full: [200_000], small: [20_000], batch: 1_000, lanes: 4 },
+  redis: { full: [500_000], small: [20_000], batch: 2_000, lanes: 4 },
   sqlite: { full: [50_000], small: [5_000], batch: 1_000, lanes: 2 },
   dynamodb: { full: [2_000], small: [300], batch: 100, lanes: 2 },
 };

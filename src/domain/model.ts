@@ -50,9 +50,12 @@ export interface InstanceDraft {
   readonly nextRunAt: number;
   /**
    * The first slot's jittered delivery time when the schedule has jitter and it is later than
-   * the slot (jitter.ts holdUntil); absent otherwise. Stores keep it in lockedUntil.
+   * the slot (jitter.ts holdUntil); undefined otherwise. Stores keep it in lockedUntil. Always
+   * written (undefined when none) by the Schedule path, so every draft has one shape: drafts
+   * built with and without the key made V8's property reads polymorphic and cost Schedule about
+   * 15 % (bench: schedule 92,582 vs 108,006 instances/s before jitter, 2026-12-02).
    */
-  readonly holdUntil?: number;
+  readonly holdUntil?: number | undefined;
 }
 
 /** One stored instance. */

@@ -321,8 +321,16 @@ function firstDraft(
   now: number,
 ): InstanceDraft {
   const nextRunAt = firstSlot(base.schedule, now);
-  const hold = holdUntil({ task, instance: base.name }, base.schedule, nextRunAt);
-  return hold === undefined ? { ...base, nextRunAt } : { ...base, nextRunAt, holdUntil: hold };
+  // One literal, every key always present: see InstanceDraft.holdUntil.
+  return {
+    name: base.name,
+    partition: base.partition,
+    partitionKey: base.partitionKey,
+    schedule: base.schedule,
+    args: base.args,
+    nextRunAt,
+    holdUntil: holdUntil({ task, instance: base.name }, base.schedule, nextRunAt),
+  };
 }
 
 /** INVALID_ARGUMENT when a batch names one instance twice (its outcome would be ambiguous). */
