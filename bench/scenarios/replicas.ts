@@ -4,7 +4,7 @@ import { Client } from "../../src/sdk/client.ts";
 import { Worker } from "../../src/sdk/worker.ts";
 import { byScale } from "../lib/options.ts";
 import { freshNamespace } from "../lib/redis.ts";
-import { type Replica, startReplica, waitAgreed as waitAgreedOn } from "../lib/replica-set.ts";
+import { type Replica, startReplica, waitAgreed } from "../lib/replica-set.ts";
 import type { Scenario, ScenarioContext } from "../lib/scenario.ts";
 import { round1, roundRate, Samples, sleep } from "../lib/stats.ts";
 import { prepareTarget } from "../lib/targets.ts";
@@ -19,9 +19,6 @@ import { prepareTarget } from "../lib/targets.ts";
  */
 
 const PARTITIONS = 32;
-
-const waitAgreed = (live: readonly Replica[], task: string, expected: number) =>
-  waitAgreedOn(live, task, expected, PARTITIONS);
 
 /** Store calls this replica has made so far (every operation's count in /metrics), and its claims. */
 async function storeCalls(replica: Replica): Promise<{ all: number; claims: number }> {
@@ -91,7 +88,7 @@ async function measure(context: ScenarioContext, plan: Plan): Promise<void> {
         misfirePolicy: MisfirePolicy.CATCH_UP,
       },
     });
-    await waitAgreed(replicas, task, plan.replicas);
+    await waitAgreed(replicas, task, plan.replicas, PARTITIONS);
     // Lag is sampled only inside the measurement window.
     let lag: Samples | undefined;
     let delivered = 0;
@@ -172,14 +169,14 @@ async function measure(context: ScenarioContext, plan: Plan): Promise<void> {
         const killedAt = performance.now();
         process.kill(victim.process.pid, "SIGKILL");
         const live = replicas.filter((r) => r !== victim);
-        await waitAgreed(live, task, live.length);
+        await waitAgreed(live, task, live.length, PARTITIONS);
         const ms = performance.now() - killedAt;
         times.add(ms);
         context.log(`replicas: kill ${k + 1}/${plan.kills}: partitions moved after ${Math.round(ms)} ms`);
         // The StatefulSet restarts the pod under the same name; wait until it owns again.
         const back = await startReplica(target.url, Number(victim.id.split("-")[1]));
         replicas[victimAt] = back;
-        await waitAgreed(replicas, task, replicas.length);
+        await waitAgreed(replicas, task, replicas.length, PARTITIONS);
       }
       const summary = times.summary();
       context.emit({

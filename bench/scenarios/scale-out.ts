@@ -105,12 +105,11 @@ async function measure(
 
     const delivered = workers.reduce((n, w) => n + w.deliveredInWindow, 0);
     const acked = workers.reduce((n, w) => n + w.ackedInWindow, 0);
-    const perExecutionUs = (seconds: number) => round1((seconds * 1e6) / Math.max(1, delivered));
+    const usPer = (seconds: number, executions: number) => round1((seconds * 1e6) / Math.max(1, executions));
+    const perExecutionUs = (seconds: number) => usPer(seconds, delivered);
     const serverSeconds = server1.map((cpu, i) => cpu - (server0[i] ?? 0));
     // A replica's own cost: its CPU over the executions it delivered (its partitions' share).
-    const replicaUs = serverSeconds.map((cpu, i) =>
-      round1((cpu * 1e6) / Math.max(1, workers[i]?.deliveredInWindow ?? 0)),
-    );
+    const replicaUs = serverSeconds.map((cpu, i) => usPer(cpu, workers[i]?.deliveredInWindow ?? 0));
     const masterUs = master1.map((cpu, i) => perExecutionUs(cpu - (master0[i] ?? 0)));
     const workerUs = perExecutionUs((own.user + own.system) / 1e6);
     const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);

@@ -144,7 +144,8 @@ function heldAction(held: HeldLease, item: AckInput): Action | undefined {
 
 /** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */
 function commitTo(lease: LeaseRef, next: number | null, hold: number | undefined): CommitItem {
-  return hold === undefined ? { lease, nextRunAt: next } : { lease, nextRunAt: next, holdUntil: hold };
+  // Every key written, as deliver.ts writes its commits: one shape for the store's hot path.
+  return { lease, nextRunAt: next, keepLease: false, holdUntil: hold };
 }
 
 /** At-most-once: the kept lease given up; the next slot (already stored) waits for its hold. */

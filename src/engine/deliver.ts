@@ -61,11 +61,12 @@ export async function deliverClaimed(
     }
     const keepLease = plan.deliver !== null;
     // A kept lease holds the instance until its release, which then applies the hold.
-    commits.push(
-      keepLease || plan.holdUntil === undefined
-        ? { lease: leaseOf(record), nextRunAt: plan.next, keepLease }
-        : { lease: leaseOf(record), nextRunAt: plan.next, keepLease, holdUntil: plan.holdUntil },
-    );
+    commits.push({
+      lease: leaseOf(record),
+      nextRunAt: plan.next,
+      keepLease,
+      holdUntil: keepLease ? undefined : plan.holdUntil,
+    });
     planned.push({
       record,
       slot: plan.deliver ?? record.nextRunAt,

@@ -267,9 +267,11 @@ export interface CommitItem {
   readonly keepLease?: boolean;
   /**
    * Without keepLease: hold the instance (lockedUntil, no owner) until this time, the next
-   * slot's jittered delivery time (jitter.ts holdUntil); absent means unlocked at once.
+   * slot's jittered delivery time (jitter.ts holdUntil); undefined means unlocked at once.
+   * The engine writes every key of a commit item, undefined when unused, so the items of the
+   * hot path share one shape (see InstanceDraft.holdUntil).
    */
-  readonly holdUntil?: number;
+  readonly holdUntil?: number | undefined;
 }
 
 export interface CommitResult {
