@@ -91,6 +91,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     ownership,
     ownedPartitions: (task, count) => metrics.ownedPartitions(task, count),
     outcomes: metrics.outcomeObserver,
+    retries: metrics.retryObserver,
     ...(config.maxPollMs === undefined ? {} : { maxPollMs: config.maxPollMs }),
   });
   engine = running;
@@ -99,6 +100,7 @@ export async function startApp(options: AppOptions): Promise<App> {
     clock,
     wake: (task, partition, readyAt) => running.wake(task, partition, readyAt),
     taskChanged: (name) => running.taskChanged(name),
+    retries: metrics.retryObserver,
   });
   let server: BoundServer;
   try {

@@ -32,6 +32,7 @@ function lease(id: string, on: WorkerStream, expiresAt: number): HeldLease {
     stream: on,
     mode: "at_least_once",
     next: null,
+    attempt: 1,
     expiresAt,
   };
 }

@@ -162,6 +162,8 @@ test("sqlite: a schema-1 file (before pause) is migrated: its instances stay cla
     DROP INDEX instances_due;
     ALTER TABLE instances DROP COLUMN paused_at;
     ALTER TABLE instances DROP COLUMN pause_note;
+    ALTER TABLE instances DROP COLUMN dead_lettered;
+    ALTER TABLE tasks DROP COLUMN retry_policy;
     CREATE INDEX instances_ready ON instances (task, partition, ready);
     UPDATE meta SET value = '1' WHERE key = 'schema_version';
     INSERT INTO tasks VALUES ('reports', 1, NULL, 4, 'at_least_once', 'none', 30000, 'catch_up', 1000, x'', 1);
@@ -187,7 +189,7 @@ test("sqlite: a schema-1 file (before pause) is migrated: its instances stay cla
     );
     t.is(await store.nextDueAt("reports", 0), undefined);
     const version = new Database(path, { readonly: true });
-    t.is(version.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), "2");
+    t.is(version.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), "3");
     version.close();
   } finally {
     await store.close();

@@ -158,6 +158,22 @@ export const MAX_EXTEND_MS = 86_400_000;
 /** The longest pause note (who paused an instance and why), in UTF-8 bytes. */
 export const MAX_PAUSE_NOTE_BYTES = 500;
 
+/**
+ * The longest error text of a FAILURE ack that is kept (as the note of an instance its retry
+ * policy paused or dead-lettered), in UTF-8 bytes; longer texts are cut, not refused, since a
+ * worker's exception message should never make its ack fail.
+ */
+export const MAX_ACK_ERROR_BYTES = MAX_PAUSE_NOTE_BYTES;
+
+/** The most attempts a retry policy may allow one slot. */
+export const MAX_RETRY_ATTEMPTS = 100;
+
+/** The longest wait between two attempts of a slot: a day. */
+export const MAX_RETRY_INTERVAL_MS = 86_400_000;
+
+/** The largest backoff coefficient (beyond it the waits reach max_interval within a step). */
+export const MAX_BACKOFF_COEFFICIENT = 100;
+
 /** The longest task or instance name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 200;
 

@@ -36,6 +36,29 @@ export interface TaskRecord {
   readonly misfireGraceMs: number;
   readonly defaultArgs: Uint8Array;
   readonly enabled: boolean;
+  /**
+   * How failed slots are retried (retry.ts); absent, never undefined, when the task has no
+   * policy, so a task without one is stored as before.
+   */
+  readonly retry?: RetryPolicy;
+}
+
+/** What happens to a slot whose retries ran out. */
+export type OnExhausted = "continue" | "pause" | "dead_letter";
+
+/** Retries of one slot with exponential backoff (retry.ts computes the waits). */
+export interface RetryPolicy {
+  /** Deliveries of one slot at most, the first included (1 .. MAX_RETRY_ATTEMPTS). */
+  readonly maxAttempts: number;
+  /** The wait before the second attempt. */
+  readonly initialIntervalMs: number;
+  /** Each wait is the one before times this (at least 1). */
+  readonly backoffCoefficient: number;
+  /** No wait is longer. */
+  readonly maxIntervalMs: number;
+  /** Each wait grows by a random part of this (0: none). */
+  readonly jitterMs: number;
+  readonly onExhausted: OnExhausted;
 }
 
 /** What a caller asks a store to create or update: an instance without its stored state. */
@@ -84,12 +107,27 @@ export interface InstanceRecord extends InstanceDraft {
   readonly paused?: PauseState;
 }
 
+/** Whether an instance runs: the wire's InstanceState without UNSPECIFIED. */
+export type InstanceState = "active" | "paused" | "dead_lettered";
+
+/** The state of a stored instance. */
+export function stateOf(record: Pick<InstanceRecord, "paused">): InstanceState {
+  if (record.paused === undefined) return "active";
+  return record.paused.deadLettered === true ? "dead_lettered" : "paused";
+}
+
 /** Since when and why an instance is paused. */
 export interface PauseState {
   /** Epoch ms of the pause. */
   readonly at: number;
   /** Who paused it and why, as the caller wrote it (at most MAX_PAUSE_NOTE_BYTES); may be "". */
   readonly note: string;
+  /**
+   * Set when the retry policy parked it in its task's dead-letter list (the note then holds the
+   * last error): only RequeueDeadLetters or DiscardDeadLetters bring it back, never a resume.
+   * Absent for a plain pause.
+   */
+  readonly deadLettered?: true;
 }
 
 /** Identifies one lease: an instance at one version of one incarnation. */

@@ -9,13 +9,14 @@ import type { AckInput } from "./delivery.ts";
 import type { HeldLease } from "./lease-table.ts";
 import { type ExecutionOutcome, tallyOutcomes } from "./outcomes.ts";
 import { planAfterAck } from "./plan.ts";
+import { afterFailure, type RetryStep } from "./retries.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /** What one ack does to the store. */
 type Action =
   | { readonly kind: "commit"; readonly item: CommitItem }
-  /** `wakeAt`: when the released instance is next ready, to wake its poller. */
-  | { readonly kind: "release"; readonly item: ReleaseItem; readonly wakeAt: number }
+  /** `wakeAt`: when the released instance is next ready, to wake its poller (undefined: parked). */
+  | { readonly kind: "release"; readonly item: ReleaseItem; readonly wakeAt: number | undefined }
   /** Failure mode NONE: touch nothing, only report whether the lease still holds. */
   | { readonly kind: "check"; readonly lease: LeaseRef }
   | { readonly kind: "done"; readonly status: LeaseStatus };
@@ -164,6 +165,10 @@ async function failedAction(
 ): Promise<Action> {
   const task = await ctx.tasks.get(held.ref.task);
   if (task === undefined) return { kind: "done", status: "not_found" };
+  if (task.retry !== undefined) {
+    const step = afterFailure(task.retry, held.ref, held.attempt, item.error ?? "", item.retryAfterMs, now);
+    return retryAction(ctx, step, commitTo(held.ref, held.next, held.holdUntil));
+  }
   switch (task.failureMode) {
     case "none":
       return { kind: "check", lease: held.ref };
@@ -182,10 +187,11 @@ async function unknownAction(
 ): Promise<Action> {
   const task = await ctx.tasks.get(lease.task);
   if (task === undefined) return { kind: "done", status: "not_found" };
-  if (item.failed && task.failureMode === "unlock" && task.executionMode === "at_least_once") {
+  const retrying = item.failed && task.retry !== undefined && task.executionMode === "at_least_once";
+  if (item.failed && !retrying && task.failureMode === "unlock" && task.executionMode === "at_least_once") {
     return unlock(lease, item, now);
   }
-  if (item.failed && task.failureMode === "none" && task.executionMode === "at_least_once") {
+  if (item.failed && !retrying && task.failureMode === "none" && task.executionMode === "at_least_once") {
     return { kind: "check", lease };
   }
   // The next slot (and its jitter) has to be read back from the instance.
@@ -201,7 +207,27 @@ async function unknownAction(
     return releaseTo(lease, instance.nextRunAt, holdUntil(key, instance.schedule, instance.nextRunAt));
   }
   const plan = planAfterAck(task, instance);
-  return { kind: "commit", item: commitTo(lease, plan.next, plan.holdUntil) };
+  const commit = commitTo(lease, plan.next, plan.holdUntil);
+  if (retrying && task.retry !== undefined) {
+    const step = afterFailure(task.retry, lease, instance.attempt, item.error ?? "", item.retryAfterMs, now);
+    return retryAction(ctx, step, commit);
+  }
+  return { kind: "commit", item: commit };
+}
+
+/** The action of a retry policy's step; `commit` is what giving the slot up commits. */
+function retryAction(ctx: EngineContext, step: RetryStep, commit: CommitItem): Action {
+  switch (step.kind) {
+    case "retry":
+      ctx.retries(commit.lease.task, "retried", 1);
+      return { kind: "release", item: step.item, wakeAt: step.wakeAt };
+    case "park":
+      ctx.retries(commit.lease.task, step.event, 1);
+      return { kind: "release", item: step.item, wakeAt: undefined };
+    case "continue":
+      ctx.retries(commit.lease.task, "continued", 1);
+      return { kind: "commit", item: commit };
+  }
 }
 
 /** Failure mode UNLOCK: ready again at once, or after the ack's retry_after. */
@@ -223,7 +249,7 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
   const commitAt: number[] = [];
   const releases: ReleaseItem[] = [];
   const releaseAt: number[] = [];
-  const wakeAt: number[] = [];
+  const wakeAt: (number | undefined)[] = [];
   const checks: Promise<void>[] = [];
   actions.forEach((action, i) => {
     switch (action.kind) {
@@ -264,7 +290,8 @@ async function apply(ctx: EngineContext, actions: readonly Action[], now: number
   released.forEach((status, k) => {
     const item = releases[k] as ReleaseItem;
     statuses[releaseAt[k] as number] = status;
-    if (status === "ok") ctx.wake(item.lease.task, item.lease.partition, wakeAt[k] as number);
+    const at = wakeAt[k];
+    if (status === "ok" && at !== undefined) ctx.wake(item.lease.task, item.lease.partition, at);
   });
   return statuses;
 }

@@ -4,6 +4,7 @@ import type { Store } from "../store/store.ts";
 import type { CreditLedger } from "./credit-ledger.ts";
 import type { LeaseTable } from "./lease-table.ts";
 import type { OutcomeObserver } from "./outcomes.ts";
+import type { RetryObserver } from "./retries.ts";
 import type { TaskCache } from "./task-cache.ts";
 
 /** What the engine's parts share: its dependencies, its tables, and its wake-up entry. */
@@ -29,4 +30,6 @@ export interface EngineContext {
   wake(task: string, partition: number, readyAt: number): void;
   /** Told how executions ended (metrics), once per batch; a no-op when nobody listens. */
   readonly outcomes: OutcomeObserver;
+  /** Told what retry policies did (metrics); a no-op when nobody listens. */
+  readonly retries: RetryObserver;
 }

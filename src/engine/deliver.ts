@@ -7,6 +7,7 @@ import type { EngineContext } from "./context.ts";
 import type { CreditLedger, Grant, Reservation } from "./credit-ledger.ts";
 import type { Delivery } from "./delivery.ts";
 import { planClaim } from "./plan.ts";
+import { exhausted } from "./retries.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
 /** A claimed slot ready to go out under the lease version it will carry. */
@@ -47,8 +48,22 @@ export async function deliverClaimed(
   const ready: Ready[] = [];
   const commits: CommitItem[] = [];
   const planned: Ready[] = [];
+  const parks: ReleaseItem[] = [];
+  const retry = task.retry;
   for (const record of records) {
-    const plan = planClaim(task, record, now);
+    let plan = planClaim(task, record, now);
+    if (retry !== undefined && record.attempt > retry.maxAttempts) {
+      // Its last attempts' leases expired unacknowledged (a worker died holding them): the
+      // retry policy's end applies as after a failure, and this claim delivers nothing.
+      const step = exhausted(retry, leaseOf(record), record.attempt - 1, LEASE_EXPIRED, now);
+      ctx.retries(task.name, step.kind === "park" ? step.event : "continued", 1);
+      if (step.kind === "park") {
+        parks.push(step.item);
+        continue;
+      }
+      // CONTINUE: the slot is given up, its next one committed undelivered.
+      plan = { ...plan, deliver: null };
+    }
     if (task.executionMode === "at_least_once" && plan.deliver !== null) {
       ready.push({
         record,
@@ -76,6 +91,7 @@ export async function deliverClaimed(
     });
   }
   await handOut(ctx, task, ready, reservation);
+  if (parks.length > 0) await settleQuietly(ctx, parks, now);
   if (commits.length === 0) return;
 
   const results = await ctx.store.commit(commits, now);
@@ -129,6 +145,7 @@ async function handOut(
       mode: task.executionMode,
       next: item.next,
       holdUntil: item.holdUntil,
+      attempt: record.attempt,
       expiresAt: record.lockedUntil,
     });
     const schedule = record.schedule;
@@ -164,6 +181,18 @@ function nextGrant(ledger: CreditLedger, grants: readonly Grant[], cursor: numbe
     if (grant.remaining > 0 && ledger.isOpen(grant.stream)) return grant;
   }
   return undefined;
+}
+
+/** What a dead-lettered or paused note says when the last attempt's lease expired. */
+const LEASE_EXPIRED = "the lease of the last attempt expired unacknowledged";
+
+/** Parks exhausted instances; a failure leaves their leases to expire and be claimed again. */
+async function settleQuietly(ctx: EngineContext, items: readonly ReleaseItem[], now: number): Promise<void> {
+  try {
+    await ctx.store.release(items, now);
+  } catch (thrown) {
+    ctx.logger.error({ err: toError(thrown), count: items.length }, "could not park exhausted instances");
+  }
 }
 
 async function releaseOrphans(ctx: EngineContext, items: readonly ReleaseItem[]): Promise<void> {

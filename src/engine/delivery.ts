@@ -55,8 +55,10 @@ export interface AckInput {
   readonly leaseId: string;
   /** True for a FAILURE outcome. */
   readonly failed: boolean;
-  /** With a failure under failure mode UNLOCK: how long to wait before the retry. */
-  readonly retryAfterMs?: number;
+  /** With a failure under failure mode UNLOCK (or a longer wait than the retry policy's): how long to wait before the retry. */
+  readonly retryAfterMs?: number | undefined;
+  /** With a failure: the worker's few words of why (already cut to MAX_ACK_ERROR_BYTES). */
+  readonly error?: string;
 }
 
 /** One heartbeat. */

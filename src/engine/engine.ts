@@ -17,6 +17,7 @@ import { ownershipMoved } from "./ownership-moved.ts";
 import type { PartitionPoller } from "./poller.ts";
 import { PollerRegistry } from "./poller-registry.ts";
 import { releaseLeases } from "./release.ts";
+import type { RetryObserver } from "./retries.ts";
 import { TaskCache } from "./task-cache.ts";
 import { WorkerStream } from "./worker-stream.ts";
 
@@ -46,6 +47,8 @@ export interface EngineOptions {
   readonly ownedPartitions?: (task: string, count: number) => void;
   /** Told how executions ended (success, failure, expired, ...), once per batch (metrics). */
   readonly outcomes?: OutcomeObserver;
+  /** Told what retry policies did (retried, dead-lettered, ...), for metrics. */
+  readonly retries?: RetryObserver;
 }
 
 /** How long shutdown waits for in-flight executions by default. */
@@ -105,6 +108,7 @@ export class Engine {
       claimBatch: options.claimBatch ?? 256,
       wake: (task, partition, readyAt) => this.wake(task, partition, readyAt),
       outcomes: options.outcomes ?? (() => {}),
+      retries: options.retries ?? (() => {}),
     };
     this.pollers = new PollerRegistry(this.ctx);
     if (options.ownership !== undefined) {

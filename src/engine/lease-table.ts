@@ -12,6 +12,8 @@ export interface HeldLease {
   readonly next: number | null;
   /** The next slot's jitter hold (jitter.ts holdUntil), kept by its commit or release; undefined: none. */
   readonly holdUntil?: number | undefined;
+  /** Deliveries of this slot so far, this one included (the retry policy counts them). */
+  readonly attempt: number;
   /** When the lease ends (clock ms); heartbeats move it. */
   expiresAt: number;
 }

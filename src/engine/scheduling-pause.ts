@@ -5,6 +5,7 @@ import type { TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { selectPartition } from "../domain/selector.ts";
 import type { InstanceRef, PauseOutcome, ResumeOutcome, Store } from "../store/store.ts";
+import type { RetryObserver } from "./retries.ts";
 
 /*
  * PauseInstances and ResumeInstances (issue 14) over the Store: validation, partition
@@ -16,7 +17,12 @@ export interface PauseDeps {
   readonly store: Store;
   readonly clock: Clock;
   readonly wake: (task: string, partition: number, readyAt: number) => void;
+  /** Told how many dead letters were requeued or discarded (metrics). */
+  readonly retries?: RetryObserver;
 }
+
+/** What RequeueDeadLetters or DiscardDeadLetters did with one instance. */
+export type DeadLetterOutcome = "done" | "not_dead_lettered" | "not_found";
 
 /** Which instances of a task a pause or resume names. */
 export interface PauseTarget {
@@ -50,18 +56,100 @@ export async function pauseInstances(
   });
 }
 
-/** Resumes named instances of `task`; one outcome per name, in order. Wakes their pollers. */
+/**
+ * Resumes named instances of `task` (with `deadLettered`, its dead letters instead of its
+ * paused instances); one outcome per name, in order. Wakes their pollers.
+ */
 export async function resumeInstances(
   deps: PauseDeps,
   task: TaskRecord,
   target: PauseTarget,
   skipMissed: boolean,
+  deadLettered = false,
 ): Promise<ResumeOutcome[]> {
-  const { unique, mentions } = distinct(refsOf(task, target));
+  return resumeRefs(deps, task, refsOf(task, target), skipMissed, deadLettered);
+}
+
+/**
+ * Requeues dead letters: each runs its failed slot again with a fresh retry budget (the claim's
+ * misfire policy applies to it, as to a resumed slot).
+ */
+export async function requeueDeadLetters(
+  deps: PauseDeps,
+  task: TaskRecord,
+  target: PauseTarget,
+): Promise<DeadLetterOutcome[]> {
+  const outcomes = await resumeInstances(deps, task, target, false, true);
+  return deadLetterOutcomes(deps, task, "requeued", outcomes);
+}
+
+/**
+ * Discards dead letters: the failed slot is given up, and each continues at the first slot
+ * after now, or, when a one-off, is removed. A one-off is read first to tell; one requeued
+ * between that read and its removal is removed all the same (the caller asked to discard it).
+ */
+export async function discardDeadLetters(
+  deps: PauseDeps,
+  task: TaskRecord,
+  target: PauseTarget,
+): Promise<DeadLetterOutcome[]> {
+  const refs = refsOf(task, target);
+  const stored = await Promise.all(
+    refs.map((ref) => deps.store.getInstance(task.name, ref.partition, ref.name)),
+  );
+  const oneOffs: InstanceRef[] = [];
+  const rest: number[] = [];
+  const outcomes = new Array<ResumeOutcome>(refs.length);
+  stored.forEach((record, i) => {
+    const ref = refs[i] as InstanceRef;
+    if (record === undefined) outcomes[i] = "not_found";
+    else if (record.paused?.deadLettered !== true) outcomes[i] = "not_paused";
+    else if (record.schedule.kind === "at") {
+      oneOffs.push(ref);
+      outcomes[i] = "resumed";
+    } else rest.push(i);
+  });
+  if (oneOffs.length > 0) await deps.store.removeInstances(task.name, distinct(oneOffs).unique);
+  const moved = await resumeRefs(
+    deps,
+    task,
+    rest.map((i) => refs[i] as InstanceRef),
+    true,
+    true,
+  );
+  rest.forEach((index, k) => {
+    outcomes[index] = moved[k] ?? "not_found";
+  });
+  return deadLetterOutcomes(deps, task, "discarded", outcomes);
+}
+
+function deadLetterOutcomes(
+  deps: PauseDeps,
+  task: TaskRecord,
+  event: "requeued" | "discarded",
+  outcomes: readonly ResumeOutcome[],
+): DeadLetterOutcome[] {
+  const done = outcomes.filter((outcome) => outcome === "resumed").length;
+  if (done > 0) deps.retries?.(task.name, event, done);
+  return outcomes.map((outcome) =>
+    outcome === "resumed" ? "done" : outcome === "not_paused" ? "not_dead_lettered" : "not_found",
+  );
+}
+
+async function resumeRefs(
+  deps: PauseDeps,
+  task: TaskRecord,
+  refs: readonly InstanceRef[],
+  skipMissed: boolean,
+  deadLettered: boolean,
+): Promise<ResumeOutcome[]> {
+  if (refs.length === 0) return [];
+  const { unique, mentions } = distinct(refs);
   const results = await deps.store.resumeInstances({
     task: task.name,
     refs: unique,
     skipMissed,
+    deadLettered,
     now: deps.clock.now(),
   });
   const earliest = new Map<number, number>();

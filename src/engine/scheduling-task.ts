@@ -2,6 +2,7 @@ import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import { MAX_ARGS_BYTES, MAX_DURATION_MS, MAX_PARTITIONS } from "../domain/limits.ts";
 import type { ExecutionMode, FailureMode, MisfirePolicy, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
+import { type RetryPolicyInput, retryPolicy } from "../domain/retry.ts";
 import { checkSchedule } from "../domain/schedule.ts";
 
 /** Lease duration when unset. */
@@ -24,6 +25,8 @@ export interface TaskInput {
   readonly defaultArgs: Uint8Array;
   /** Unset on a new task means true; on an existing task it keeps the stored value. */
   readonly enabled: boolean | undefined;
+  /** Undefined: no retry policy (failure_mode alone decides). */
+  readonly retry?: RetryPolicyInput | undefined;
 }
 
 /**
@@ -61,6 +64,7 @@ export function resolveTask(input: TaskInput, existing: TaskRecord | undefined, 
     input.misfireGraceMs ?? DEFAULT_MISFIRE_GRACE_MS,
   );
   checkArgs("task.default_args", input.defaultArgs);
+  const retry = input.retry && resolveRetry(input.retry, executionMode, failureMode);
 
   return {
     name: input.name,
@@ -74,7 +78,25 @@ export function resolveTask(input: TaskInput, existing: TaskRecord | undefined, 
     misfireGraceMs,
     defaultArgs: input.defaultArgs,
     enabled: input.enabled ?? existing?.enabled ?? true,
+    ...(retry === undefined ? {} : { retry }),
   };
+}
+
+/** The task's retry policy with its defaults; refused where no failure could be retried. */
+function resolveRetry(input: RetryPolicyInput, executionMode: ExecutionMode, failureMode: FailureMode) {
+  if (executionMode === "at_most_once") {
+    throw invalid(
+      "task.retry_policy",
+      "applies to EXECUTION_MODE_AT_LEAST_ONCE tasks only: an at-most-once slot is never delivered twice",
+    );
+  }
+  if (failureMode === "commit") {
+    throw invalid(
+      "task.retry_policy",
+      "cannot be set with FAILURE_MODE_COMMIT, which treats every failure as a success",
+    );
+  }
+  return retryPolicy("task.retry_policy", input);
 }
 
 /**

@@ -2,14 +2,29 @@ import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
 import { MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
-import type { InstanceDraft, InstanceRecord, ScheduleSpec, TaskRecord } from "../domain/model.ts";
+import {
+  type InstanceDraft,
+  type InstanceRecord,
+  type InstanceState,
+  type ScheduleSpec,
+  stateOf,
+  type TaskRecord,
+} from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { checkSchedule, firstSlot } from "../domain/schedule.ts";
 import { selectPartition } from "../domain/selector.ts";
 import type { PauseOutcome, ResumeOutcome, Store, UpsertMode, UpsertResult } from "../store/store.ts";
 import { indexedReadyAt } from "../store/transitions.ts";
+import type { RetryObserver } from "./retries.ts";
 import { decodePageToken, encodePageToken, pageSize } from "./scheduling-paging.ts";
-import { type PauseTarget, pauseInstances, resumeInstances } from "./scheduling-pause.ts";
+import {
+  type DeadLetterOutcome,
+  discardDeadLetters,
+  type PauseTarget,
+  pauseInstances,
+  requeueDeadLetters,
+  resumeInstances,
+} from "./scheduling-pause.ts";
 import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput } from "./scheduling-task.ts";
 
 /*
@@ -37,6 +52,8 @@ export interface SchedulingOptions {
   readonly wake: (task: string, partition: number, readyAt: number) => void;
   /** Told when a task was created, changed or deleted. */
   readonly taskChanged: (name: string) => void;
+  /** Told how many dead letters were requeued or discarded (metrics). */
+  readonly retries?: RetryObserver;
 }
 
 /** A page of results and the token of the next one ("" on the last page). */
@@ -221,19 +238,21 @@ export class SchedulingService {
   /**
    * Instances of a task, partition by partition, each in the store's stable cursor order (by
    * name on SQLite and DynamoDB, hash order on Redis: see Store.listInstances), or of one
-   * partition. A page may be short before the end; only an empty token means the end.
+   * partition, optionally only those in `state` (a task's dead-letter list). A page may be
+   * short before the end, even empty when filtered; only an empty token means the end.
    */
   async listInstances(
     taskName: string,
     partition: number | undefined,
     requestedSize: number,
     pageToken: string,
+    state?: InstanceState,
   ): Promise<Page<InstanceRecord>> {
     const task = await this.getTask(taskName, "task");
     if (partition !== undefined && partition >= task.partitionCount) {
       throw invalid("partition", `must be below the task's partition_count ${task.partitionCount}`);
     }
-    const scope = `${task.name}\u0000${partition ?? ""}`;
+    const scope = `${task.name}\u0000${partition ?? ""}${state === undefined ? "" : `\u0000${state}`}`;
     const size = pageSize(requestedSize);
     const start = decodePageToken(scope, pageToken);
     let current = partition ?? start.partition;
@@ -249,7 +268,8 @@ export class SchedulingService {
         limit: size - items.length,
         cursor,
       });
-      items.push(...page.instances);
+      if (state === undefined) items.push(...page.instances);
+      else for (const instance of page.instances) if (stateOf(instance) === state) items.push(instance);
       cursor = page.cursor;
       if (cursor !== undefined) continue;
       if (current >= last) return { items, nextPageToken: "" };
@@ -271,6 +291,18 @@ export class SchedulingService {
   async resume(taskName: string, target: PauseTarget, skipMissed: boolean): Promise<ResumeOutcome[]> {
     const task = await this.getTask(taskName, "task");
     return resumeInstances(this.options, task, target, skipMissed);
+  }
+
+  /** Requeues dead letters: each runs its failed slot again, with a fresh retry budget. */
+  async requeueDeadLetters(taskName: string, target: PauseTarget): Promise<DeadLetterOutcome[]> {
+    const task = await this.getTask(taskName, "task");
+    return requeueDeadLetters(this.options, task, target);
+  }
+
+  /** Discards dead letters: each moves on to its first slot after now; a one-off is removed. */
+  async discardDeadLetters(taskName: string, target: PauseTarget): Promise<DeadLetterOutcome[]> {
+    const task = await this.getTask(taskName, "task");
+    return discardDeadLetters(this.options, task, target);
   }
 
   /** Validates one instance of a Schedule batch and turns it into a draft. */

@@ -35,6 +35,11 @@ export interface WorkerOptions extends ConnectionOptions {
 export interface FailOptions {
   /** Under failure mode UNLOCK: wait this long before the retry. */
   readonly retryAfterMs?: number;
+  /**
+   * Why it failed, in a few words (the server keeps 500 bytes): shown as the note of an instance
+   * the task's retry policy pauses or dead-letters.
+   */
+  readonly error?: string;
 }
 
 /** One execution handed out by `for await (const execution of worker)`. */

@@ -288,6 +288,7 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
         $typeName: "partitura.v1.AckItem",
         leaseId: execution.leaseId,
         outcome: Outcome.SUCCESS,
+        error: "",
       });
       return;
     }
@@ -314,7 +315,13 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       .then(
         () => this.finish(running, Outcome.SUCCESS, 0),
         (thrown: unknown) =>
-          this.finish(running, Outcome.FAILURE, thrown instanceof RetryLater ? thrown.delayMs : 0),
+          this.finish(
+            running,
+            Outcome.FAILURE,
+            thrown instanceof RetryLater ? thrown.delayMs : 0,
+            // The server keeps the message as the note of a dead-lettered or paused instance.
+            thrown instanceof Error ? thrown.message : String(thrown),
+          ),
       );
   }
 
@@ -329,11 +336,12 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       scheduledAt: new Date(execution.scheduledAt ? timestampMs(execution.scheduledAt) : 0),
       signal: running.controller.signal,
       ack: () => this.finish(running, Outcome.SUCCESS, 0),
-      fail: (options = {}) => this.finish(running, Outcome.FAILURE, options.retryAfterMs ?? 0),
+      fail: (options = {}) =>
+        this.finish(running, Outcome.FAILURE, options.retryAfterMs ?? 0, options.error ?? ""),
     };
   }
 
-  private finish(running: Running, outcome: Outcome, retryAfterMs: number): void {
+  private finish(running: Running, outcome: Outcome, retryAfterMs: number, error = ""): void {
     const { execution, replica } = running;
     const leaseId = execution.leaseId;
     // A second settle, or one after stop()'s grace acked it already, is ignored.
@@ -344,6 +352,7 @@ export class Worker implements AsyncDisposable, AsyncIterable<WorkerExecution> {
       $typeName: "partitura.v1.AckItem",
       leaseId,
       outcome,
+      error,
       ...(retryAfterMs > 0 ? { retryAfter: durationFromMs(retryAfterMs) } : {}),
     });
     if (this.running.size === 0) this.idle?.();

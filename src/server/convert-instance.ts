@@ -5,12 +5,18 @@ import {
   type InstanceSpec,
   InstanceState,
 } from "../../gen/ts/partitura/v1/instance_pb.ts";
-import type { InstanceRecord } from "../domain/model.ts";
+import { type InstanceRecord, type InstanceState as State, stateOf } from "../domain/model.ts";
 import type { InstanceInput } from "../engine/scheduling.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
 import { RawArgsSpec } from "./convert-schedule-request.ts";
 import { msToTimestamp, optionalTimestamp } from "./convert-time.ts";
+
+const STATES: Record<State, InstanceState> = {
+  active: InstanceState.ACTIVE,
+  paused: InstanceState.PAUSED,
+  dead_lettered: InstanceState.DEAD_LETTERED,
+};
 
 /** The i-th InstanceSpec of a Schedule request as an InstanceInput. */
 export function instanceInputFromProto(spec: InstanceSpec, i: number): InstanceInput {
@@ -37,7 +43,7 @@ export function instanceToProto(instance: InstanceRecord): Instance {
     attempt: instance.attempt,
     createdAt: msToTimestamp(instance.createdAt),
     partitionKey: instance.partitionKey,
-    state: instance.paused === undefined ? InstanceState.ACTIVE : InstanceState.PAUSED,
+    state: STATES[stateOf(instance)],
     pauseNote: instance.paused?.note ?? "",
     pausedAt: instance.paused === undefined ? undefined : msToTimestamp(instance.paused.at),
   });

@@ -3,11 +3,22 @@ import {
   ExecutionMode as ExecutionModeProto,
   FailureMode as FailureModeProto,
   MisfirePolicy as MisfirePolicyProto,
+  OnExhausted as OnExhaustedProto,
+  type RetryPolicy as RetryPolicyProto,
+  RetryPolicySchema,
   type Task,
   TaskSchema,
 } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { invalid } from "../domain/errors.ts";
-import type { ExecutionMode, FailureMode, MisfirePolicy, TaskRecord } from "../domain/model.ts";
+import type {
+  ExecutionMode,
+  FailureMode,
+  MisfirePolicy,
+  OnExhausted,
+  RetryPolicy,
+  TaskRecord,
+} from "../domain/model.ts";
+import type { RetryPolicyInput } from "../domain/retry.ts";
 import type { TaskInput } from "../engine/scheduling-task.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
@@ -31,6 +42,12 @@ const misfirePolicies = new Map<number, MisfirePolicy>([
   [MisfirePolicyProto.CATCH_UP, "catch_up"],
   [MisfirePolicyProto.FAST_FORWARD, "fast_forward"],
   [MisfirePolicyProto.SKIP, "skip"],
+]);
+
+const onExhaustedValues = new Map<number, OnExhausted>([
+  [OnExhaustedProto.CONTINUE, "continue"],
+  [OnExhaustedProto.PAUSE, "pause"],
+  [OnExhaustedProto.DEAD_LETTER, "dead_letter"],
 ]);
 
 function fromEnum<T>(field: string, values: Map<number, T>, value: number): T | undefined {
@@ -60,7 +77,31 @@ export function taskInputFromProto(task: Task | undefined): TaskInput {
     misfireGraceMs: task.misfireGrace && durationToMs("task.misfire_grace", task.misfireGrace),
     defaultArgs: argsToBytes("task.default_args", task.defaultArgs),
     enabled: task.enabled,
+    retry: task.retryPolicy && retryFromProto("task.retry_policy", task.retryPolicy),
   };
+}
+
+function retryFromProto(field: string, policy: RetryPolicyProto): RetryPolicyInput {
+  return {
+    maxAttempts: policy.maxAttempts,
+    initialIntervalMs:
+      policy.initialInterval && durationToMs(`${field}.initial_interval`, policy.initialInterval),
+    backoffCoefficient: policy.backoffCoefficient,
+    maxIntervalMs: policy.maxInterval && durationToMs(`${field}.max_interval`, policy.maxInterval),
+    jitterMs: policy.jitter && durationToMs(`${field}.jitter`, policy.jitter),
+    onExhausted: fromEnum(`${field}.on_exhausted`, onExhaustedValues, policy.onExhausted) ?? "continue",
+  };
+}
+
+function retryToProto(policy: RetryPolicy): RetryPolicyProto {
+  return create(RetryPolicySchema, {
+    maxAttempts: policy.maxAttempts,
+    initialInterval: msToDuration(policy.initialIntervalMs),
+    backoffCoefficient: policy.backoffCoefficient,
+    maxInterval: msToDuration(policy.maxIntervalMs),
+    jitter: policy.jitterMs === 0 ? undefined : msToDuration(policy.jitterMs),
+    onExhausted: toEnum(onExhaustedValues, policy.onExhausted),
+  });
 }
 
 /** A stored task as the wire Task, every default spelled out. */
@@ -77,5 +118,6 @@ export function taskToProto(task: TaskRecord): Task {
     misfireGrace: msToDuration(task.misfireGraceMs),
     defaultArgs: bytesToArgs(task.defaultArgs),
     enabled: task.enabled,
+    retryPolicy: task.retry && retryToProto(task.retry),
   });
 }

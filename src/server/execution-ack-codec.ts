@@ -38,6 +38,7 @@ const ITEMS = tagByte(AckRequestSchema.field.items);
 const LEASE_ID = tagByte(AckItemSchema.field.leaseId);
 const OUTCOME = tagByte(AckItemSchema.field.outcome);
 const RETRY_AFTER = tagByte(AckItemSchema.field.retryAfter);
+const ERROR = tagByte(AckItemSchema.field.error);
 const RESULTS = tagByte(AckResponseSchema.field.results);
 const RESULT_LEASE_ID = tagByte(AckResultSchema.field.leaseId);
 const RESULT_STATUS = tagByte(AckResultSchema.field.status);
@@ -45,7 +46,7 @@ const RESULT_STATUS = tagByte(AckResultSchema.field.status);
 /** The fields this codec reads and writes (checked against the descriptors by a test). */
 export const ackCoverage: readonly MessageCoverage[] = [
   covers(AckRequestSchema, ["items"]),
-  covers(AckItemSchema, ["leaseId", "outcome", "retryAfter"]),
+  covers(AckItemSchema, ["leaseId", "outcome", "retryAfter", "error"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(AckResponseSchema, ["results"]),
   covers(AckResultSchema, ["leaseId", "status"]),
@@ -75,6 +76,7 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
   let leaseId = "";
   let outcome = 0;
   let retryAfter: Duration | undefined;
+  let error = "";
   while (r.pos < end) {
     const tag = r.buf[r.pos++];
     if (tag === LEASE_ID) {
@@ -91,11 +93,15 @@ function readAckItem(r: WireReader, end: number): AckItem | Unusual {
       const parts = r.secondsNanos(durationEnd);
       if (parts === UNUSUAL) return UNUSUAL;
       retryAfter = { $typeName: "google.protobuf.Duration", ...parts };
+    } else if (tag === ERROR) {
+      const text = r.string(end);
+      if (text === UNUSUAL) return UNUSUAL;
+      error = text;
     } else {
       return UNUSUAL;
     }
   }
-  const item: AckItem = { $typeName: "partitura.v1.AckItem", leaseId, outcome: outcome as Outcome };
+  const item: AckItem = { $typeName: "partitura.v1.AckItem", leaseId, outcome: outcome as Outcome, error };
   if (retryAfter !== undefined) item.retryAfter = retryAfter;
   return item;
 }

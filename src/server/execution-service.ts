@@ -11,8 +11,9 @@ import {
   Outcome,
 } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
 import { invalid, type PartituraError } from "../domain/errors.ts";
-import { MAX_BATCH, MAX_DURATION_MS, STREAM_QUEUE_MAX_BYTES } from "../domain/limits.ts";
+import { MAX_ACK_ERROR_BYTES, MAX_BATCH, MAX_DURATION_MS, STREAM_QUEUE_MAX_BYTES } from "../domain/limits.ts";
 import type { LeaseStatus } from "../domain/model.ts";
+import { cutUtf8 } from "../domain/utf8-cut.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import type { Engine, StreamHandle } from "../engine/engine.ts";
 import { type RequestDecoders, type ServiceHandlers, toServiceError } from "./bind.ts";
@@ -60,6 +61,14 @@ export function executionHandlers(
           if (retryAfterMs !== undefined && (retryAfterMs < 0 || retryAfterMs > MAX_DURATION_MS)) {
             throw invalid(`items[${i}].retry_after`, `must be between 0 and ${MAX_DURATION_MS} ms (7 days)`);
           }
+          // A success keeps its one small shape: it is the hot path.
+          if (failed)
+            return {
+              leaseId: item.leaseId,
+              failed,
+              retryAfterMs,
+              error: cutUtf8(item.error, MAX_ACK_ERROR_BYTES),
+            };
           return retryAfterMs === undefined
             ? { leaseId: item.leaseId, failed }
             : { leaseId: item.leaseId, failed, retryAfterMs };

@@ -4,6 +4,7 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { Delivery } from "../engine/delivery.ts";
 import type { EngineStats } from "../engine/engine.ts";
 import type { OutcomeObserver } from "../engine/outcomes.ts";
+import type { RetryObserver } from "../engine/retries.ts";
 import type { ClaimObserver, StoreObserver } from "../store/instrumented.ts";
 
 /*
@@ -26,6 +27,7 @@ export class Metrics {
   private readonly storeSeconds: Histogram<"operation" | "outcome">;
   private readonly executions: Counter<"task" | "outcome">;
   private readonly claimSizes: Histogram<"task">;
+  private readonly retryEvents: Counter<"task" | "event">;
 
   constructor(stats: () => EngineStats) {
     const registers = [this.registry];
@@ -53,6 +55,12 @@ export class Metrics {
       help: "Latency of store operations.",
       labelNames: ["operation", "outcome"],
       buckets: STORE_BUCKETS,
+      registers,
+    });
+    this.retryEvents = new Counter({
+      name: "partitura_retry_events_total",
+      help: "What retry policies did: retried (a failed attempt runs again after its backoff), then, when the attempts ran out, continued, paused or dead_lettered; and dead letters requeued or discarded.",
+      labelNames: ["task", "event"],
       registers,
     });
     this.executions = new Counter({
@@ -185,6 +193,11 @@ export class Metrics {
   /** For the engine: `count` executions of `task` ended with `outcome` (one call per batch). */
   readonly outcomeObserver: OutcomeObserver = (task, outcome, count) => {
     this.executions.inc({ task, outcome }, count);
+  };
+
+  /** For the engine and the scheduling service: what retry policies and dead-letter calls did. */
+  readonly retryObserver: RetryObserver = (task, event, count) => {
+    this.retryEvents.inc({ task, event }, count);
   };
 }
 

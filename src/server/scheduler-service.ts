@@ -1,6 +1,7 @@
 import { create } from "@bufbuild/protobuf";
 import {
   DeleteTaskResponseSchema,
+  DiscardDeadLettersResponseSchema,
   GetInstanceResponseSchema,
   GetPartitionMapResponseSchema,
   GetTaskResponseSchema,
@@ -8,6 +9,7 @@ import {
   ListTasksResponseSchema,
   PauseInstancesResponseSchema,
   PutTaskResponseSchema,
+  RequeueDeadLettersResponseSchema,
   ResumeInstancesResponseSchema,
   ScheduleMode,
   type SchedulerService,
@@ -19,7 +21,12 @@ import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
 import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
-import { pauseOutcomeToProto, resumeOutcomeToProto } from "./convert-pause.ts";
+import {
+  deadLetterOutcomeToProto,
+  pauseOutcomeToProto,
+  resumeOutcomeToProto,
+  stateFilterFromProto,
+} from "./convert-pause.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
 import { checkScheduleReplySize, ECHO_JITTER, encodeScheduleResponse } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
@@ -80,6 +87,7 @@ export function schedulerHandlers(
         request.partition,
         request.pageSize,
         request.pageToken,
+        stateFilterFromProto("state", request.state),
       );
       return create(ListInstancesResponseSchema, {
         instances: page.items.map(instanceToProto),
@@ -106,6 +114,16 @@ export function schedulerHandlers(
       const target = { names: request.names, partitionKey: request.partitionKey };
       const outcomes = await scheduling.resume(request.task, target, request.skipMissed);
       return create(ResumeInstancesResponseSchema, { outcomes: outcomes.map(resumeOutcomeToProto) });
+    },
+    async requeueDeadLetters(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const outcomes = await scheduling.requeueDeadLetters(request.task, target);
+      return create(RequeueDeadLettersResponseSchema, { outcomes: outcomes.map(deadLetterOutcomeToProto) });
+    },
+    async discardDeadLetters(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const outcomes = await scheduling.discardDeadLetters(request.task, target);
+      return create(DiscardDeadLettersResponseSchema, { outcomes: outcomes.map(deadLetterOutcomeToProto) });
     },
   };
 }

@@ -1,5 +1,12 @@
 import type { LiveMember, MemberRecord } from "../domain/member.ts";
-import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
+import type {
+  InstanceDraft,
+  InstanceRecord,
+  LeaseRef,
+  LeaseStatus,
+  PauseState,
+  TaskRecord,
+} from "../domain/model.ts";
 
 /**
  * The Store contract: high-level operations only. No ioredis, DynamoDB or SQLite type crosses
@@ -121,7 +128,8 @@ export interface Store {
   commit(items: readonly CommitItem[], now: number): Promise<CommitResult[]>;
   /**
    * Gives leases up: the instance becomes ready at `retryAt` (default: at once, or at its
-   * nextRunAt if later); version bumped so the old lease is dead. Same refusals as commit.
+   * nextRunAt if later), or is parked paused when the item says `park` (transitions.ts
+   * released); version bumped so the old lease is dead. Same refusals as commit.
    */
   release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]>;
   /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
@@ -203,6 +211,11 @@ export interface ResumeRequest {
   readonly refs: readonly InstanceRef[];
   /** Continue at the first slot after `now` instead of the stored one (no missed slot runs). */
   readonly skipMissed: boolean;
+  /**
+   * Bring back dead-lettered instances (RequeueDeadLetters, DiscardDeadLetters) instead of
+   * paused ones: each kind is resumed only by its own call, and the other answers "not_paused".
+   */
+  readonly deadLettered?: boolean;
   readonly now: number;
 }
 
@@ -284,6 +297,12 @@ export interface ReleaseItem {
   readonly lease: LeaseRef;
   /** Epoch ms before which the instance must not run again; absent means at once. */
   readonly retryAt?: number;
+  /**
+   * Parks the instance instead (a retry policy ran out, issue 14): it keeps its slot, leaves
+   * the due index paused with this state (a dead letter when `deadLettered`), unlocked, with
+   * attempt 0 so a requeue or resume starts a fresh retry budget. retryAt is then unused.
+   */
+  readonly park?: PauseState;
 }
 
 export interface ExtendItem {

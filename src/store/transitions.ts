@@ -1,6 +1,13 @@
 import { holdUntil } from "../domain/jitter.ts";
 import { skipMissedSlot } from "../domain/misfire.ts";
-import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../domain/model.ts";
+import type {
+  InstanceDraft,
+  InstanceRecord,
+  LeaseRef,
+  LeaseStatus,
+  PauseState,
+  TaskRecord,
+} from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
 import type { PauseOutcome, ResumeOutcome, UpsertMode, UpsertResult } from "./store.ts";
 
@@ -114,10 +121,19 @@ export function committed(
 
 /**
  * The instance with its lease given up. A retry delay is kept in lockedUntil (not nextRunAt),
- * so the scheduled slot, from which the next one is computed, is never disturbed.
+ * so the scheduled slot, from which the next one is computed, is never disturbed. With `park`
+ * (a retry policy ran out) it is paused or dead-lettered at the same slot instead, unlocked and
+ * with attempt 0, so what brings it back starts a fresh retry budget. An instance paused while
+ * its execution was in flight keeps that pause (and its note) rather than take the park's.
  */
-export function released(record: InstanceRecord, retryAt: number | undefined): InstanceRecord {
-  return { ...record, lockedUntil: retryAt ?? 0, version: record.version + 1, leaseOwner: "" };
+export function released(
+  record: InstanceRecord,
+  retryAt: number | undefined,
+  park?: PauseState,
+): InstanceRecord {
+  const unlocked = { ...record, lockedUntil: retryAt ?? 0, version: record.version + 1, leaseOwner: "" };
+  if (park === undefined) return unlocked;
+  return { ...unlocked, lockedUntil: 0, attempt: 0, paused: record.paused ?? park };
 }
 
 /** A new instance from `draft`: unlocked, version 0, attempt 0, the given incarnation. */
@@ -170,7 +186,8 @@ export function pausedInstance(
 }
 
 /**
- * Resuming `record` at `now`: without `skipMissed` it is due again at its stored slot, and the
+ * Resuming `record` at `now` (a paused one, or with `deadLettered` a dead letter: requeue
+ * without `skipMissed`, discard with it): without `skipMissed` it is due again at its stored slot, and the
  * claim applies the task's misfire policy to the slots it missed; with it, it continues at the
  * first slot after now (skipMissedSlot).
  */
@@ -178,9 +195,13 @@ export function resumedInstance(
   record: InstanceRecord | undefined,
   skipMissed: boolean,
   now: number,
+  deadLettered = false,
 ): { outcome: ResumeOutcome; instance?: InstanceRecord } {
   if (record === undefined) return { outcome: "not_found" };
-  if (record.paused === undefined) return { outcome: "not_paused" };
+  // A dead letter comes back only by a requeue or discard, a paused instance only by a resume.
+  if (record.paused === undefined || (record.paused.deadLettered === true) !== deadLettered) {
+    return { outcome: "not_paused" };
+  }
   const { paused: _paused, ...active } = record;
   const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, record.nextRunAt, now) : record.nextRunAt;
   /*

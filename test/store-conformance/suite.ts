@@ -2,6 +2,7 @@ import test from "ava";
 import { claimCases } from "./claim.ts";
 import { commitCases } from "./commit.ts";
 import { dataCases } from "./data.ts";
+import { deadLetterCases } from "./dead-letters.ts";
 import { extendCases } from "./extend.ts";
 import { fencingCases } from "./fencing.ts";
 import type { OpenStore, StoreCases } from "./fixtures.ts";
@@ -33,6 +34,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   lifecycle: lifecycleCases,
   watch: watchCases,
   pause: pauseCases,
+  "dead letters": deadLetterCases,
   jitter: jitterCases,
   members: memberCases,
 };

@@ -43,6 +43,8 @@ const scheduler = {
   getPartitionMap: MAP,
   pauseInstances: SCHEDULE,
   resumeInstances: SCHEDULE,
+  requeueDeadLetters: SCHEDULE,
+  discardDeadLetters: SCHEDULE,
 } satisfies Table<typeof SchedulerService.method>;
 
 const execution = {

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceRecord, ScheduleSpec, TaskRecord } from "../../domain/model.ts";
+import type { InstanceRecord, PauseState, ScheduleSpec, TaskRecord } from "../../domain/model.ts";
 import { indexedReadyAt } from "../transitions.ts";
 
 /*
@@ -92,6 +92,7 @@ export function instanceToItem(namespace: string, record: InstanceRecord): Item 
     pcount: num(record.partitionCount),
     owner: { S: record.leaseOwner },
     ...(record.paused === undefined ? {} : { pat: num(record.paused.at), pnote: { S: record.paused.note } }),
+    ...(record.paused?.deadLettered ? { dlq: { BOOL: true } } : {}),
   };
 }
 
@@ -113,8 +114,15 @@ export function itemToInstance(item: Item): InstanceRecord {
     partitionCount: readN(item, "pcount"),
     leaseOwner: readS(item, "owner"),
     // Absent, not undefined, while active: records compare equal whatever store made them.
-    ...(item.pat === undefined ? {} : { paused: { at: readN(item, "pat"), note: item.pnote?.S ?? "" } }),
+    ...(item.pat === undefined ? {} : { paused: pauseOf(item) }),
   };
+}
+
+/** The pause of a paused item: a dead letter when it carries `dlq`. */
+function pauseOf(item: Item): PauseState {
+  const at = readN(item, "pat");
+  const note = item.pnote?.S ?? "";
+  return item.dlq?.BOOL === true ? { at, note, deadLettered: true } : { at, note };
 }
 
 /** A task definition as the item to put; its args stay bytes, the rest is JSON. */
@@ -144,5 +152,6 @@ export function itemToTask(item: Item): TaskRecord {
     misfireGraceMs: d.misfireGraceMs ?? 0,
     defaultArgs: readB(item, "args"),
     enabled: d.enabled !== false,
+    ...(d.retry === undefined ? {} : { retry: d.retry }),
   };
 }

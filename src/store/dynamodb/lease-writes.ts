@@ -44,7 +44,11 @@ type Write =
   | {
       readonly kind: "update";
       readonly sets: string;
-      readonly ready: { readonly set: string; readonly guard?: string };
+      /**
+       * How an active item's `ready` changes: set (with its own guard), or removed when the
+       * write parks the instance, which then also gains the pause attributes `park` sets.
+       */
+      readonly ready: { readonly set: string; readonly guard?: string } | { readonly park: string };
       readonly add?: string;
       readonly values: Item;
     }
@@ -52,10 +56,13 @@ type Write =
 
 /** The update expression, condition and values of `write` on an item paused or not. */
 function expressionOf(write: Extract<Write, { kind: "update" }>, paused: boolean, fence: Item) {
-  const sets = paused ? write.sets : `${write.sets}, ${write.ready.set}`;
-  const update = write.add === undefined ? `SET ${sets}` : `SET ${sets} ADD ${write.add}`;
+  const ready = write.ready;
+  const parks = !paused && "park" in ready;
+  let sets = write.sets;
+  if (!paused) sets = "park" in ready ? `${sets}, ${ready.park}` : `${sets}, ${ready.set}`;
+  const update = `SET ${sets}${parks ? " REMOVE #ready" : ""}${write.add === undefined ? "" : ` ADD ${write.add}`}`;
   const guards = [LEASE_CONDITION, paused ? PAUSED : ACTIVE];
-  if (!paused && write.ready.guard !== undefined) guards.push(write.ready.guard);
+  if (!paused && "guard" in ready && ready.guard !== undefined) guards.push(ready.guard);
   const condition = guards.join(" AND ");
   // DynamoDB refuses values an expression does not use; the paused form uses fewer.
   const used = new Set([...`${update} ${condition}`.matchAll(/:\w+/g)].map((match) => match[0]));
@@ -171,12 +178,36 @@ export async function commitOne(
     : { status: settled.status, version: Number(version) };
 }
 
-/** Gives one lease up; the instance is ready at max(next, retryAt ?? 0). */
+/** Gives one lease up; the instance is ready at max(next, retryAt ?? 0), or parked (item.park). */
 export async function releaseOne(
   context: DynamoContext,
   item: ReleaseItem,
   now: number,
 ): Promise<LeaseStatus> {
+  const park = item.park;
+  if (park !== undefined) {
+    /*
+     * A retry policy ran out: unlocked, attempt 0, out of the ready index with the pause
+     * attributes. One paused while the execution was in flight (the PAUSED form) keeps its pause.
+     */
+    const parked = await fenced(context, item.lease, now, () => ({
+      kind: "update",
+      sets: "#locked = :zero, #owner = :empty, #att = :zero",
+      ready: {
+        park: park.deadLettered ? "#pat = :at, #pnote = :note, #dlq = :dlq" : "#pat = :at, #pnote = :note",
+      },
+      add: "#ver :one",
+      values: {
+        ":zero": num(0),
+        ":empty": { S: "" },
+        ":one": num(1),
+        ":at": num(park.at),
+        ":note": { S: park.note },
+        ":dlq": { BOOL: true },
+      },
+    }));
+    return parked.status;
+  }
   const retryAt = item.retryAt ?? 0;
   const settled = await fenced(context, item.lease, now, (stored) => {
     const base = { ":retry": num(retryAt), ":empty": { S: "" }, ":one": num(1) };

@@ -18,12 +18,17 @@ import { mapLimit } from "./map-limit.ts";
 
 const PAUSE_UPDATE = "SET #pat = :at, #pnote = :note REMOVE #ready";
 const PAUSE_CONDITION = "attribute_exists(#pk) AND attribute_not_exists(#pat)";
-const RESUME_UPDATE = "SET #next = :next, #ready = :ready REMOVE #pat, #pnote";
+const RESUME_UPDATE = "SET #next = :next, #ready = :ready REMOVE #pat, #pnote, #dlq";
 /** A resume to a new slot its jitter holds: the hold, no owner, and the version bumped. */
 const RESUME_HELD_UPDATE =
-  "SET #next = :next, #ready = :ready, #locked = :hold, #owner = :empty REMOVE #pat, #pnote ADD #ver :one";
-/** The resume computed from the item as read still applies: paused, same slot, same lease end. */
+  "SET #next = :next, #ready = :ready, #locked = :hold, #owner = :empty REMOVE #pat, #pnote, #dlq ADD #ver :one";
+/**
+ * The resume computed from the item as read still applies: paused (a plain pause, or a dead
+ * letter for a requeue or discard), same slot, same lease end.
+ */
 const RESUME_CONDITION = "attribute_exists(#pat) AND #inc = :inc AND #next = :read AND #locked = :locked";
+const PLAIN_PAUSE = " AND attribute_not_exists(#dlq)";
+const DEAD_LETTER = " AND attribute_exists(#dlq)";
 /** Writes of one instance before a resume that keeps meeting changes is UNAVAILABLE. */
 const MAX_TRIES = 5;
 
@@ -67,9 +72,11 @@ async function resumeOne(
   ref: InstanceRef,
 ): Promise<ResumeResult> {
   const { task, skipMissed, now } = request;
+  const deadLettered = request.deadLettered === true;
+  const condition = RESUME_CONDITION + (deadLettered ? DEAD_LETTER : PLAIN_PAUSE);
   let stored = await getInstance(context, task, ref.partition, ref.name);
   for (let tries = 0; tries < MAX_TRIES; tries++) {
-    const result = resumedInstance(stored, skipMissed, now);
+    const result = resumedInstance(stored, skipMissed, now, deadLettered);
     if (result.instance === undefined || stored === undefined) return { outcome: result.outcome };
     const ready = readyAt(result.instance);
     // A new slot's jitter hold (transitions.ts resumedInstance) comes with a version bump.
@@ -89,8 +96,8 @@ async function resumeOne(
           TableName: context.table,
           Key: key(partitionKey(context.namespace, task, ref.partition), ref.name),
           UpdateExpression: update,
-          ConditionExpression: RESUME_CONDITION,
-          ExpressionAttributeNames: namesOf(update, RESUME_CONDITION),
+          ConditionExpression: condition,
+          ExpressionAttributeNames: namesOf(update, condition),
           ExpressionAttributeValues: values,
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         }),

@@ -3,7 +3,7 @@ import type { InstanceRef, PauseOutcome, PauseRequest, ResumeRequest, ResumeResu
 import { resumedInstance } from "../transitions.ts";
 import type { KeyLayout } from "./keys.ts";
 import { perPartition } from "./partition-groups.ts";
-import { decodeRecord } from "./record-codec.ts";
+import { decodeRecord, RECORD_FORMAT_DEAD_LETTERED, RECORD_FORMAT_PAUSED } from "./record-codec.ts";
 import type { RedisClient, ResumeArgs, Scripts } from "./scripts.ts";
 import { wakeTarget } from "./wake.ts";
 
@@ -57,6 +57,7 @@ async function resumeGroup(
   refs: readonly InstanceRef[],
 ): Promise<ResumeResult[]> {
   const { task, skipMissed, now } = request;
+  const deadLettered = request.deadLettered === true;
   const keys = context.keys.partition(task, partition);
   const wake = wakeTarget(context.keys.wakeChannel, task, partition);
   const answers = new Array<ResumeResult | undefined>(refs.length);
@@ -70,7 +71,7 @@ async function resumeGroup(
       const name = names[k] ?? "";
       const record =
         bytes === null || bytes === undefined ? undefined : decodeRecord(task, partition, name, bytes);
-      const result = resumedInstance(record, skipMissed, now);
+      const result = resumedInstance(record, skipMissed, now, deadLettered);
       if (result.instance === undefined || record === undefined) {
         answers[index] = { outcome: result.outcome };
         return;
@@ -78,7 +79,13 @@ async function resumeGroup(
       const held = result.instance.lockedUntil !== record.lockedUntil ? result.instance.lockedUntil : 0;
       sent.push({
         index,
-        args: { name, read: record.nextRunAt, nextRunAt: result.instance.nextRunAt, hold: held },
+        args: {
+          name,
+          read: record.nextRunAt,
+          nextRunAt: result.instance.nextRunAt,
+          hold: held,
+          format: deadLettered ? RECORD_FORMAT_DEAD_LETTERED : RECORD_FORMAT_PAUSED,
+        },
       });
     });
     if (sent.length === 0) break;

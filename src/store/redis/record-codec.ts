@@ -18,7 +18,7 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
  *   25      6     createdAt    signed little-endian ms
  *   31      1     owner length L (bytes of UTF-8, at most 255)
  *   32      L     lease owner
- *   pause:        only when format is RECORD_FORMAT_PAUSED (issue 14), in the layout
+ *   pause:        only when format is RECORD_FORMAT_PAUSED or RECORD_FORMAT_DEAD_LETTERED (issue 14), in the layout
  *                 `struct.pack('<i6I2', ...)` of common.lua's PAUSE: 6 pausedAt (signed ms),
  *                 2 note length N, then N bytes of note (UTF-8)
  *   tail:         varint partitionCount, u8 schedule kind, schedule payload,
@@ -38,6 +38,11 @@ export const RECORD_FORMAT = 1;
  * in RECORD_FORMAT byte for byte, so pausing costs an active instance nothing.
  */
 export const RECORD_FORMAT_PAUSED = 2;
+/**
+ * The format byte of a dead-lettered record (its retry policy parked it): the same pause
+ * section as a paused one, read as PauseState with `deadLettered`.
+ */
+export const RECORD_FORMAT_DEAD_LETTERED = 3;
 
 /**
  * The fixed header, field by field: byte offset, size and whether it is signed (all
@@ -144,14 +149,18 @@ export function encodeOwner(owner: string): Buffer {
  */
 export function decodeRecord(task: string, partition: number, name: string, bytes: Buffer): InstanceRecord {
   const format = bytes[HEADER.format.offset];
-  if (bytes.length < OWNER_OFFSET + 1 || (format !== RECORD_FORMAT && format !== RECORD_FORMAT_PAUSED)) {
+  if (
+    bytes.length < OWNER_OFFSET + 1 ||
+    (format !== RECORD_FORMAT && format !== RECORD_FORMAT_PAUSED && format !== RECORD_FORMAT_DEAD_LETTERED)
+  ) {
     throw unreadable(task, partition, name, `unknown format ${format}`);
   }
   try {
     const ownerLength = bytes.readUIntLE(OWNER_OFFSET, HEADER.ownerLength.size);
     const ownerEnd = OWNER_OFFSET + 1 + ownerLength;
     const reader = new Reader(bytes, ownerEnd);
-    const paused = format === RECORD_FORMAT_PAUSED ? readPause(bytes, reader) : undefined;
+    const paused =
+      format === RECORD_FORMAT ? undefined : readPause(bytes, reader, format === RECORD_FORMAT_DEAD_LETTERED);
     const partitionCount = reader.varint();
     const schedule = readSchedule(reader);
     const partitionKey = reader.text(reader.varint());
@@ -181,14 +190,15 @@ export function decodeRecord(task: string, partition: number, name: string, byte
 }
 
 /** The pause section at the reader's offset; leaves the reader after it. */
-function readPause(bytes: Buffer, reader: Reader): PauseState {
+function readPause(bytes: Buffer, reader: Reader, deadLettered: boolean): PauseState {
   const start = reader.offset;
   const fixed = PAUSE.noteLength.offset + PAUSE.noteLength.size;
   if (start + fixed > bytes.length) throw new RangeError("pause section runs past the end of the record");
   const at = bytes.readIntLE(start + PAUSE.at.offset, PAUSE.at.size);
   const noteLength = bytes.readUIntLE(start + PAUSE.noteLength.offset, PAUSE.noteLength.size);
   reader.offset = start + fixed;
-  return { at, note: reader.text(noteLength) };
+  const note = reader.text(noteLength);
+  return deadLettered ? { at, note, deadLettered } : { at, note };
 }
 
 function readSchedule(reader: Reader): ScheduleSpec {

@@ -396,11 +396,12 @@ export class RedisStore implements Store {
             this.keys.partition(task, partition),
             wakeTarget(this.keys.wakeChannel, task, partition),
             now,
-            group.map(({ lease, retryAt }) => ({
+            group.map(({ lease, retryAt, park }) => ({
               name: lease.name,
               version: lease.version,
               incarnation: lease.incarnation,
               retryAt,
+              park,
             })),
           ),
         "unknown",

@@ -1,8 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
-import type { LeaseStatus } from "../../domain/model.ts";
+import type { LeaseStatus, PauseState } from "../../domain/model.ts";
 import type { CommitItem, PauseOutcome } from "../store.ts";
 import type { PartitionKeys } from "./keys.ts";
+import { RECORD_FORMAT_DEAD_LETTERED, RECORD_FORMAT_PAUSED } from "./record-codec.ts";
 
 /** A connected ioredis client, single or cluster. */
 export type RedisClient = Redis | Cluster;
@@ -69,6 +70,15 @@ export interface ResumeArgs {
   readonly nextRunAt: number;
   /** The new slot's jitter hold (transitions.ts resumedInstance), 0 for none. */
   readonly hold: number;
+  /** The format byte the caller read: the script resumes only while it is still so. */
+  readonly format: number;
+}
+
+/** One lease as release takes it. */
+export interface ReleaseArgs extends LeaseArgs {
+  readonly retryAt: number | undefined;
+  /** Parks the record paused or dead-lettered (release.lua); undefined: an ordinary release. */
+  readonly park: PauseState | undefined;
 }
 const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
 
@@ -167,9 +177,9 @@ export class Scripts {
     keys: PartitionKeys,
     wake: WakeTarget,
     now: number,
-    items: readonly (LeaseArgs & { retryAt: number | undefined })[],
+    items: readonly ReleaseArgs[],
   ): Promise<LeaseStatus[]> {
-    const args: Arg[] = [wake.channel, wake.tag, now, packLeaseItems(items, (it) => it.retryAt ?? 0)];
+    const args: Arg[] = [wake.channel, wake.tag, now, packReleaseItems(items)];
     const reply = flat(await this.#call("release", keys, args), "release", items.length);
     return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
   }
@@ -241,7 +251,7 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
 /** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
 function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   let total = 0;
-  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 24;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 25;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
@@ -251,12 +261,44 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
     out.writeDoubleLE(item.read, pos);
     out.writeDoubleLE(item.nextRunAt, pos + 8);
     out.writeDoubleLE(item.hold, pos + 16);
-    pos += 24;
+    out.writeUInt8(item.format, pos + 24);
+    pos += 25;
   }
   return out;
 }
 
-/** Release and extend items as one binary argument (common.lua's LEASE_ITEM), as commit's. */
+/**
+ * Release items as one binary argument (release.lua's RELEASE_ITEM): a lease item, then the
+ * park's format byte (0 for none) and its note, length first.
+ */
+function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
+  let total = 0;
+  for (const item of items) {
+    total += LEASE_FIXED_BYTES + Buffer.byteLength(item.name) + 3 + Buffer.byteLength(item.park?.note ?? "");
+  }
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const item of items) {
+    const length = out.write(item.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(item.version, pos);
+    out.writeDoubleLE(item.incarnation, pos + 8);
+    out.writeDoubleLE(item.retryAt ?? 0, pos + 16);
+    pos += LEASE_FIXED_BYTES - 4;
+    const park = item.park;
+    out.writeUInt8(
+      park === undefined ? 0 : park.deadLettered ? RECORD_FORMAT_DEAD_LETTERED : RECORD_FORMAT_PAUSED,
+      pos,
+    );
+    const noteLength = out.write(park?.note ?? "", pos + 3, "utf8");
+    out.writeUInt16LE(noteLength, pos + 1);
+    pos += 3 + noteLength;
+  }
+  return out;
+}
+
+/** Extend items as one binary argument (common.lua's LEASE_ITEM), as commit's. */
 const LEASE_FIXED_BYTES = 4 + 8 + 8 + 8;
 
 function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: T) => number): Buffer {

@@ -4,6 +4,8 @@ import type {
   FailureMode,
   InstanceRecord,
   MisfirePolicy,
+  PauseState,
+  RetryPolicy,
   ScheduleSpec,
   TaskRecord,
 } from "../../domain/model.ts";
@@ -21,6 +23,8 @@ export interface TaskRow {
   misfire_grace_ms: number;
   default_args: Uint8Array;
   enabled: number;
+  /** JSON of the RetryPolicy; NULL for none (schema 3). */
+  retry_policy: string | null;
 }
 
 /** One row of `instances` (without the generated `ready`), as better-sqlite3 returns it. */
@@ -42,12 +46,14 @@ export interface InstanceRow {
   /** NULL while active (schema 2). */
   paused_at: number | null;
   pause_note: string | null;
+  /** 1 when the pause is a dead letter, NULL otherwise (schema 3). */
+  dead_lettered: number | null;
 }
 
 /** The columns of InstanceRow in table order, for SELECT lists and INSERTs. */
 export const INSTANCE_COLUMNS =
   "task, partition, name, partition_key, schedule, args, next_run_at, locked_until, version, " +
-  "incarnation, attempt, created_at, partition_count, lease_owner, paused_at, pause_note";
+  "incarnation, attempt, created_at, partition_count, lease_owner, paused_at, pause_note, dead_lettered";
 
 /** Encodes a schedule as JSON: small, readable with the sqlite3 shell, and versionless. */
 export function encodeSchedule(spec: ScheduleSpec): string {
@@ -86,7 +92,20 @@ export function rowToTask(row: TaskRow): TaskRecord {
     misfireGraceMs: row.misfire_grace_ms,
     defaultArgs: bytes(row.default_args),
     enabled: row.enabled !== 0,
+    ...(row.retry_policy === null ? {} : { retry: decodeRetry(row.retry_policy) }),
   };
+}
+
+/** Decodes a stored retry policy; one this build cannot read is INTERNAL, never a guess. */
+function decodeRetry(text: string): RetryPolicy {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === "object" && value !== null && "maxAttempts" in value && "onExhausted" in value) {
+    return value as RetryPolicy;
+  }
+  throw new PartituraError(
+    ErrorCode.Internal,
+    `sqlite retry_policy: stored value ${text} is not a retry policy`,
+  );
 }
 
 /** A domain task as the row to write. */
@@ -103,6 +122,7 @@ export function taskToRow(task: TaskRecord): TaskRow {
     misfire_grace_ms: task.misfireGraceMs,
     default_args: task.defaultArgs,
     enabled: task.enabled ? 1 : 0,
+    retry_policy: task.retry === undefined ? null : JSON.stringify(task.retry),
   };
 }
 
@@ -124,8 +144,14 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     partitionCount: row.partition_count,
     leaseOwner: row.lease_owner,
     // Absent, not undefined, while active: records compare equal whatever store made them.
-    ...(row.paused_at === null ? {} : { paused: { at: row.paused_at, note: row.pause_note ?? "" } }),
+    ...(row.paused_at === null
+      ? {}
+      : { paused: pauseOf(row.paused_at, row.pause_note ?? "", row.dead_lettered) }),
   };
+}
+
+function pauseOf(at: number, note: string, deadLettered: number | null): PauseState {
+  return deadLettered === 1 ? { at, note, deadLettered: true } : { at, note };
 }
 
 /** A domain instance as the row to write. */
@@ -147,5 +173,6 @@ export function instanceToRow(record: InstanceRecord): InstanceRow {
     lease_owner: record.leaseOwner,
     paused_at: record.paused?.at ?? null,
     pause_note: record.paused?.note ?? null,
+    dead_lettered: record.paused?.deadLettered ? 1 : null,
   };
 }

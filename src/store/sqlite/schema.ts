@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 
 /** The schema this code reads and writes; recorded in `meta` so an older build refuses a newer file. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 /*
  * WITHOUT ROWID tables keep each row inside its primary-key b-tree: an instance lookup by
@@ -16,6 +16,10 @@ export const SCHEMA_VERSION = 2;
  * active. The ready index is partial, over active rows only, so a paused instance is out of it
  * (never claimed, never counted due) with no write path having to move it, and an active row
  * costs nothing more than before. Queries that use the index say `paused_at IS NULL`.
+ *
+ * Schema 3 (issue 14, retries) adds `instances.dead_lettered` (1 when the pause is its retry
+ * policy parking it in the dead-letter list, NULL otherwise) and `tasks.retry_policy` (JSON,
+ * NULL for none).
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -34,7 +38,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   misfire_policy   TEXT NOT NULL,
   misfire_grace_ms INTEGER NOT NULL,
   default_args     BLOB NOT NULL,
-  enabled          INTEGER NOT NULL
+  enabled          INTEGER NOT NULL,
+  retry_policy     TEXT
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS instances (
@@ -55,6 +60,7 @@ CREATE TABLE IF NOT EXISTS instances (
   lease_owner     TEXT NOT NULL,
   paused_at       INTEGER,
   pause_note      TEXT,
+  dead_lettered   INTEGER,
   PRIMARY KEY (task, partition, name)
 ) WITHOUT ROWID;
 `;
@@ -66,13 +72,19 @@ ALTER TABLE instances ADD COLUMN pause_note TEXT;
 DROP INDEX IF EXISTS instances_ready;
 `;
 
+/** Schema 2 -> 3: the dead-letter flag and the task's retry policy. */
+const MIGRATE_2_TO_3 = `
+ALTER TABLE instances ADD COLUMN dead_lettered INTEGER;
+ALTER TABLE tasks ADD COLUMN retry_policy TEXT;
+`;
+
 /** After the columns exist (a new file, or one migrated). */
 const INDEXES = `
 CREATE INDEX IF NOT EXISTS instances_due ON instances (task, partition, ready) WHERE paused_at IS NULL;
 `;
 
 /**
- * Creates the tables on a new file, migrates a schema-1 file to 2 and checks the schema
+ * Creates the tables on a new file, migrates a schema-1 or -2 file to 3 and checks the schema
  * version of any other; throws
  * FAILED_PRECONDITION for a file written by a newer Partitura, which this build cannot read.
  */
@@ -84,13 +96,14 @@ export function migrate(db: Database): void {
       .get();
     if (row === undefined) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(row.value) === 1) {
-      db.exec(MIGRATE_1_TO_2);
+    } else if (Number(row.value) === 1 || Number(row.value) === 2) {
+      if (Number(row.value) === 1) db.exec(MIGRATE_1_TO_2);
+      db.exec(MIGRATE_2_TO_3);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(row.value) !== SCHEMA_VERSION) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
-        `sqlite schema_version: file has ${row.value}, this build reads ${SCHEMA_VERSION} (and migrates 1)`,
+        `sqlite schema_version: file has ${row.value}, this build reads ${SCHEMA_VERSION} (and migrates 1 and 2)`,
       );
     }
     db.exec(INDEXES);

@@ -231,7 +231,12 @@ export class SqliteStore implements Store {
     return this.#run("resumeInstances", () =>
       this.#write(() =>
         refs.map((ref): ResumeResult => {
-          const result = resumedInstance(this.#get(task, ref.partition, ref.name), skipMissed, now);
+          const result = resumedInstance(
+            this.#get(task, ref.partition, ref.name),
+            skipMissed,
+            now,
+            request.deadLettered === true,
+          );
           if (result.instance === undefined) return { outcome: result.outcome };
           this.#put(result.instance);
           const readyAt = indexedReadyAt(result.instance);
@@ -282,7 +287,7 @@ export class SqliteStore implements Store {
         items,
         now,
         (record, item: ReleaseItem): LeaseStatus => {
-          this.#put(released(record, item.retryAt));
+          this.#put(released(record, item.retryAt, item.park));
           return "ok";
         },
         (status) => status,

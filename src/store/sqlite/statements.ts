@@ -35,14 +35,15 @@ export function prepareStatements(db: Database): Statements {
   return {
     putTask: db.prepare(
       `INSERT INTO tasks (name, dynamic, schedule, partition_count, execution_mode, failure_mode, lease_ms,
-         misfire_policy, misfire_grace_ms, default_args, enabled)
+         misfire_policy, misfire_grace_ms, default_args, enabled, retry_policy)
        VALUES (@name, @dynamic, @schedule, @partition_count, @execution_mode, @failure_mode, @lease_ms,
-         @misfire_policy, @misfire_grace_ms, @default_args, @enabled)
+         @misfire_policy, @misfire_grace_ms, @default_args, @enabled, @retry_policy)
        ON CONFLICT (name) DO UPDATE SET dynamic = excluded.dynamic, schedule = excluded.schedule,
          partition_count = excluded.partition_count, execution_mode = excluded.execution_mode,
          failure_mode = excluded.failure_mode, lease_ms = excluded.lease_ms,
          misfire_policy = excluded.misfire_policy, misfire_grace_ms = excluded.misfire_grace_ms,
-         default_args = excluded.default_args, enabled = excluded.enabled`,
+         default_args = excluded.default_args, enabled = excluded.enabled,
+         retry_policy = excluded.retry_policy`,
     ),
     getTask: db.prepare("SELECT * FROM tasks WHERE name = ?"),
     // '' sorts before every name (names are never empty), so it is the "from the start" cursor.

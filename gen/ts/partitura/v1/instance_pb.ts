@@ -129,14 +129,15 @@ export type Instance = Message<"partitura.v1.Instance"> & {
   state: InstanceState;
 
   /**
-   * Who paused it and why, as PauseInstances was told; empty while active.
+   * Who paused it and why, as PauseInstances was told (or the retry policy wrote, with the
+   * last error); when dead-lettered, the last error. Empty while active.
    *
    * @generated from field: string pause_note = 12;
    */
   pauseNote: string;
 
   /**
-   * When it was paused; unset while active.
+   * When it was paused or dead-lettered; unset while active.
    *
    * @generated from field: google.protobuf.Timestamp paused_at = 13;
    */

@@ -6,7 +6,7 @@ import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobu
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
-import type { Instance, InstanceSpec } from "./instance_pb.ts";
+import type { Instance, InstanceSpec, InstanceState } from "./instance_pb.ts";
 import { file_partitura_v1_instance } from "./instance_pb.ts";
 import type { Schedule, Task } from "./task_pb.ts";
 import { file_partitura_v1_task } from "./task_pb.ts";
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/scheduler_service.proto.
  */
 export const file_partitura_v1_scheduler_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UicQoUTGlzdEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRIWCglwYXJ0aXRpb24YAiABKA1IAIgBARIRCglwYWdlX3NpemUYAyABKA0SEgoKcGFnZV90b2tlbhgEIAEoCUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMqhgEKDFBhdXNlT3V0Y29tZRIdChlQQVVTRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUUEFVU0VfT1VUQ09NRV9QQVVTRUQQARIgChxQQVVTRV9PVVRDT01FX0FMUkVBRFlfUEFVU0VEEAISGwoXUEFVU0VfT1VUQ09NRV9OT1RfRk9VTkQQAyqIAQoNUmVzdW1lT3V0Y29tZRIeChpSRVNVTUVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFU1VNRV9PVVRDT01FX1JFU1VNRUQQARIdChlSRVNVTUVfT1VUQ09NRV9OT1RfUEFVU0VEEAISHAoYUkVTVU1FX09VVENPTUVfTk9UX0ZPVU5EEAMyiAgKEFNjaGVkdWxlclNlcnZpY2USRgoHUHV0VGFzaxIcLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5QdXRUYXNrUmVzcG9uc2USRgoHR2V0VGFzaxIcLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVxdWVzdBodLnBhcnRpdHVyYS52MS5HZXRUYXNrUmVzcG9uc2USTAoJTGlzdFRhc2tzEh4ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1JlcXVlc3QaHy5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVzcG9uc2USTwoKRGVsZXRlVGFzaxIfLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVxdWVzdBogLnBhcnRpdHVyYS52MS5EZWxldGVUYXNrUmVzcG9uc2USSQoIU2NoZWR1bGUSHS5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXF1ZXN0Gh4ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVzcG9uc2USTwoKVW5zY2hlZHVsZRIfLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVxdWVzdBogLnBhcnRpdHVyYS52MS5VbnNjaGVkdWxlUmVzcG9uc2USUgoLR2V0SW5zdGFuY2USIC5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXF1ZXN0GiEucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVzcG9uc2USWAoNTGlzdEluc3RhbmNlcxIiLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVxdWVzdBojLnBhcnRpdHVyYS52MS5MaXN0SW5zdGFuY2VzUmVzcG9uc2USXgoPUHJldmlld1NjaGVkdWxlEiQucGFydGl0dXJhLnYxLlByZXZpZXdTY2hlZHVsZVJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVzcG9uc2USXgoPR2V0UGFydGl0aW9uTWFwEiQucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlcXVlc3QaJS5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USWwoOUGF1c2VJbnN0YW5jZXMSIy5wYXJ0aXR1cmEudjEuUGF1c2VJbnN0YW5jZXNSZXF1ZXN0GiQucGFydGl0dXJhLnYxLlBhdXNlSW5zdGFuY2VzUmVzcG9uc2USXgoPUmVzdW1lSW5zdGFuY2VzEiQucGFydGl0dXJhLnYxLlJlc3VtZUluc3RhbmNlc1JlcXVlc3QaJS5wYXJ0aXR1cmEudjEuUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
+  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UinQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EgwKBHRhc2sYASABKAkSFgoJcGFydGl0aW9uGAIgASgNSACIAQESEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkSKgoFc3RhdGUYBSABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSJPChlSZXF1ZXVlRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpSZXF1ZXVlRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSJPChlEaXNjYXJkRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpEaXNjYXJkRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMqhgEKDFBhdXNlT3V0Y29tZRIdChlQQVVTRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUUEFVU0VfT1VUQ09NRV9QQVVTRUQQARIgChxQQVVTRV9PVVRDT01FX0FMUkVBRFlfUEFVU0VEEAISGwoXUEFVU0VfT1VUQ09NRV9OT1RfRk9VTkQQAyqIAQoNUmVzdW1lT3V0Y29tZRIeChpSRVNVTUVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFU1VNRV9PVVRDT01FX1JFU1VNRUQQARIdChlSRVNVTUVfT1VUQ09NRV9OT1RfUEFVU0VEEAISHAoYUkVTVU1FX09VVENPTUVfTk9UX0ZPVU5EEAMqpAEKEURlYWRMZXR0ZXJPdXRjb21lEiMKH0RFQURfTEVUVEVSX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhERUFEX0xFVFRFUl9PVVRDT01FX0RPTkUQARIpCiVERUFEX0xFVFRFUl9PVVRDT01FX05PVF9ERUFEX0xFVFRFUkVEEAISIQodREVBRF9MRVRURVJfT1VUQ09NRV9OT1RfRk9VTkQQAzLaCQoQU2NoZWR1bGVyU2VydmljZRJGCgdQdXRUYXNrEhwucGFydGl0dXJhLnYxLlB1dFRhc2tSZXF1ZXN0Gh0ucGFydGl0dXJhLnYxLlB1dFRhc2tSZXNwb25zZRJGCgdHZXRUYXNrEhwucGFydGl0dXJhLnYxLkdldFRhc2tSZXF1ZXN0Gh0ucGFydGl0dXJhLnYxLkdldFRhc2tSZXNwb25zZRJMCglMaXN0VGFza3MSHi5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVxdWVzdBofLnBhcnRpdHVyYS52MS5MaXN0VGFza3NSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ucGFydGl0dXJhLnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAucGFydGl0dXJhLnYxLkRlbGV0ZVRhc2tSZXNwb25zZRJJCghTY2hlZHVsZRIdLnBhcnRpdHVyYS52MS5TY2hlZHVsZVJlcXVlc3QaHi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXNwb25zZRJPCgpVbnNjaGVkdWxlEh8ucGFydGl0dXJhLnYxLlVuc2NoZWR1bGVSZXF1ZXN0GiAucGFydGl0dXJhLnYxLlVuc2NoZWR1bGVSZXNwb25zZRJSCgtHZXRJbnN0YW5jZRIgLnBhcnRpdHVyYS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaIS5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXNwb25zZRJYCg1MaXN0SW5zdGFuY2VzEiIucGFydGl0dXJhLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiMucGFydGl0dXJhLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJeCg9QcmV2aWV3U2NoZWR1bGUSJC5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBolLnBhcnRpdHVyYS52MS5QcmV2aWV3U2NoZWR1bGVSZXNwb25zZRJeCg9HZXRQYXJ0aXRpb25NYXASJC5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVxdWVzdBolLnBhcnRpdHVyYS52MS5HZXRQYXJ0aXRpb25NYXBSZXNwb25zZRJbCg5QYXVzZUluc3RhbmNlcxIjLnBhcnRpdHVyYS52MS5QYXVzZUluc3RhbmNlc1JlcXVlc3QaJC5wYXJ0aXR1cmEudjEuUGF1c2VJbnN0YW5jZXNSZXNwb25zZRJeCg9SZXN1bWVJbnN0YW5jZXMSJC5wYXJ0aXR1cmEudjEuUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBolLnBhcnRpdHVyYS52MS5SZXN1bWVJbnN0YW5jZXNSZXNwb25zZRJnChJSZXF1ZXVlRGVhZExldHRlcnMSJy5wYXJ0aXR1cmEudjEuUmVxdWV1ZURlYWRMZXR0ZXJzUmVxdWVzdBooLnBhcnRpdHVyYS52MS5SZXF1ZXVlRGVhZExldHRlcnNSZXNwb25zZRJnChJEaXNjYXJkRGVhZExldHRlcnMSJy5wYXJ0aXR1cmEudjEuRGlzY2FyZERlYWRMZXR0ZXJzUmVxdWVzdBooLnBhcnRpdHVyYS52MS5EaXNjYXJkRGVhZExldHRlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
 
 /**
  * @generated from message partitura.v1.PutTaskRequest
@@ -340,6 +340,15 @@ export type ListInstancesRequest = Message<"partitura.v1.ListInstancesRequest"> 
    * @generated from field: string page_token = 4;
    */
   pageToken: string;
+
+  /**
+   * Only instances in this state when set (INSTANCE_STATE_DEAD_LETTERED lists the task's
+   * dead-letter list). A filtered page may hold fewer than page_size instances, even none,
+   * and still carry a next_page_token: follow it to the end.
+   *
+   * @generated from field: partitura.v1.InstanceState state = 5;
+   */
+  state: InstanceState;
 };
 
 /**
@@ -681,6 +690,106 @@ export const ResumeInstancesResponseSchema: GenMessage<ResumeInstancesResponse> 
   messageDesc(file_partitura_v1_scheduler_service, 25);
 
 /**
+ * @generated from message partitura.v1.RequeueDeadLettersRequest
+ */
+export type RequeueDeadLettersRequest = Message<"partitura.v1.RequeueDeadLettersRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 10,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 3;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.RequeueDeadLettersRequest.
+ * Use `create(RequeueDeadLettersRequestSchema)` to create a new message.
+ */
+export const RequeueDeadLettersRequestSchema: GenMessage<RequeueDeadLettersRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 26);
+
+/**
+ * @generated from message partitura.v1.RequeueDeadLettersResponse
+ */
+export type RequeueDeadLettersResponse = Message<"partitura.v1.RequeueDeadLettersResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.DeadLetterOutcome outcomes = 1;
+   */
+  outcomes: DeadLetterOutcome[];
+};
+
+/**
+ * Describes the message partitura.v1.RequeueDeadLettersResponse.
+ * Use `create(RequeueDeadLettersResponseSchema)` to create a new message.
+ */
+export const RequeueDeadLettersResponseSchema: GenMessage<RequeueDeadLettersResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 27);
+
+/**
+ * @generated from message partitura.v1.DiscardDeadLettersRequest
+ */
+export type DiscardDeadLettersRequest = Message<"partitura.v1.DiscardDeadLettersRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 10,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 3;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.DiscardDeadLettersRequest.
+ * Use `create(DiscardDeadLettersRequestSchema)` to create a new message.
+ */
+export const DiscardDeadLettersRequestSchema: GenMessage<DiscardDeadLettersRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 28);
+
+/**
+ * @generated from message partitura.v1.DiscardDeadLettersResponse
+ */
+export type DiscardDeadLettersResponse = Message<"partitura.v1.DiscardDeadLettersResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.DeadLetterOutcome outcomes = 1;
+   */
+  outcomes: DeadLetterOutcome[];
+};
+
+/**
+ * Describes the message partitura.v1.DiscardDeadLettersResponse.
+ * Use `create(DiscardDeadLettersResponseSchema)` to create a new message.
+ */
+export const DiscardDeadLettersResponseSchema: GenMessage<DiscardDeadLettersResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 29);
+
+/**
  * How Schedule treats an instance that exists already.
  *
  * @generated from enum partitura.v1.ScheduleMode
@@ -863,6 +972,43 @@ export const ResumeOutcomeSchema: GenEnum<ResumeOutcome> = /*@__PURE__*/
   enumDesc(file_partitura_v1_scheduler_service, 4);
 
 /**
+ * What RequeueDeadLetters or DiscardDeadLetters did with one instance.
+ *
+ * @generated from enum partitura.v1.DeadLetterOutcome
+ */
+export enum DeadLetterOutcome {
+  /**
+   * @generated from enum value: DEAD_LETTER_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Requeued (runs again) or discarded (moved on, or removed when a one-off).
+   *
+   * @generated from enum value: DEAD_LETTER_OUTCOME_DONE = 1;
+   */
+  DONE = 1,
+
+  /**
+   * It was not dead-lettered (active or paused); nothing changed.
+   *
+   * @generated from enum value: DEAD_LETTER_OUTCOME_NOT_DEAD_LETTERED = 2;
+   */
+  NOT_DEAD_LETTERED = 2,
+
+  /**
+   * @generated from enum value: DEAD_LETTER_OUTCOME_NOT_FOUND = 3;
+   */
+  NOT_FOUND = 3,
+}
+
+/**
+ * Describes the enum partitura.v1.DeadLetterOutcome.
+ */
+export const DeadLetterOutcomeSchema: GenEnum<DeadLetterOutcome> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_scheduler_service, 5);
+
+/**
  * Defines tasks and schedules their instances.
  *
  * @generated from service partitura.v1.SchedulerService
@@ -982,6 +1128,29 @@ export const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof ResumeInstancesRequestSchema;
     output: typeof ResumeInstancesResponseSchema;
+  },
+  /**
+   * Runs dead-lettered instances again at the slot that failed, with a fresh retry budget (the
+   * misfire policy applies to it, as on resume). List them with ListInstances and
+   * state = INSTANCE_STATE_DEAD_LETTERED. Per-name outcomes; idempotent.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.RequeueDeadLetters
+   */
+  requeueDeadLetters: {
+    methodKind: "unary";
+    input: typeof RequeueDeadLettersRequestSchema;
+    output: typeof RequeueDeadLettersResponseSchema;
+  },
+  /**
+   * Gives the failed slot of dead-lettered instances up: each continues at the first slot after
+   * now, and a one-off is removed. Per-name outcomes; idempotent.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.DiscardDeadLetters
+   */
+  discardDeadLetters: {
+    methodKind: "unary";
+    input: typeof DiscardDeadLettersRequestSchema;
+    output: typeof DiscardDeadLettersResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_partitura_v1_scheduler_service, 0);

@@ -12,7 +12,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/task.proto.
  */
 export const file_partitura_v1_task: GenFile = /*@__PURE__*/
-  fileDesc("ChdwYXJ0aXR1cmEvdjEvdGFzay5wcm90bxIMcGFydGl0dXJhLnYxIrgBCghTY2hlZHVsZRIOCgRjcm9uGAEgASgJSAASLQoIaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABIoCgJhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIABIQCgh0aW1lem9uZRgEIAEoCRIpCgZqaXR0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEa2luZCK5AwoEVGFzaxIMCgRuYW1lGAEgASgJEg8KB2R5bmFtaWMYAiABKAgSKAoIc2NoZWR1bGUYAyABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSFwoPcGFydGl0aW9uX2NvdW50GAQgASgNEjMKDmV4ZWN1dGlvbl9tb2RlGAUgASgOMhsucGFydGl0dXJhLnYxLkV4ZWN1dGlvbk1vZGUSLwoMZmFpbHVyZV9tb2RlGAYgASgOMhkucGFydGl0dXJhLnYxLkZhaWx1cmVNb2RlEjEKDmxlYXNlX2R1cmF0aW9uGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjMKDm1pc2ZpcmVfcG9saWN5GAggASgOMhsucGFydGl0dXJhLnYxLk1pc2ZpcmVQb2xpY3kSMAoNbWlzZmlyZV9ncmFjZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhItCgxkZWZhdWx0X2FyZ3MYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhQKB2VuYWJsZWQYCyABKAhIAIgBAUIKCghfZW5hYmxlZCpyCg1FeGVjdXRpb25Nb2RlEh4KGkVYRUNVVElPTl9NT0RFX1VOU1BFQ0lGSUVEEAASIAocRVhFQ1VUSU9OX01PREVfQVRfTEVBU1RfT05DRRABEh8KG0VYRUNVVElPTl9NT0RFX0FUX01PU1RfT05DRRACKnQKC0ZhaWx1cmVNb2RlEhwKGEZBSUxVUkVfTU9ERV9VTlNQRUNJRklFRBAAEhUKEUZBSUxVUkVfTU9ERV9OT05FEAESFwoTRkFJTFVSRV9NT0RFX1VOTE9DSxACEhcKE0ZBSUxVUkVfTU9ERV9DT01NSVQQAyqGAQoNTWlzZmlyZVBvbGljeRIeChpNSVNGSVJFX1BPTElDWV9VTlNQRUNJRklFRBAAEhsKF01JU0ZJUkVfUE9MSUNZX0NBVENIX1VQEAESHwobTUlTRklSRV9QT0xJQ1lfRkFTVF9GT1JXQVJEEAISFwoTTUlTRklSRV9QT0xJQ1lfU0tJUBADYgZwcm90bzM", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
+  fileDesc("ChdwYXJ0aXR1cmEvdjEvdGFzay5wcm90bxIMcGFydGl0dXJhLnYxIrgBCghTY2hlZHVsZRIOCgRjcm9uGAEgASgJSAASLQoIaW50ZXJ2YWwYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25IABIoCgJhdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXBIABIQCgh0aW1lem9uZRgEIAEoCRIpCgZqaXR0ZXIYBSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb25CBgoEa2luZCLqAwoEVGFzaxIMCgRuYW1lGAEgASgJEg8KB2R5bmFtaWMYAiABKAgSKAoIc2NoZWR1bGUYAyABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSFwoPcGFydGl0aW9uX2NvdW50GAQgASgNEjMKDmV4ZWN1dGlvbl9tb2RlGAUgASgOMhsucGFydGl0dXJhLnYxLkV4ZWN1dGlvbk1vZGUSLwoMZmFpbHVyZV9tb2RlGAYgASgOMhkucGFydGl0dXJhLnYxLkZhaWx1cmVNb2RlEjEKDmxlYXNlX2R1cmF0aW9uGAcgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjMKDm1pc2ZpcmVfcG9saWN5GAggASgOMhsucGFydGl0dXJhLnYxLk1pc2ZpcmVQb2xpY3kSMAoNbWlzZmlyZV9ncmFjZRgJIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhItCgxkZWZhdWx0X2FyZ3MYCiABKAsyFy5nb29nbGUucHJvdG9idWYuU3RydWN0EhQKB2VuYWJsZWQYCyABKAhIAIgBARIvCgxyZXRyeV9wb2xpY3kYDCABKAsyGS5wYXJ0aXR1cmEudjEuUmV0cnlQb2xpY3lCCgoIX2VuYWJsZWQiggIKC1JldHJ5UG9saWN5EhQKDG1heF9hdHRlbXB0cxgBIAEoDRIzChBpbml0aWFsX2ludGVydmFsGAIgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEhsKE2JhY2tvZmZfY29lZmZpY2llbnQYAyABKAESLwoMbWF4X2ludGVydmFsGAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEikKBmppdHRlchgFIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIvCgxvbl9leGhhdXN0ZWQYBiABKA4yGS5wYXJ0aXR1cmEudjEuT25FeGhhdXN0ZWQqcgoNRXhlY3V0aW9uTW9kZRIeChpFWEVDVVRJT05fTU9ERV9VTlNQRUNJRklFRBAAEiAKHEVYRUNVVElPTl9NT0RFX0FUX0xFQVNUX09OQ0UQARIfChtFWEVDVVRJT05fTU9ERV9BVF9NT1NUX09OQ0UQAip0CgtGYWlsdXJlTW9kZRIcChhGQUlMVVJFX01PREVfVU5TUEVDSUZJRUQQABIVChFGQUlMVVJFX01PREVfTk9ORRABEhcKE0ZBSUxVUkVfTU9ERV9VTkxPQ0sQAhIXChNGQUlMVVJFX01PREVfQ09NTUlUEAMqhgEKDU1pc2ZpcmVQb2xpY3kSHgoaTUlTRklSRV9QT0xJQ1lfVU5TUEVDSUZJRUQQABIbChdNSVNGSVJFX1BPTElDWV9DQVRDSF9VUBABEh8KG01JU0ZJUkVfUE9MSUNZX0ZBU1RfRk9SV0FSRBACEhcKE01JU0ZJUkVfUE9MSUNZX1NLSVAQAyp8CgtPbkV4aGF1c3RlZBIcChhPTl9FWEhBVVNURURfVU5TUEVDSUZJRUQQABIZChVPTl9FWEhBVVNURURfQ09OVElOVUUQARIWChJPTl9FWEhBVVNURURfUEFVU0UQAhIcChhPTl9FWEhBVVNURURfREVBRF9MRVRURVIQA2IGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_struct, file_google_protobuf_timestamp]);
 
 /**
  * When an instance falls due. Exactly one of cron, interval or at is set.
@@ -150,6 +150,14 @@ export type Task = Message<"partitura.v1.Task"> & {
    * @generated from field: optional bool enabled = 11;
    */
   enabled?: boolean | undefined;
+
+  /**
+   * How FAILURE acks and expired leases are retried; unset means failure_mode alone decides.
+   * At-least-once tasks only.
+   *
+   * @generated from field: partitura.v1.RetryPolicy retry_policy = 12;
+   */
+  retryPolicy?: RetryPolicy | undefined;
 };
 
 /**
@@ -158,6 +166,63 @@ export type Task = Message<"partitura.v1.Task"> & {
  */
 export const TaskSchema: GenMessage<Task> = /*@__PURE__*/
   messageDesc(file_partitura_v1_task, 1);
+
+/**
+ * Retries of one slot with exponential backoff, and what happens when they run out.
+ *
+ * @generated from message partitura.v1.RetryPolicy
+ */
+export type RetryPolicy = Message<"partitura.v1.RetryPolicy"> & {
+  /**
+   * Deliveries of one slot at most, the first one included: 1 to 100.
+   *
+   * @generated from field: uint32 max_attempts = 1;
+   */
+  maxAttempts: number;
+
+  /**
+   * The wait before the second attempt. Unset means 1 s.
+   *
+   * @generated from field: google.protobuf.Duration initial_interval = 2;
+   */
+  initialInterval?: Duration | undefined;
+
+  /**
+   * Each wait is the one before times this. 0 means 2; otherwise at least 1 and at most 100.
+   *
+   * @generated from field: double backoff_coefficient = 3;
+   */
+  backoffCoefficient: number;
+
+  /**
+   * No wait is longer than this. Unset means 100 times initial_interval; at most 1 day.
+   *
+   * @generated from field: google.protobuf.Duration max_interval = 4;
+   */
+  maxInterval?: Duration | undefined;
+
+  /**
+   * Each wait grows by a random part of this, so failed slots do not come back in step.
+   * Unset means none; at most max_interval.
+   *
+   * @generated from field: google.protobuf.Duration jitter = 5;
+   */
+  jitter?: Duration | undefined;
+
+  /**
+   * What happens after the last attempt failed (or its lease expired).
+   *
+   * @generated from field: partitura.v1.OnExhausted on_exhausted = 6;
+   */
+  onExhausted: OnExhausted;
+};
+
+/**
+ * Describes the message partitura.v1.RetryPolicy.
+ * Use `create(RetryPolicySchema)` to create a new message.
+ */
+export const RetryPolicySchema: GenMessage<RetryPolicy> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_task, 2);
 
 /**
  * How an execution is delivered.
@@ -274,4 +339,47 @@ export enum MisfirePolicy {
  */
 export const MisfirePolicySchema: GenEnum<MisfirePolicy> = /*@__PURE__*/
   enumDesc(file_partitura_v1_task, 2);
+
+/**
+ * What happens to a slot whose retries ran out.
+ *
+ * @generated from enum partitura.v1.OnExhausted
+ */
+export enum OnExhausted {
+  /**
+   * Means ON_EXHAUSTED_CONTINUE.
+   *
+   * @generated from enum value: ON_EXHAUSTED_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The slot is given up: the instance moves to its next slot (a one-off is removed).
+   *
+   * @generated from enum value: ON_EXHAUSTED_CONTINUE = 1;
+   */
+  CONTINUE = 1,
+
+  /**
+   * The instance is paused at the failed slot with an automatic note; ResumeInstances runs it
+   * again (or, with skip_missed, moves on).
+   *
+   * @generated from enum value: ON_EXHAUSTED_PAUSE = 2;
+   */
+  PAUSE = 2,
+
+  /**
+   * The instance goes to its task's dead-letter list at the failed slot (state DEAD_LETTERED),
+   * until RequeueDeadLetters runs it again or DiscardDeadLetters moves it on.
+   *
+   * @generated from enum value: ON_EXHAUSTED_DEAD_LETTER = 3;
+   */
+  DEAD_LETTER = 3,
+}
+
+/**
+ * Describes the enum partitura.v1.OnExhausted.
+ */
+export const OnExhaustedSchema: GenEnum<OnExhausted> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_task, 3);
 

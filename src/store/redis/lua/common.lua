@@ -7,11 +7,13 @@
     format, nextRunAt, lockedUntil, version, attempt, incarnation, createdAt, owner length
   then the lease owner, then the tail the scripts never look into.
 
-  A paused record (issue 14) has the format byte RECORD_FORMAT_PAUSED and a pause section
-  between the owner and the tail, in the struct layout PAUSE (pausedAt, note length) followed
-  by the note. It is never in `due`: every script that writes a record asks indexed_score,
-  which answers false for a paused one, and flush keeps it out of the sorted set. Active
-  records are exactly as before, byte for byte.
+  A paused record (issue 14) has the format byte RECORD_FORMAT_PAUSED, or
+  RECORD_FORMAT_DEAD_LETTERED when its retry policy parked it, and a pause section between the
+  owner and the tail, in the struct layout PAUSE (pausedAt, note length) followed by the note.
+  It is never in `due`: every script that writes a record asks indexed_score, which answers
+  false for a paused one, and flush keeps it out of the sorted set. Active records are exactly
+  as before, byte for byte. Scripts carry a pause as one string (pause_of, new_pause): the
+  format byte, then the section, so every rewrite keeps which kind of pause it is.
 
   Lease status codes, shared by commit, release and extend:
     0 ok, 1 lease lost (version moved on or the lease expired), 2 not found (instance or
@@ -19,6 +21,7 @@
 ]]
 local RECORD_FORMAT = 1
 local RECORD_FORMAT_PAUSED = 2
+local RECORD_FORMAT_DEAD_LETTERED = 3
 -- The pause section of a paused record: pausedAt, note length; the note follows.
 local PAUSE = '<i6I2'
 local PAUSE_FIXED = 8 -- the bytes of PAUSE
@@ -59,28 +62,36 @@ end
 local function header(record)
   local format, next_run, locked, version, attempt, incarnation, created, owner_length =
     struct.unpack(HEADER, record)
-  if format ~= RECORD_FORMAT and format ~= RECORD_FORMAT_PAUSED then
+  if format ~= RECORD_FORMAT and format ~= RECORD_FORMAT_PAUSED and format ~= RECORD_FORMAT_DEAD_LETTERED then
     error('partitura: unknown record format ' .. tostring(format))
   end
-  return next_run, locked, version, attempt, incarnation, created, owner_length, format == RECORD_FORMAT_PAUSED
+  return next_run, locked, version, attempt, incarnation, created, owner_length, format ~= RECORD_FORMAT
 end
 
--- Whether `record` is paused, from its format byte alone.
+-- Whether `record` is paused (or dead-lettered), from its format byte alone.
 local function is_paused(record)
-  return string.byte(record, 1) == RECORD_FORMAT_PAUSED
+  return string.byte(record, 1) ~= RECORD_FORMAT
 end
 
--- The pause section of `record` (PAUSE and the note), or '' when it is active.
+-- The pause of `record` as scripts carry it (its format byte, then PAUSE and the note), or ''
+-- when it is active.
 local function pause_of(record, owner_length)
   if not is_paused(record) then return '' end
   local at = OWNER_AT + 1 + owner_length
   local _, note_length = struct.unpack(PAUSE, record, at)
-  return string.sub(record, at, at + PAUSE_FIXED + note_length - 1)
+  return string.sub(record, 1, 1) .. string.sub(record, at, at + PAUSE_FIXED + note_length - 1)
 end
 
--- A pause section: paused at `now` with `note`.
-local function new_pause(now, note)
-  return struct.pack(PAUSE, now, #note) .. note
+-- The bytes a carried pause takes in the record (its section, without the format byte).
+local function pause_length(pause)
+  if pause == '' then return 0 end
+  return #pause - 1
+end
+
+-- A pause as scripts carry it: paused at `now` with `note`; `format` RECORD_FORMAT_PAUSED
+-- (the default) or RECORD_FORMAT_DEAD_LETTERED.
+local function new_pause(now, note, format)
+  return string.char(format or RECORD_FORMAT_PAUSED) .. struct.pack(PAUSE, now, #note) .. note
 end
 
 -- The lease owner stored in `record`, whose header said `owner_length`.
@@ -90,16 +101,16 @@ end
 
 -- The tail of `record`: the spec bytes after the header, the owner and any pause section.
 local function tail_of(record, owner_length)
-  return string.sub(record, OWNER_AT + 1 + owner_length + #pause_of(record, owner_length))
+  return string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause_of(record, owner_length)))
 end
 
--- A record from its header fields, its lease owner ('' for none), its tail and its pause
--- section (nil or '' for an active record). The one place a header is packed.
+-- A record from its header fields, its lease owner ('' for none), its tail and its pause as
+-- pause_of carries it (nil or '' for an active record). The one place a header is packed.
 local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
-  local format = RECORD_FORMAT
-  if pause and pause ~= '' then format = RECORD_FORMAT_PAUSED else pause = '' end
+  local format, section = RECORD_FORMAT, ''
+  if pause and pause ~= '' then format, section = string.byte(pause, 1), string.sub(pause, 2) end
   return struct.pack(HEADER, format, next_run, locked, version, attempt, incarnation, created, #owner)
-    .. owner .. pause .. tail
+    .. owner .. section .. tail
 end
 
 -- `record` with a new header, paused or not as it was; `owner` nil keeps the stored owner, ''
@@ -108,7 +119,7 @@ local function rebuild(record, owner_length, next_run, locked, version, attempt,
   if owner == nil then owner = owner_of(record, owner_length) end
   -- The pause section found once (this runs for every claimed and committed record).
   local pause = pause_of(record, owner_length)
-  local tail = string.sub(record, OWNER_AT + 1 + owner_length + #pause)
+  local tail = string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause))
   return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
 end
 

@@ -6,13 +6,17 @@
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
-  ARGV[4]  the items, packed one after the other as LEASE_ITEM (common.lua): name, lease
-           version, lease incarnation, retryAt (epoch ms before which the instance must not
-           run again; 0: at once)
+  ARGV[4]  the items, packed one after the other as RELEASE_ITEM (scripts.ts writes them):
+           name length and name, lease version, lease incarnation (doubles, as the lease id
+           carried them), retryAt (epoch ms before which the instance must not run again; 0:
+           at once), park (0: none; else the format byte to park the record in, paused or
+           dead-lettered, when its retry policy ran out), note length and note (the park's)
 
   The retry delay is kept in lockedUntil, never in nextRunAt, so the scheduled slot (from
   which the next one is computed) is not disturbed. The version is bumped: the old lease is dead.
-  A paused instance stays out of `due`.
+  A parked record (transitions.ts released) keeps its slot, is unlocked with attempt 0 and
+  gains a pause section (paused at now, with the note), out of `due`; one paused while its
+  execution was in flight keeps that pause. A paused instance stays out of `due`.
   Returns, per item in order: status 0 ok, 1 lease lost, 2 not found.
   Publishes a wake-up when the partition's earliest ready time became sooner.
 ]]
@@ -20,7 +24,17 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
-local names, versions, incarnations, retry_ats = unpack_leases(ARGV[4])
+-- One item: name length and name, version, incarnation, retryAt, park format, note length and note.
+local RELEASE_ITEM = '<I4c0dddBI2c0'
+
+local packed = ARGV[4]
+local names, versions, incarnations, retry_ats, parks, notes = {}, {}, {}, {}, {}, {}
+local pos = 1
+while pos <= #packed do
+  local n = #names + 1
+  names[n], versions[n], incarnations[n], retry_ats[n], parks[n], notes[n], pos =
+    struct.unpack(RELEASE_ITEM, packed, pos)
+end
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
@@ -31,10 +45,19 @@ for n, name in ipairs(names) do
   local status = lease_status(record, versions[n], incarnations[n], now)
   if status == STATUS_OK then
     local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
-    local locked = retry_ats[n]
-    record = rebuild(record, owner_length, next_run, locked, bump(version), attempt, incarnation, created, '')
-    records[name] = record
-    record_change(changes, name, record, indexed_score(paused, next_run, locked))
+    if parks[n] ~= 0 then
+      local pause = pause_of(record, owner_length)
+      if pause == '' then pause = new_pause(now, notes[n], parks[n]) end
+      record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '',
+        tail_of(record, owner_length), pause)
+      records[name] = record
+      record_change(changes, name, record, false)
+    else
+      local locked = retry_ats[n]
+      record = rebuild(record, owner_length, next_run, locked, bump(version), attempt, incarnation, created, '')
+      records[name] = record
+      record_change(changes, name, record, indexed_score(paused, next_run, locked))
+    end
   end
   out[#out + 1] = status
 end

@@ -7,13 +7,16 @@
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  the items, packed one after the other as RESUME_ITEM (scripts.ts writes them):
            name length and name, the stored nextRunAt the caller read, the nextRunAt to resume
-           at (both epoch ms; equal when the stored slot is kept), and the new slot's jitter
-           hold (epoch ms, 0 for none: transitions.ts resumedInstance decides)
+           at (both epoch ms; equal when the stored slot is kept), the new slot's jitter
+           hold (epoch ms, 0 for none: transitions.ts resumedInstance decides), and the
+           format byte the caller read (paused or dead-lettered: each is resumed only by its
+           own call)
 
   A resumed record loses its pause section and is back in `due` at its ready time. The slot to
   resume at is computed by the caller (transitions.ts resumedInstance: the stored one, or with
-  skip_missed the first after now); it applies only while the stored slot is still the one the
-  caller read, else the item answers 3 and the caller reads it again (a commit moved it).
+  skip_missed the first after now); it applies only while the stored slot and format are still
+  the ones the caller read, else the item answers 3 and the caller reads it again (a commit
+  moved it).
   Returns, per item in order, 2 values:
     0 resumed, 1 not paused (nothing changes), 2 not found, 3 changed since read
     the ready time it is indexed at (0 unless resumed)
@@ -23,15 +26,16 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local RESUMED, NOT_PAUSED, NOT_FOUND, CHANGED = 0, 1, 2, 3
 
--- One item: name length and name, the stored nextRunAt read, the nextRunAt to resume at, the hold.
-local RESUME_ITEM = '<I4c0ddd'
+-- One item: name length and name, the stored nextRunAt read, the nextRunAt to resume at, the
+-- hold, the format read.
+local RESUME_ITEM = '<I4c0dddB'
 
 local packed = ARGV[3]
-local names, reads, next_runs, holds = {}, {}, {}, {}
+local names, reads, next_runs, holds, formats = {}, {}, {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], reads[n], next_runs[n], holds[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
+  names[n], reads[n], next_runs[n], holds[n], formats[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
@@ -45,7 +49,7 @@ for n, name in ipairs(names) do
     code = NOT_PAUSED
   elseif record then
     local stored_next, locked, version, attempt, incarnation, created, owner_length = header(record)
-    if stored_next ~= reads[n] then
+    if stored_next ~= reads[n] or string.byte(record, 1) ~= formats[n] then
       code = CHANGED
     else
       local next_run = next_runs[n]

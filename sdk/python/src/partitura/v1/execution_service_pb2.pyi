@@ -17,14 +17,16 @@ OUTCOME_SUCCESS: Outcome
 OUTCOME_UNSPECIFIED: Outcome
 
 class AckItem(_message.Message):
-    __slots__ = ["lease_id", "outcome", "retry_after"]
+    __slots__ = ["error", "lease_id", "outcome", "retry_after"]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
     LEASE_ID_FIELD_NUMBER: _ClassVar[int]
     OUTCOME_FIELD_NUMBER: _ClassVar[int]
     RETRY_AFTER_FIELD_NUMBER: _ClassVar[int]
+    error: str
     lease_id: str
     outcome: Outcome
     retry_after: _duration_pb2.Duration
-    def __init__(self, lease_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
+    def __init__(self, lease_id: _Optional[str] = ..., outcome: _Optional[_Union[Outcome, str]] = ..., retry_after: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., error: _Optional[str] = ...) -> None: ...
 
 class AckRequest(_message.Message):
     __slots__ = ["items"]

@@ -16,23 +16,25 @@ from partitura.v1 import instance_pb2 as partitura_dot_v1_dot_instance__pb2
 from partitura.v1 import task_pb2 as partitura_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$partitura/v1/scheduler_service.proto\x12\x0cpartitura.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpartitura/v1/instance.proto\x1a\x17partitura/v1/task.proto\"2\n\x0ePutTaskRequest\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"3\n\x0fPutTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"\x1e\n\x0eGetTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"9\n\x10ListTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"O\n\x11ListTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.partitura.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x11\x44\x65leteTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteTaskResponse\"x\n\x0fScheduleRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12-\n\tinstances\x18\x02 \x03(\x0b\x32\x1a.partitura.v1.InstanceSpec\x12(\n\x04mode\x18\x03 \x01(\x0e\x32\x1a.partitura.v1.ScheduleMode\"n\n\x10ScheduleResponse\x12)\n\tinstances\x18\x01 \x03(\x0b\x32\x16.partitura.v1.Instance\x12/\n\x08outcomes\x18\x02 \x03(\x0e\x32\x1d.partitura.v1.ScheduleOutcome\"G\n\x11UnscheduleRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"%\n\x12UnscheduleResponse\x12\x0f\n\x07removed\x18\x01 \x01(\r\"G\n\x12GetInstanceRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"?\n\x13GetInstanceResponse\x12(\n\x08instance\x18\x01 \x01(\x0b\x32\x16.partitura.v1.Instance\"q\n\x14ListInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x16\n\tpartition\x18\x02 \x01(\rH\x00\x88\x01\x01\x12\x11\n\tpage_size\x18\x03 \x01(\r\x12\x12\n\npage_token\x18\x04 \x01(\tB\x0c\n\n_partition\"[\n\x15ListInstancesResponse\x12)\n\tinstances\x18\x01 \x03(\x0b\x32\x16.partitura.v1.Instance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb2\x01\n\x16PreviewScheduleRequest\x12(\n\x08schedule\x18\x01 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\x10\n\x08instance\x18\x03 \x01(\t\x12\x15\n\rpartition_key\x18\x04 \x01(\t\x12(\n\x04\x66rom\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63ount\x18\x06 \x01(\r\"\xa1\x01\n\x0bPreviewSlot\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeliver_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x03\x64st\x18\x03 \x01(\x0e\x32\x19.partitura.v1.SlotDstMark\x12\x12\n\nlocal_time\x18\x04 \x01(\t\"m\n\x17PreviewScheduleResponse\x12(\n\x05slots\x18\x01 \x03(\x0b\x32\x19.partitura.v1.PreviewSlot\x12(\n\x08schedule\x18\x02 \x01(\x0b\x32\x16.partitura.v1.Schedule\"&\n\x16GetPartitionMapRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\"8\n\x11ReplicaPartitions\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x12\n\npartitions\x18\x02 \x03(\r\"]\n\x17GetPartitionMapResponse\x12\x31\n\x08replicas\x18\x01 \x03(\x0b\x32\x1f.partitura.v1.ReplicaPartitions\x12\x0f\n\x07version\x18\x02 \x01(\x04\"Y\n\x15PauseInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"F\n\x16PauseInstancesResponse\x12,\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1a.partitura.v1.PauseOutcome\"a\n\x16ResumeInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x13\n\x0bskip_missed\x18\x03 \x01(\x08\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"H\n\x17ResumeInstancesResponse\x12-\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1b.partitura.v1.ResumeOutcome*^\n\x0cScheduleMode\x12\x1d\n\x19SCHEDULE_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SCHEDULE_MODE_SAFE\x10\x01\x12\x17\n\x13SCHEDULE_MODE_FORCE\x10\x02*\x8c\x01\n\x0fScheduleOutcome\x12 \n\x1cSCHEDULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18SCHEDULE_OUTCOME_CREATED\x10\x01\x12\x1c\n\x18SCHEDULE_OUTCOME_UPDATED\x10\x02\x12\x1b\n\x17SCHEDULE_OUTCOME_LOCKED\x10\x03*{\n\x0bSlotDstMark\x12\x1d\n\x19SLOT_DST_MARK_UNSPECIFIED\x10\x00\x12\x17\n\x13SLOT_DST_MARK_MOVED\x10\x01\x12\x18\n\x14SLOT_DST_MARK_MERGED\x10\x02\x12\x1a\n\x16SLOT_DST_MARK_REPEATED\x10\x03*\x86\x01\n\x0cPauseOutcome\x12\x1d\n\x19PAUSE_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n\x14PAUSE_OUTCOME_PAUSED\x10\x01\x12 \n\x1cPAUSE_OUTCOME_ALREADY_PAUSED\x10\x02\x12\x1b\n\x17PAUSE_OUTCOME_NOT_FOUND\x10\x03*\x88\x01\n\rResumeOutcome\x12\x1e\n\x1aRESUME_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16RESUME_OUTCOME_RESUMED\x10\x01\x12\x1d\n\x19RESUME_OUTCOME_NOT_PAUSED\x10\x02\x12\x1c\n\x18RESUME_OUTCOME_NOT_FOUND\x10\x03\x32\x88\x08\n\x10SchedulerService\x12\x46\n\x07PutTask\x12\x1c.partitura.v1.PutTaskRequest\x1a\x1d.partitura.v1.PutTaskResponse\x12\x46\n\x07GetTask\x12\x1c.partitura.v1.GetTaskRequest\x1a\x1d.partitura.v1.GetTaskResponse\x12L\n\tListTasks\x12\x1e.partitura.v1.ListTasksRequest\x1a\x1f.partitura.v1.ListTasksResponse\x12O\n\nDeleteTask\x12\x1f.partitura.v1.DeleteTaskRequest\x1a .partitura.v1.DeleteTaskResponse\x12I\n\x08Schedule\x12\x1d.partitura.v1.ScheduleRequest\x1a\x1e.partitura.v1.ScheduleResponse\x12O\n\nUnschedule\x12\x1f.partitura.v1.UnscheduleRequest\x1a .partitura.v1.UnscheduleResponse\x12R\n\x0bGetInstance\x12 .partitura.v1.GetInstanceRequest\x1a!.partitura.v1.GetInstanceResponse\x12X\n\rListInstances\x12\".partitura.v1.ListInstancesRequest\x1a#.partitura.v1.ListInstancesResponse\x12^\n\x0fPreviewSchedule\x12$.partitura.v1.PreviewScheduleRequest\x1a%.partitura.v1.PreviewScheduleResponse\x12^\n\x0fGetPartitionMap\x12$.partitura.v1.GetPartitionMapRequest\x1a%.partitura.v1.GetPartitionMapResponse\x12[\n\x0ePauseInstances\x12#.partitura.v1.PauseInstancesRequest\x1a$.partitura.v1.PauseInstancesResponse\x12^\n\x0fResumeInstances\x12$.partitura.v1.ResumeInstancesRequest\x1a%.partitura.v1.ResumeInstancesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$partitura/v1/scheduler_service.proto\x12\x0cpartitura.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpartitura/v1/instance.proto\x1a\x17partitura/v1/task.proto\"2\n\x0ePutTaskRequest\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"3\n\x0fPutTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"\x1e\n\x0eGetTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"3\n\x0fGetTaskResponse\x12 \n\x04task\x18\x01 \x01(\x0b\x32\x12.partitura.v1.Task\"9\n\x10ListTasksRequest\x12\x11\n\tpage_size\x18\x01 \x01(\r\x12\x12\n\npage_token\x18\x02 \x01(\t\"O\n\x11ListTasksResponse\x12!\n\x05tasks\x18\x01 \x03(\x0b\x32\x12.partitura.v1.Task\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"!\n\x11\x44\x65leteTaskRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\x14\n\x12\x44\x65leteTaskResponse\"x\n\x0fScheduleRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12-\n\tinstances\x18\x02 \x03(\x0b\x32\x1a.partitura.v1.InstanceSpec\x12(\n\x04mode\x18\x03 \x01(\x0e\x32\x1a.partitura.v1.ScheduleMode\"n\n\x10ScheduleResponse\x12)\n\tinstances\x18\x01 \x03(\x0b\x32\x16.partitura.v1.Instance\x12/\n\x08outcomes\x18\x02 \x03(\x0e\x32\x1d.partitura.v1.ScheduleOutcome\"G\n\x11UnscheduleRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"%\n\x12UnscheduleResponse\x12\x0f\n\x07removed\x18\x01 \x01(\r\"G\n\x12GetInstanceRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"?\n\x13GetInstanceResponse\x12(\n\x08instance\x18\x01 \x01(\x0b\x32\x16.partitura.v1.Instance\"\x9d\x01\n\x14ListInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x16\n\tpartition\x18\x02 \x01(\rH\x00\x88\x01\x01\x12\x11\n\tpage_size\x18\x03 \x01(\r\x12\x12\n\npage_token\x18\x04 \x01(\t\x12*\n\x05state\x18\x05 \x01(\x0e\x32\x1b.partitura.v1.InstanceStateB\x0c\n\n_partition\"[\n\x15ListInstancesResponse\x12)\n\tinstances\x18\x01 \x03(\x0b\x32\x16.partitura.v1.Instance\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\xb2\x01\n\x16PreviewScheduleRequest\x12(\n\x08schedule\x18\x01 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\x10\n\x08instance\x18\x03 \x01(\t\x12\x15\n\rpartition_key\x18\x04 \x01(\t\x12(\n\x04\x66rom\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x63ount\x18\x06 \x01(\r\"\xa1\x01\n\x0bPreviewSlot\x12&\n\x02\x61t\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\ndeliver_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x03\x64st\x18\x03 \x01(\x0e\x32\x19.partitura.v1.SlotDstMark\x12\x12\n\nlocal_time\x18\x04 \x01(\t\"m\n\x17PreviewScheduleResponse\x12(\n\x05slots\x18\x01 \x03(\x0b\x32\x19.partitura.v1.PreviewSlot\x12(\n\x08schedule\x18\x02 \x01(\x0b\x32\x16.partitura.v1.Schedule\"&\n\x16GetPartitionMapRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\"8\n\x11ReplicaPartitions\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x12\n\npartitions\x18\x02 \x03(\r\"]\n\x17GetPartitionMapResponse\x12\x31\n\x08replicas\x18\x01 \x03(\x0b\x32\x1f.partitura.v1.ReplicaPartitions\x12\x0f\n\x07version\x18\x02 \x01(\x04\"Y\n\x15PauseInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"F\n\x16PauseInstancesResponse\x12,\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1a.partitura.v1.PauseOutcome\"a\n\x16ResumeInstancesRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x13\n\x0bskip_missed\x18\x03 \x01(\x08\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"H\n\x17ResumeInstancesResponse\x12-\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1b.partitura.v1.ResumeOutcome\"O\n\x19RequeueDeadLettersRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"O\n\x1aRequeueDeadLettersResponse\x12\x31\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1f.partitura.v1.DeadLetterOutcome\"O\n\x19\x44iscardDeadLettersRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x15\n\rpartition_key\x18\x03 \x01(\t\"O\n\x1a\x44iscardDeadLettersResponse\x12\x31\n\x08outcomes\x18\x01 \x03(\x0e\x32\x1f.partitura.v1.DeadLetterOutcome*^\n\x0cScheduleMode\x12\x1d\n\x19SCHEDULE_MODE_UNSPECIFIED\x10\x00\x12\x16\n\x12SCHEDULE_MODE_SAFE\x10\x01\x12\x17\n\x13SCHEDULE_MODE_FORCE\x10\x02*\x8c\x01\n\x0fScheduleOutcome\x12 \n\x1cSCHEDULE_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18SCHEDULE_OUTCOME_CREATED\x10\x01\x12\x1c\n\x18SCHEDULE_OUTCOME_UPDATED\x10\x02\x12\x1b\n\x17SCHEDULE_OUTCOME_LOCKED\x10\x03*{\n\x0bSlotDstMark\x12\x1d\n\x19SLOT_DST_MARK_UNSPECIFIED\x10\x00\x12\x17\n\x13SLOT_DST_MARK_MOVED\x10\x01\x12\x18\n\x14SLOT_DST_MARK_MERGED\x10\x02\x12\x1a\n\x16SLOT_DST_MARK_REPEATED\x10\x03*\x86\x01\n\x0cPauseOutcome\x12\x1d\n\x19PAUSE_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n\x14PAUSE_OUTCOME_PAUSED\x10\x01\x12 \n\x1cPAUSE_OUTCOME_ALREADY_PAUSED\x10\x02\x12\x1b\n\x17PAUSE_OUTCOME_NOT_FOUND\x10\x03*\x88\x01\n\rResumeOutcome\x12\x1e\n\x1aRESUME_OUTCOME_UNSPECIFIED\x10\x00\x12\x1a\n\x16RESUME_OUTCOME_RESUMED\x10\x01\x12\x1d\n\x19RESUME_OUTCOME_NOT_PAUSED\x10\x02\x12\x1c\n\x18RESUME_OUTCOME_NOT_FOUND\x10\x03*\xa4\x01\n\x11\x44\x65\x61\x64LetterOutcome\x12#\n\x1f\x44\x45\x41\x44_LETTER_OUTCOME_UNSPECIFIED\x10\x00\x12\x1c\n\x18\x44\x45\x41\x44_LETTER_OUTCOME_DONE\x10\x01\x12)\n%DEAD_LETTER_OUTCOME_NOT_DEAD_LETTERED\x10\x02\x12!\n\x1d\x44\x45\x41\x44_LETTER_OUTCOME_NOT_FOUND\x10\x03\x32\xda\t\n\x10SchedulerService\x12\x46\n\x07PutTask\x12\x1c.partitura.v1.PutTaskRequest\x1a\x1d.partitura.v1.PutTaskResponse\x12\x46\n\x07GetTask\x12\x1c.partitura.v1.GetTaskRequest\x1a\x1d.partitura.v1.GetTaskResponse\x12L\n\tListTasks\x12\x1e.partitura.v1.ListTasksRequest\x1a\x1f.partitura.v1.ListTasksResponse\x12O\n\nDeleteTask\x12\x1f.partitura.v1.DeleteTaskRequest\x1a .partitura.v1.DeleteTaskResponse\x12I\n\x08Schedule\x12\x1d.partitura.v1.ScheduleRequest\x1a\x1e.partitura.v1.ScheduleResponse\x12O\n\nUnschedule\x12\x1f.partitura.v1.UnscheduleRequest\x1a .partitura.v1.UnscheduleResponse\x12R\n\x0bGetInstance\x12 .partitura.v1.GetInstanceRequest\x1a!.partitura.v1.GetInstanceResponse\x12X\n\rListInstances\x12\".partitura.v1.ListInstancesRequest\x1a#.partitura.v1.ListInstancesResponse\x12^\n\x0fPreviewSchedule\x12$.partitura.v1.PreviewScheduleRequest\x1a%.partitura.v1.PreviewScheduleResponse\x12^\n\x0fGetPartitionMap\x12$.partitura.v1.GetPartitionMapRequest\x1a%.partitura.v1.GetPartitionMapResponse\x12[\n\x0ePauseInstances\x12#.partitura.v1.PauseInstancesRequest\x1a$.partitura.v1.PauseInstancesResponse\x12^\n\x0fResumeInstances\x12$.partitura.v1.ResumeInstancesRequest\x1a%.partitura.v1.ResumeInstancesResponse\x12g\n\x12RequeueDeadLetters\x12\'.partitura.v1.RequeueDeadLettersRequest\x1a(.partitura.v1.RequeueDeadLettersResponse\x12g\n\x12\x44iscardDeadLetters\x12\'.partitura.v1.DiscardDeadLettersRequest\x1a(.partitura.v1.DiscardDeadLettersResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'partitura.v1.scheduler_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _SCHEDULEMODE._serialized_start=2205
-  _SCHEDULEMODE._serialized_end=2299
-  _SCHEDULEOUTCOME._serialized_start=2302
-  _SCHEDULEOUTCOME._serialized_end=2442
-  _SLOTDSTMARK._serialized_start=2444
-  _SLOTDSTMARK._serialized_end=2567
-  _PAUSEOUTCOME._serialized_start=2570
-  _PAUSEOUTCOME._serialized_end=2704
-  _RESUMEOUTCOME._serialized_start=2707
-  _RESUMEOUTCOME._serialized_end=2843
+  _SCHEDULEMODE._serialized_start=2574
+  _SCHEDULEMODE._serialized_end=2668
+  _SCHEDULEOUTCOME._serialized_start=2671
+  _SCHEDULEOUTCOME._serialized_end=2811
+  _SLOTDSTMARK._serialized_start=2813
+  _SLOTDSTMARK._serialized_end=2936
+  _PAUSEOUTCOME._serialized_start=2939
+  _PAUSEOUTCOME._serialized_end=3073
+  _RESUMEOUTCOME._serialized_start=3076
+  _RESUMEOUTCOME._serialized_end=3212
+  _DEADLETTEROUTCOME._serialized_start=3215
+  _DEADLETTEROUTCOME._serialized_end=3379
   _PUTTASKREQUEST._serialized_start=141
   _PUTTASKREQUEST._serialized_end=191
   _PUTTASKRESPONSE._serialized_start=193
@@ -61,30 +63,38 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _GETINSTANCEREQUEST._serialized_end=945
   _GETINSTANCERESPONSE._serialized_start=947
   _GETINSTANCERESPONSE._serialized_end=1010
-  _LISTINSTANCESREQUEST._serialized_start=1012
-  _LISTINSTANCESREQUEST._serialized_end=1125
-  _LISTINSTANCESRESPONSE._serialized_start=1127
-  _LISTINSTANCESRESPONSE._serialized_end=1218
-  _PREVIEWSCHEDULEREQUEST._serialized_start=1221
-  _PREVIEWSCHEDULEREQUEST._serialized_end=1399
-  _PREVIEWSLOT._serialized_start=1402
-  _PREVIEWSLOT._serialized_end=1563
-  _PREVIEWSCHEDULERESPONSE._serialized_start=1565
-  _PREVIEWSCHEDULERESPONSE._serialized_end=1674
-  _GETPARTITIONMAPREQUEST._serialized_start=1676
-  _GETPARTITIONMAPREQUEST._serialized_end=1714
-  _REPLICAPARTITIONS._serialized_start=1716
-  _REPLICAPARTITIONS._serialized_end=1772
-  _GETPARTITIONMAPRESPONSE._serialized_start=1774
-  _GETPARTITIONMAPRESPONSE._serialized_end=1867
-  _PAUSEINSTANCESREQUEST._serialized_start=1869
-  _PAUSEINSTANCESREQUEST._serialized_end=1958
-  _PAUSEINSTANCESRESPONSE._serialized_start=1960
-  _PAUSEINSTANCESRESPONSE._serialized_end=2030
-  _RESUMEINSTANCESREQUEST._serialized_start=2032
-  _RESUMEINSTANCESREQUEST._serialized_end=2129
-  _RESUMEINSTANCESRESPONSE._serialized_start=2131
-  _RESUMEINSTANCESRESPONSE._serialized_end=2203
-  _SCHEDULERSERVICE._serialized_start=2846
-  _SCHEDULERSERVICE._serialized_end=3878
+  _LISTINSTANCESREQUEST._serialized_start=1013
+  _LISTINSTANCESREQUEST._serialized_end=1170
+  _LISTINSTANCESRESPONSE._serialized_start=1172
+  _LISTINSTANCESRESPONSE._serialized_end=1263
+  _PREVIEWSCHEDULEREQUEST._serialized_start=1266
+  _PREVIEWSCHEDULEREQUEST._serialized_end=1444
+  _PREVIEWSLOT._serialized_start=1447
+  _PREVIEWSLOT._serialized_end=1608
+  _PREVIEWSCHEDULERESPONSE._serialized_start=1610
+  _PREVIEWSCHEDULERESPONSE._serialized_end=1719
+  _GETPARTITIONMAPREQUEST._serialized_start=1721
+  _GETPARTITIONMAPREQUEST._serialized_end=1759
+  _REPLICAPARTITIONS._serialized_start=1761
+  _REPLICAPARTITIONS._serialized_end=1817
+  _GETPARTITIONMAPRESPONSE._serialized_start=1819
+  _GETPARTITIONMAPRESPONSE._serialized_end=1912
+  _PAUSEINSTANCESREQUEST._serialized_start=1914
+  _PAUSEINSTANCESREQUEST._serialized_end=2003
+  _PAUSEINSTANCESRESPONSE._serialized_start=2005
+  _PAUSEINSTANCESRESPONSE._serialized_end=2075
+  _RESUMEINSTANCESREQUEST._serialized_start=2077
+  _RESUMEINSTANCESREQUEST._serialized_end=2174
+  _RESUMEINSTANCESRESPONSE._serialized_start=2176
+  _RESUMEINSTANCESRESPONSE._serialized_end=2248
+  _REQUEUEDEADLETTERSREQUEST._serialized_start=2250
+  _REQUEUEDEADLETTERSREQUEST._serialized_end=2329
+  _REQUEUEDEADLETTERSRESPONSE._serialized_start=2331
+  _REQUEUEDEADLETTERSRESPONSE._serialized_end=2410
+  _DISCARDDEADLETTERSREQUEST._serialized_start=2412
+  _DISCARDDEADLETTERSREQUEST._serialized_end=2491
+  _DISCARDDEADLETTERSRESPONSE._serialized_start=2493
+  _DISCARDDEADLETTERSRESPONSE._serialized_end=2572
+  _SCHEDULERSERVICE._serialized_start=3382
+  _SCHEDULERSERVICE._serialized_end=4624
 # @@protoc_insertion_point(module_scope)

@@ -7,6 +7,10 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from typing import ClassVar as _ClassVar, Iterable as _Iterable, Mapping as _Mapping, Optional as _Optional, Union as _Union
 
+DEAD_LETTER_OUTCOME_DONE: DeadLetterOutcome
+DEAD_LETTER_OUTCOME_NOT_DEAD_LETTERED: DeadLetterOutcome
+DEAD_LETTER_OUTCOME_NOT_FOUND: DeadLetterOutcome
+DEAD_LETTER_OUTCOME_UNSPECIFIED: DeadLetterOutcome
 DESCRIPTOR: _descriptor.FileDescriptor
 PAUSE_OUTCOME_ALREADY_PAUSED: PauseOutcome
 PAUSE_OUTCOME_NOT_FOUND: PauseOutcome
@@ -37,6 +41,22 @@ class DeleteTaskRequest(_message.Message):
 class DeleteTaskResponse(_message.Message):
     __slots__ = []
     def __init__(self) -> None: ...
+
+class DiscardDeadLettersRequest(_message.Message):
+    __slots__ = ["names", "partition_key", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class DiscardDeadLettersResponse(_message.Message):
+    __slots__ = ["outcomes"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[DeadLetterOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[DeadLetterOutcome, str]]] = ...) -> None: ...
 
 class GetInstanceRequest(_message.Message):
     __slots__ = ["name", "partition_key", "task"]
@@ -81,16 +101,18 @@ class GetTaskResponse(_message.Message):
     def __init__(self, task: _Optional[_Union[_task_pb2.Task, _Mapping]] = ...) -> None: ...
 
 class ListInstancesRequest(_message.Message):
-    __slots__ = ["page_size", "page_token", "partition", "task"]
+    __slots__ = ["page_size", "page_token", "partition", "state", "task"]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     partition: int
+    state: _instance_pb2.InstanceState
     task: str
-    def __init__(self, task: _Optional[str] = ..., partition: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., partition: _Optional[int] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., state: _Optional[_Union[_instance_pb2.InstanceState, str]] = ...) -> None: ...
 
 class ListInstancesResponse(_message.Message):
     __slots__ = ["instances", "next_page_token"]
@@ -189,6 +211,22 @@ class ReplicaPartitions(_message.Message):
     partitions: _containers.RepeatedScalarFieldContainer[int]
     def __init__(self, address: _Optional[str] = ..., partitions: _Optional[_Iterable[int]] = ...) -> None: ...
 
+class RequeueDeadLettersRequest(_message.Message):
+    __slots__ = ["names", "partition_key", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class RequeueDeadLettersResponse(_message.Message):
+    __slots__ = ["outcomes"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[DeadLetterOutcome]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[DeadLetterOutcome, str]]] = ...) -> None: ...
+
 class ResumeInstancesRequest(_message.Message):
     __slots__ = ["names", "partition_key", "skip_missed", "task"]
     NAMES_FIELD_NUMBER: _ClassVar[int]
@@ -254,4 +292,7 @@ class PauseOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class ResumeOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class DeadLetterOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

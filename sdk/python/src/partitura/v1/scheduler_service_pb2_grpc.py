@@ -75,6 +75,16 @@ class SchedulerServiceStub(object):
                 request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.SerializeToString,
                 response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.FromString,
                 )
+        self.RequeueDeadLetters = channel.unary_unary(
+                '/partitura.v1.SchedulerService/RequeueDeadLetters',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersResponse.FromString,
+                )
+        self.DiscardDeadLetters = channel.unary_unary(
+                '/partitura.v1.SchedulerService/DiscardDeadLetters',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -164,6 +174,23 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RequeueDeadLetters(self, request, context):
+        """Runs dead-lettered instances again at the slot that failed, with a fresh retry budget (the
+        misfire policy applies to it, as on resume). List them with ListInstances and
+        state = INSTANCE_STATE_DEAD_LETTERED. Per-name outcomes; idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DiscardDeadLetters(self, request, context):
+        """Gives the failed slot of dead-lettered instances up: each continues at the first slot after
+        now, and a one-off is removed. Per-name outcomes; idempotent.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -226,6 +253,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.ResumeInstances,
                     request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.FromString,
                     response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.SerializeToString,
+            ),
+            'RequeueDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequeueDeadLetters,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersResponse.SerializeToString,
+            ),
+            'DiscardDeadLetters': grpc.unary_unary_rpc_method_handler(
+                    servicer.DiscardDeadLetters,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -439,5 +476,39 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/ResumeInstances',
             partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesRequest.SerializeToString,
             partitura_dot_v1_dot_scheduler__service__pb2.ResumeInstancesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def RequeueDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/RequeueDeadLetters',
+            partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.RequeueDeadLettersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DiscardDeadLetters(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/DiscardDeadLetters',
+            partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

@@ -18,6 +18,26 @@ MISFIRE_POLICY_CATCH_UP: MisfirePolicy
 MISFIRE_POLICY_FAST_FORWARD: MisfirePolicy
 MISFIRE_POLICY_SKIP: MisfirePolicy
 MISFIRE_POLICY_UNSPECIFIED: MisfirePolicy
+ON_EXHAUSTED_CONTINUE: OnExhausted
+ON_EXHAUSTED_DEAD_LETTER: OnExhausted
+ON_EXHAUSTED_PAUSE: OnExhausted
+ON_EXHAUSTED_UNSPECIFIED: OnExhausted
+
+class RetryPolicy(_message.Message):
+    __slots__ = ["backoff_coefficient", "initial_interval", "jitter", "max_attempts", "max_interval", "on_exhausted"]
+    BACKOFF_COEFFICIENT_FIELD_NUMBER: _ClassVar[int]
+    INITIAL_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    JITTER_FIELD_NUMBER: _ClassVar[int]
+    MAX_ATTEMPTS_FIELD_NUMBER: _ClassVar[int]
+    MAX_INTERVAL_FIELD_NUMBER: _ClassVar[int]
+    ON_EXHAUSTED_FIELD_NUMBER: _ClassVar[int]
+    backoff_coefficient: float
+    initial_interval: _duration_pb2.Duration
+    jitter: _duration_pb2.Duration
+    max_attempts: int
+    max_interval: _duration_pb2.Duration
+    on_exhausted: OnExhausted
+    def __init__(self, max_attempts: _Optional[int] = ..., initial_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., backoff_coefficient: _Optional[float] = ..., max_interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., jitter: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., on_exhausted: _Optional[_Union[OnExhausted, str]] = ...) -> None: ...
 
 class Schedule(_message.Message):
     __slots__ = ["at", "cron", "interval", "jitter", "timezone"]
@@ -34,7 +54,7 @@ class Schedule(_message.Message):
     def __init__(self, cron: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ..., jitter: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "schedule"]
+    __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "retry_policy", "schedule"]
     DEFAULT_ARGS_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
@@ -45,6 +65,7 @@ class Task(_message.Message):
     MISFIRE_POLICY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     PARTITION_COUNT_FIELD_NUMBER: _ClassVar[int]
+    RETRY_POLICY_FIELD_NUMBER: _ClassVar[int]
     SCHEDULE_FIELD_NUMBER: _ClassVar[int]
     default_args: _struct_pb2.Struct
     dynamic: bool
@@ -56,8 +77,9 @@ class Task(_message.Message):
     misfire_policy: MisfirePolicy
     name: str
     partition_count: int
+    retry_policy: RetryPolicy
     schedule: Schedule
-    def __init__(self, name: _Optional[str] = ..., dynamic: bool = ..., schedule: _Optional[_Union[Schedule, _Mapping]] = ..., partition_count: _Optional[int] = ..., execution_mode: _Optional[_Union[ExecutionMode, str]] = ..., failure_mode: _Optional[_Union[FailureMode, str]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_grace: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., default_args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: bool = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., dynamic: bool = ..., schedule: _Optional[_Union[Schedule, _Mapping]] = ..., partition_count: _Optional[int] = ..., execution_mode: _Optional[_Union[ExecutionMode, str]] = ..., failure_mode: _Optional[_Union[FailureMode, str]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_grace: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., default_args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: bool = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ...) -> None: ...
 
 class ExecutionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
@@ -66,4 +88,7 @@ class FailureMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class MisfirePolicy(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class OnExhausted(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
