@@ -270,6 +270,15 @@ test.serial("the README's Python examples run", async (t) => {
     t.regex(worker, new RegExp(`^sending to user${n}@example.com \\(attempt 1\\)$`, "m"));
   t.regex(worker, /^sent 3 emails$/m);
   t.deepEqual((await s.scheduler.listInstances({ task: "emails" })).instances, []);
+  const retries = await runPython(join(process.cwd(), "sdk/python/examples/retries.py"), [], env);
+  t.deepEqual(retries.trim().split("\n"), [
+    "attempt 1 fails",
+    "attempt 2 fails",
+    "attempt 3 fails",
+    "dead letter feed-42: retries exhausted after 3 attempts: feed unreachable",
+    "requeue: ['done']",
+    "attempt 1 succeeds",
+  ]);
   const secure = await runPython(join(process.cwd(), "sdk/python/examples/secure.py"), []);
   t.regex(secure, /metadata sent on every call: \['authorization'\]/);
 });

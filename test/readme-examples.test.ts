@@ -9,10 +9,12 @@ import test from "ava";
 
 const EXAMPLES = [
   "examples/worker.mjs",
+  "examples/retries.mjs",
   "examples/types-check.ts",
   "examples/schedule-emails.py",
   "sdk/python/examples/schedule.py",
   "sdk/python/examples/worker.py",
+  "sdk/python/examples/retries.py",
   "sdk/python/examples/secure.py",
 ];
 

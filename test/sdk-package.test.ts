@@ -109,6 +109,25 @@ test("the packed Worker, run by plain node, executes what the Python Client sche
   t.deepEqual(instances, [], "every one-off was acked");
 });
 
+test("the packed SDK, run by plain node, retries a failing slot into the dead-letter list and requeues it", async (t) => {
+  await using s = await startTestServer();
+  cpSync("examples/retries.mjs", join(project, "retries.mjs"));
+  const out = await sh(process.execPath, ["retries.mjs"], project, {
+    PARTITURA_ADDRESS: s.address,
+    NODE_OPTIONS: "",
+  });
+  t.deepEqual(out.trim().split("\n"), [
+    "attempt 1 of feed-42 fails",
+    "attempt 2 of feed-42 fails",
+    "attempt 3 of feed-42 fails",
+    "dead letter feed-42: retries exhausted after 3 attempts: feed unreachable",
+    "requeue: DONE",
+    "attempt 1 of feed-42 succeeds",
+  ]);
+  const { instances } = await s.scheduler.listInstances({ task: "imports" });
+  t.deepEqual(instances, [], "the requeued one-off ran and was removed");
+});
+
 test("tsc resolves the package's types (exports map, types first) for a .ts file importing it", async (t) => {
   // @types/node comes with the package's dependencies (protobufjs); linked from the checkout if not.
   const types = join(project, "node_modules", "@types");

@@ -21,6 +21,13 @@ partitura schedule TASK --file F.csv|F.jsonl [--batch N] [--force]
 partitura unschedule TASK NAME... | get TASK NAME | list TASK [--partition N] | partitions TASK
   Schedules, removes and shows instances; partitions prints the partition map.`;
 
+const STATE_NAMES: Record<InstanceState, string> = {
+  [InstanceState.UNSPECIFIED]: "unspecified",
+  [InstanceState.ACTIVE]: "active",
+  [InstanceState.PAUSED]: "paused",
+  [InstanceState.DEAD_LETTERED]: "dead_lettered",
+};
+
 const iso = (t: { seconds: bigint; nanos: number } | undefined) =>
   t ? new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString() : "";
 
@@ -32,7 +39,7 @@ function printInstances(format: ReturnType<typeof outputOf>, instances: Instance
       instances.map((i) => ({
         name: i.name,
         partition: String(i.partition),
-        state: i.state === InstanceState.PAUSED ? "paused" : "active",
+        state: STATE_NAMES[i.state] ?? String(i.state),
         next: iso(i.nextRunAt),
         locked: iso(i.lockedUntil),
       })),

@@ -1,7 +1,7 @@
 import type { MessageInitShape, MessageShape } from "@bufbuild/protobuf";
 import type * as grpc from "@grpc/grpc-js";
 import { type ExecuteResponse, ExecutionService } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import type { Instance } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import type { Instance, InstanceState } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import type { Task } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { type ConnectionOptions, channelOf, metadataOf } from "./connection.ts";
@@ -52,6 +52,9 @@ const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
   // A retried pause or resume answers ALREADY_PAUSED / NOT_PAUSED, leaving the same state.
   "pauseInstances",
   "resumeInstances",
+  // A retried requeue or discard answers NOT_DEAD_LETTERED for what the first one brought back.
+  "requeueDeadLetters",
+  "discardDeadLetters",
 ]);
 
 /**
@@ -137,10 +140,13 @@ export class Client implements AsyncDisposable {
     } while (pageToken !== "");
   }
 
-  /** Every instance of a task (or of one partition), page after page. */
+  /**
+   * Every instance of a task (or of one partition, or in one state: `InstanceState.DEAD_LETTERED`
+   * walks the task's dead-letter list), page after page.
+   */
   async *instances(
     task: string,
-    options: { partition?: number; pageSize?: number } = {},
+    options: { partition?: number; pageSize?: number; state?: InstanceState } = {},
   ): AsyncGenerator<Instance> {
     let pageToken = "";
     do {
@@ -149,6 +155,7 @@ export class Client implements AsyncDisposable {
         pageSize: options.pageSize ?? 0,
         pageToken,
         ...(options.partition === undefined ? {} : { partition: options.partition }),
+        ...(options.state === undefined ? {} : { state: options.state }),
       });
       yield* page.instances;
       pageToken = page.nextPageToken;
@@ -205,6 +212,30 @@ export class Client implements AsyncDisposable {
     options?: CallOptions,
   ): Promise<ResponseOf<"resumeInstances">> {
     return this.call("resumeInstances", request, options);
+  }
+
+  // --- dead letters (issue 14) ------------------------------------------------------------
+
+  /**
+   * Runs dead-lettered instances again at the slot that failed, with a fresh retry budget. One
+   * outcome per name (DONE, NOT_DEAD_LETTERED, NOT_FOUND). List them with
+   * `instances(task, { state: InstanceState.DEAD_LETTERED })`.
+   */
+  requeueDeadLetters(
+    request: RequestOf<"requeueDeadLetters">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"requeueDeadLetters">> {
+    return this.call("requeueDeadLetters", request, options);
+  }
+  /**
+   * Gives the failed slot of dead-lettered instances up: each continues at its first slot after
+   * now; a one-off is removed. One outcome per name.
+   */
+  discardDeadLetters(
+    request: RequestOf<"discardDeadLetters">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"discardDeadLetters">> {
+    return this.call("discardDeadLetters", request, options);
   }
 
   // --- preview (issue 14) ------------------------------------------------------------------

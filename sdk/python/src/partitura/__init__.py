@@ -9,7 +9,7 @@ from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection
 from .errors import REFRESH_MAP_TRAILER, PartituraError
 from .execution import Execution, Handler, RetryLater
-from .messages import instance, task
+from .messages import instance, retry_policy, task
 from .retry import RetryPolicy
 from .schedules import at, cron, every
 from .worker import Worker, WorkerStats
@@ -33,6 +33,7 @@ __all__ = [
     "every",
     "from_struct",
     "instance",
+    "retry_policy",
     "task",
     "to_struct",
 ]

@@ -106,12 +106,16 @@ class Client:
         return self._unary(self._scheduler.get_instance, request, True).instance
 
     def list_instances(
-        self, task_name: str, partition: Optional[int] = None, page_size: int = 0
+        self, task_name: str, partition: Optional[int] = None, page_size: int = 0, state: str = ""
     ) -> Iterator[instance_pb2.Instance]:
-        """Every instance of a task (or of one partition), fetched a page at a time."""
+        """Every instance of a task (or of one partition, or in one `state`: "active", "paused" or
+        "dead_lettered", the task's dead-letter list), fetched a page at a time."""
         token = ""
+        state_value = enum_value(instance_pb2.InstanceState, "INSTANCE_STATE_", state) if state else 0
         while True:
-            request = sc.ListInstancesRequest(task=task_name, page_size=page_size, page_token=token)
+            request = sc.ListInstancesRequest(
+                task=task_name, page_size=page_size, page_token=token, state=cast(Any, state_value)
+            )
             if partition is not None:
                 request.partition = partition
             page = self._unary(self._scheduler.list_instances, request, True)
@@ -160,6 +164,22 @@ class Client:
         )
         response = self._unary(self._scheduler.resume_instances, request, True)
         return [_outcome(sc.ResumeOutcome, "RESUME_OUTCOME_", o) for o in response.outcomes]
+
+    # Dead letters (issue 14); a retry answers NOT_DEAD_LETTERED for what the first brought back
+
+    def requeue_dead_letters(self, task_name: str, names: Sequence[str], partition_key: str = "") -> list[str]:
+        """Runs dead letters again at the slot that failed, with a fresh retry budget. Returns
+        one outcome per name: "done", "not_dead_lettered" or "not_found"."""
+        request = sc.RequeueDeadLettersRequest(task=task_name, names=list(names), partition_key=partition_key)
+        response = self._unary(self._scheduler.requeue_dead_letters, request, True)
+        return [_outcome(sc.DeadLetterOutcome, "DEAD_LETTER_OUTCOME_", o) for o in response.outcomes]
+
+    def discard_dead_letters(self, task_name: str, names: Sequence[str], partition_key: str = "") -> list[str]:
+        """Gives the failed slot of dead letters up: each continues at its first slot after now;
+        a one-off is removed. Returns one outcome per name, as requeue_dead_letters."""
+        request = sc.DiscardDeadLettersRequest(task=task_name, names=list(names), partition_key=partition_key)
+        response = self._unary(self._scheduler.discard_dead_letters, request, True)
+        return [_outcome(sc.DeadLetterOutcome, "DEAD_LETTER_OUTCOME_", o) for o in response.outcomes]
 
     # Preview
 
@@ -227,6 +247,12 @@ class _SchedulerRpcs:
         )
         self.resume_instances: Unary[sc.ResumeInstancesRequest, sc.ResumeInstancesResponse] = bind(
             "ResumeInstances", sc.ResumeInstancesResponse.FromString
+        )
+        self.requeue_dead_letters: Unary[sc.RequeueDeadLettersRequest, sc.RequeueDeadLettersResponse] = bind(
+            "RequeueDeadLetters", sc.RequeueDeadLettersResponse.FromString
+        )
+        self.discard_dead_letters: Unary[sc.DiscardDeadLettersRequest, sc.DiscardDeadLettersResponse] = bind(
+            "DiscardDeadLetters", sc.DiscardDeadLettersResponse.FromString
         )
         self.preview_schedule: Unary[sc.PreviewScheduleRequest, sc.PreviewScheduleResponse] = bind(
             "PreviewSchedule", sc.PreviewScheduleResponse.FromString

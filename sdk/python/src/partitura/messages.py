@@ -45,6 +45,7 @@ def task(
     misfire_grace: Optional[Seconds] = None,
     default_args: Optional[Mapping[str, Any]] = None,
     enabled: Optional[bool] = None,
+    retry_policy: Optional[task_pb2.RetryPolicy] = None,
 ) -> task_pb2.Task:
     """A Task message; unset fields mean the server's documented defaults."""
     message = task_pb2.Task(
@@ -66,6 +67,34 @@ def task(
         message.default_args.CopyFrom(struct)
     if enabled is not None:
         message.enabled = enabled
+    if retry_policy is not None:
+        message.retry_policy.CopyFrom(retry_policy)
+    return message
+
+
+def retry_policy(
+    max_attempts: int,
+    *,
+    initial_interval: Optional[Seconds] = None,
+    backoff_coefficient: float = 0.0,
+    max_interval: Optional[Seconds] = None,
+    jitter: Optional[Seconds] = None,
+    on_exhausted: EnumValue = 0,
+) -> task_pb2.RetryPolicy:
+    """A RetryPolicy: a failed slot runs again after initial_interval x backoff_coefficient^(attempt-1)
+    (defaults 1 s and 2), at most max_attempts times; then `on_exhausted` ("continue", "pause"
+    or "dead_letter") decides."""
+    message = task_pb2.RetryPolicy(
+        max_attempts=max_attempts,
+        backoff_coefficient=backoff_coefficient,
+        on_exhausted=cast(Any, enum_value(task_pb2.OnExhausted, "ON_EXHAUSTED_", on_exhausted)),
+    )
+    if initial_interval is not None:
+        message.initial_interval.CopyFrom(duration(initial_interval))
+    if max_interval is not None:
+        message.max_interval.CopyFrom(duration(max_interval))
+    if jitter is not None:
+        message.jitter.CopyFrom(duration(jitter))
     return message
 
 

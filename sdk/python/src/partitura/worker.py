@@ -316,11 +316,12 @@ class Worker:
             self._finish(lease, ex.OUTCOME_FAILURE, later.delay)
         except Exception as error:  # any handler failure is a FAILURE ack
             log.info("partitura: %r failed: %s", lease.execution, error)
-            self._finish(lease, ex.OUTCOME_FAILURE, 0.0)
+            # The server keeps the message as the note of a dead-lettered or paused instance.
+            self._finish(lease, ex.OUTCOME_FAILURE, 0.0, str(error) or type(error).__name__)
         else:
             self._finish(lease, ex.OUTCOME_SUCCESS, 0.0)
 
-    def _finish(self, lease: _Lease, outcome: int, retry_after: float) -> None:
+    def _finish(self, lease: _Lease, outcome: int, retry_after: float, error: str = "") -> None:
         with self._cond:
             lease_id, address = lease.lease_id, lease.stream.address
             if self._leases.get(lease_id) is not lease:
@@ -334,7 +335,7 @@ class Worker:
             forget_at = max(lease.expires_at + lease.lease_seconds, time.time() + REMEMBER_MIN)
             self._slots.finish(slot_of(lease.execution.message), lease_id, lease.attempt, succeeded, forget_at)
             self._cond.notify_all()
-        item = ex.AckItem(lease_id=lease_id, outcome=outcome)  # type: ignore[arg-type]
+        item = ex.AckItem(lease_id=lease_id, outcome=outcome, error=error)  # type: ignore[arg-type]
         if retry_after > 0:
             item.retry_after.CopyFrom(duration(retry_after))
         self._acks.add(address, item)
