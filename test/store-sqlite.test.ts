@@ -164,6 +164,8 @@ test("sqlite: a schema-1 file (before pause) is migrated: its instances stay cla
     ALTER TABLE instances DROP COLUMN pause_note;
     ALTER TABLE instances DROP COLUMN dead_lettered;
     ALTER TABLE tasks DROP COLUMN retry_policy;
+    ALTER TABLE tasks DROP COLUMN history_limit;
+    DROP TABLE runs;
     CREATE INDEX instances_ready ON instances (task, partition, ready);
     UPDATE meta SET value = '1' WHERE key = 'schema_version';
     INSERT INTO tasks VALUES ('reports', 1, NULL, 4, 'at_least_once', 'none', 30000, 'catch_up', 1000, x'', 1);

@@ -165,6 +165,18 @@ export const MAX_PAUSE_NOTE_BYTES = 500;
  */
 export const MAX_ACK_ERROR_BYTES = MAX_PAUSE_NOTE_BYTES;
 
+/** Recent runs an instance keeps when its task does not say (Task.history_limit unset). */
+export const DEFAULT_HISTORY_LIMIT = 10;
+
+/** The most recent runs a task may keep per instance. */
+export const MAX_HISTORY_LIMIT = 100;
+
+/** A run's error text as its history keeps it, in UTF-8 bytes (longer ones are cut). */
+export const MAX_RUN_ERROR_BYTES = 200;
+
+/** A run's worker id as its history keeps it, in UTF-8 bytes (longer ones are cut). */
+export const MAX_RUN_WORKER_BYTES = 64;
+
 /** The most attempts a retry policy may allow one slot. */
 export const MAX_RETRY_ATTEMPTS = 100;
 

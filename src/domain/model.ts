@@ -41,6 +41,11 @@ export interface TaskRecord {
    * policy, so a task without one is stored as before.
    */
   readonly retry?: RetryPolicy;
+  /**
+   * How many recent runs each instance keeps (0: none, only the counters); absent means
+   * DEFAULT_HISTORY_LIMIT, so tasks stored before history read as that.
+   */
+  readonly historyLimit?: number;
 }
 
 /** What happens to a slot whose retries ran out. */
@@ -105,6 +110,37 @@ export interface InstanceRecord extends InstanceDraft {
    * it. Absent, never undefined, while it is active, so an active record costs nothing more.
    */
   readonly paused?: PauseState;
+}
+
+/** How one finished run ended, as its ack said. */
+export type RunOutcome = "success" | "failure";
+
+/** Why an execution runs: its slot fell due, a retry of it, or a trigger or backfill. */
+export type ExecutionReason = "scheduled" | "retry" | "triggered" | "backfill";
+
+/** One finished run of an instance, as its ack settled it (run history, issue 14). */
+export interface RunRecord {
+  /** The slot it ran for (the execution's scheduled_at). */
+  readonly slot: number;
+  readonly deliveredAt: number;
+  readonly finishedAt: number;
+  readonly attempt: number;
+  /** The worker_id of the stream it went to (or the replica's id when another one settled it). */
+  readonly worker: string;
+  readonly outcome: RunOutcome;
+  readonly reason: ExecutionReason;
+  /** A FAILURE ack's error, cut to MAX_RUN_ERROR_BYTES; "" for a success. */
+  readonly error: string;
+}
+
+/** An instance's run counters and its most recent runs, newest first. */
+export interface RunHistory {
+  /** Runs settled so far, successes and failures. */
+  readonly runs: number;
+  readonly failures: number;
+  readonly lastOutcome: RunOutcome | undefined;
+  /** At most the task's history_limit runs, newest first. */
+  readonly recent: readonly RunRecord[];
 }
 
 /** Whether an instance runs: the wire's InstanceState without UNSPECIFIED. */

@@ -5,6 +5,8 @@ import type {
   LeaseRef,
   LeaseStatus,
   PauseState,
+  RunHistory,
+  RunRecord,
   TaskRecord,
 } from "../domain/model.ts";
 
@@ -132,6 +134,14 @@ export interface Store {
    * released); version bumped so the old lease is dead. Same refusals as commit.
    */
   release(items: readonly ReleaseItem[], now: number): Promise<BatchStatus[]>;
+  /**
+   * The run counters and recent runs (issue 14) of instances of one task, in the order of
+   * `refs`; undefined where none was recorded or the instance is gone. Commit and release
+   * record them (CommitItem.run) in the same atomic step as the lease change, beside the
+   * instance (same partition; on Redis the same hash tag), and every removal of an instance
+   * removes them. A read off the hot path: claims never load them.
+   */
+  getRuns(task: string, refs: readonly InstanceRef[]): Promise<(RunHistory | undefined)[]>;
   /** Heartbeats: lockedUntil = now + durationMs for each live lease; version unchanged. */
   extendLeases(items: readonly ExtendItem[], now: number): Promise<ExtendResult[]>;
   /** The earliest ready time in a partition (locked instances count at their lease end). */
@@ -285,6 +295,17 @@ export interface CommitItem {
    * hot path share one shape (see InstanceDraft.holdUntil).
    */
   readonly holdUntil?: number | undefined;
+  /** The run this commit settles, to record (RunWrite); undefined records nothing (a skip). */
+  readonly run?: RunWrite | undefined;
+}
+
+/**
+ * A finished run to record with a commit or release: the counters count it, and it joins the
+ * recent runs, of which at most `limit` (the task's history_limit; 0: none) are kept.
+ */
+export interface RunWrite {
+  readonly record: RunRecord;
+  readonly limit: number;
 }
 
 export interface CommitResult {
@@ -303,6 +324,8 @@ export interface ReleaseItem {
    * attempt 0 so a requeue or resume starts a fresh retry budget. retryAt is then unused.
    */
   readonly park?: PauseState;
+  /** A failed run this release settles, to record; absent: none (a stream closed, a shutdown). */
+  readonly run?: RunWrite | undefined;
 }
 
 export interface ExtendItem {

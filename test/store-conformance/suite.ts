@@ -13,6 +13,7 @@ import { nextDueCases } from "./next-due.ts";
 import { pagingCases } from "./paging.ts";
 import { pauseCases } from "./pause.ts";
 import { releaseCases } from "./release.ts";
+import { runCases } from "./runs.ts";
 import { taskCases } from "./tasks.ts";
 import { upsertCases } from "./upsert.ts";
 import { watchCases } from "./watch.ts";
@@ -35,6 +36,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   watch: watchCases,
   pause: pauseCases,
   "dead letters": deadLetterCases,
+  runs: runCases,
   jitter: jitterCases,
   members: memberCases,
 };

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
-import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
+import type { InstanceDraft, InstanceRecord, RunHistory, TaskRecord } from "../../domain/model.ts";
 import type {
   BatchStatus,
   ClaimRequest,
@@ -134,6 +134,10 @@ export class DynamoStore implements Store {
 
   removeInstances(task: string, refs: readonly InstanceRef[]): Promise<number> {
     return this.#run("removeInstances", (context) => instances.removeInstances(context, task, refs));
+  }
+
+  getRuns(task: string, refs: readonly InstanceRef[]): Promise<(RunHistory | undefined)[]> {
+    return this.#run("getRuns", (context) => instances.getRuns(context, task, refs));
   }
 
   getInstance(task: string, partition: number, name: string): Promise<InstanceRecord | undefined> {

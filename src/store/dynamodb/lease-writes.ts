@@ -1,7 +1,8 @@
-import { DeleteItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
+import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceRecord, LeaseRef, LeaseStatus } from "../../domain/model.ts";
-import type { CommitItem, CommitResult, ExtendItem, ExtendResult, ReleaseItem } from "../store.ts";
+import { appendRun } from "../run-codec.ts";
+import type { CommitItem, CommitResult, ExtendItem, ExtendResult, ReleaseItem, RunWrite } from "../store.ts";
 import { leaseStatus } from "../transitions.ts";
 import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
 import { type DynamoContext, namesOf } from "./context.ts";
@@ -138,6 +139,40 @@ function readyMax(value: number, other: "next" | "locked", stored: number | unde
     : { set: `#ready = #${other}`, guard: `#${other} > :value` };
 }
 
+/**
+ * The run history after `run` (run-codec.ts), read from the item first: DynamoDB's update
+ * expressions cannot trim a list, so the value is rewritten whole. The write that carries it is
+ * fenced by the lease's version, which no other write of the item passes meanwhile, so no run
+ * recorded between this read and that write can be lost.
+ */
+async function historyAfter(context: DynamoContext, lease: LeaseRef, run: RunWrite): Promise<Item> {
+  const answer = await context.client.send(
+    new GetItemCommand({
+      TableName: context.table,
+      Key: key(partitionKey(context.namespace, lease.task, lease.partition), lease.name),
+      ConsistentRead: true,
+      ProjectionExpression: "#runs",
+      ExpressionAttributeNames: { "#runs": "runs" },
+    }),
+  );
+  return { ":runs": { B: appendRun(answer.Item?.runs?.B, run.record, run.limit) } };
+}
+
+/** `sets` and `values` with the run history written too, when the item carries a run. */
+async function withRun(
+  context: DynamoContext,
+  lease: LeaseRef,
+  run: RunWrite | undefined,
+  sets: string,
+  values: Item,
+): Promise<{ sets: string; values: Item }> {
+  if (run === undefined) return { sets, values };
+  return {
+    sets: `${sets}, #runs = :runs`,
+    values: { ...values, ...(await historyAfter(context, lease, run)) },
+  };
+}
+
 /** Settles one lease: next slot (optionally keeping the lease) or delete. */
 export async function commitOne(
   context: DynamoContext,
@@ -145,20 +180,27 @@ export async function commitOne(
   now: number,
 ): Promise<CommitResult> {
   const { lease, nextRunAt } = item;
+  // A one-off that ran is deleted, and its run history with it.
   if (nextRunAt === null) return fenced(context, lease, now, () => ({ kind: "delete" }));
   const values: Item = { ":next": num(nextRunAt), ":zero": num(0), ":one": num(1) };
   if (item.keepLease !== true) {
     // A jitter hold is later than the slot (jitter.ts), so it is the ready time when set.
     const hold = item.holdUntil;
+    const write = await withRun(
+      context,
+      lease,
+      item.run,
+      hold === undefined
+        ? "#next = :next, #locked = :zero, #owner = :empty, #att = :zero"
+        : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero",
+      { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
+    );
     const settled = await fenced(context, lease, now, () => ({
       kind: "update",
-      sets:
-        hold === undefined
-          ? "#next = :next, #locked = :zero, #owner = :empty, #att = :zero"
-          : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero",
+      sets: write.sets,
       ready: { set: hold === undefined ? "#ready = :next" : "#ready = :hold" },
       add: "#ver :one",
-      values: { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
+      values: write.values,
     }));
     return { status: settled.status };
   }
@@ -190,14 +232,12 @@ export async function releaseOne(
      * A retry policy ran out: unlocked, attempt 0, out of the ready index with the pause
      * attributes. One paused while the execution was in flight (the PAUSED form) keeps its pause.
      */
-    const parked = await fenced(context, item.lease, now, () => ({
-      kind: "update",
-      sets: "#locked = :zero, #owner = :empty, #att = :zero",
-      ready: {
-        park: park.deadLettered ? "#pat = :at, #pnote = :note, #dlq = :dlq" : "#pat = :at, #pnote = :note",
-      },
-      add: "#ver :one",
-      values: {
+    const parked = await withRun(
+      context,
+      item.lease,
+      item.run,
+      "#locked = :zero, #owner = :empty, #att = :zero",
+      {
         ":zero": num(0),
         ":empty": { S: "" },
         ":one": num(1),
@@ -205,28 +245,40 @@ export async function releaseOne(
         ":note": { S: park.note },
         ":dlq": { BOOL: true },
       },
+    );
+    const status = await fenced(context, item.lease, now, () => ({
+      kind: "update",
+      sets: parked.sets,
+      ready: {
+        park: park.deadLettered ? "#pat = :at, #pnote = :note, #dlq = :dlq" : "#pat = :at, #pnote = :note",
+      },
+      add: "#ver :one",
+      values: parked.values,
     }));
-    return parked.status;
+    return status.status;
   }
   const retryAt = item.retryAt ?? 0;
+  const write = await withRun(context, item.lease, item.run, "#locked = :retry, #owner = :empty", {
+    ":retry": num(retryAt),
+    ":empty": { S: "" },
+    ":one": num(1),
+  });
   const settled = await fenced(context, item.lease, now, (stored) => {
-    const base = { ":retry": num(retryAt), ":empty": { S: "" }, ":one": num(1) };
-    const common = "#locked = :retry, #owner = :empty";
     if (item.retryAt === undefined) {
       return {
         kind: "update",
-        sets: common,
+        sets: write.sets,
         ready: { set: "#ready = #next" },
         add: "#ver :one",
-        values: base,
+        values: write.values,
       };
     }
     return {
       kind: "update",
-      sets: common,
+      sets: write.sets,
       ready: readyMax(retryAt, "next", stored?.nextRunAt),
       add: "#ver :one",
-      values: { ...base, ":value": num(retryAt) },
+      values: { ...write.values, ":value": num(retryAt) },
     };
   });
   return settled.status;

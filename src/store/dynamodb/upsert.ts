@@ -1,4 +1,5 @@
 import {
+  type AttributeValue,
   type CancellationReason,
   TransactionCanceledException,
   type TransactWriteItem,
@@ -67,6 +68,12 @@ interface Pending {
   readonly index: number;
   readonly draft: InstanceDraft;
   existing: InstanceRecord | undefined;
+  /**
+   * The stored item's run history (its `runs` attribute, run-codec.ts), carried into the Put
+   * that replaces the item so an upsert never loses it; the version in the condition makes
+   * sure no commit added a run since it was read.
+   */
+  runs: AttributeValue | undefined;
   merges: number;
 }
 
@@ -86,7 +93,7 @@ function chunksOf(drafts: readonly InstanceDraft[]): Pending[][] {
       list = [];
       byPartition.set(draft.partition, list);
     }
-    list.push({ index, draft, existing: undefined, merges: 0 });
+    list.push({ index, draft, existing: undefined, runs: undefined, merges: 0 });
   });
   const chunks: Pending[][] = [];
   for (const list of byPartition.values()) {
@@ -160,7 +167,10 @@ async function upsertChunk(
       items.push({
         Put: {
           TableName: context.table,
-          Item: instanceToItem(context.namespace, result.instance),
+          Item: {
+            ...instanceToItem(context.namespace, result.instance),
+            ...(item.runs === undefined ? {} : { runs: item.runs }),
+          },
           ...conditionFor(item.existing),
           ReturnValuesOnConditionCheckFailure: "ALL_OLD",
         },
@@ -184,6 +194,7 @@ async function upsertChunk(
       if (reason?.Code !== "ConditionalCheckFailed") return;
       // Absent Item: it was removed meanwhile, so the next try creates it again.
       item.existing = reason.Item === undefined ? undefined : itemToInstance(reason.Item);
+      item.runs = reason.Item?.runs;
       item.merges++;
       if (item.merges >= MAX_MERGES) {
         throw unavailable(

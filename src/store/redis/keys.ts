@@ -14,6 +14,8 @@
  *   {ns}:task-names                    zset   task names, score 0, for name-ordered paging
  *   {ns:gen:partition:task}:due        zset   instance name -> ready time (epoch ms)
  *   {ns:gen:partition:task}:inst       hash   instance name -> binary instance record
+ *   {ns:gen:partition:task}:runs       hash   instance name -> run counters and recent runs
+ *                                             (run-codec.ts), for instances that ran
  *   {ns:gen:partition:task}:gone       string tombstone of a deleted task (expires; see deleteTask)
  *   ns:wake                            pub/sub channel of wake-up messages
  */
@@ -27,6 +29,8 @@ export interface PartitionKeys {
   readonly inst: string;
   /** Set by deleteTask, so an upsert that read the task before the delete is refused. */
   readonly gone: string;
+  /** Run counters and recent runs, by instance name (commit, release and remove keep it). */
+  readonly runs: string;
 }
 
 /** The keys of one namespace. */
@@ -44,7 +48,7 @@ export class KeyLayout {
   /** The keys of one partition of one task. */
   partition(task: string, partition: number, generation = LAYOUT_GENERATION): PartitionKeys {
     const tag = `{${this.namespace}:${generation}:${partition}:${task}}`;
-    return { due: `${tag}:due`, inst: `${tag}:inst`, gone: `${tag}:gone` };
+    return { due: `${tag}:due`, inst: `${tag}:inst`, gone: `${tag}:gone`, runs: `${tag}:runs` };
   }
 
   /** Glob patterns matching every key of the namespace (for tools and test clean-up). */

@@ -1,6 +1,6 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, PauseState, ScheduleSpec } from "../../domain/model.ts";
-import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "./varint.ts";
+import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "../varint.ts";
 
 /*
  * The binary instance record, the value of one field of a partition's `inst` hash. The fields

@@ -2,7 +2,8 @@ import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import { REDIS_LIST_EXTRA_SCANS, REDIS_LIST_SCAN_COUNT, TASK_TOMBSTONE_MS } from "../../domain/limits.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
-import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../domain/model.ts";
+import type { InstanceDraft, InstanceRecord, RunHistory, TaskRecord } from "../../domain/model.ts";
+import { decodeRuns } from "../run-codec.ts";
 import type {
   BatchStatus,
   ClaimRequest,
@@ -200,7 +201,7 @@ export class RedisStore implements Store {
           const results = await this.client
             .multi()
             .set(keys.gone, "1", "PX", TASK_TOMBSTONE_MS)
-            .unlink(keys.due, keys.inst)
+            .unlink(keys.due, keys.inst, keys.runs)
             .exec();
           for (const [error] of results ?? []) if (error !== null) throw error;
         }),
@@ -280,6 +281,27 @@ export class RedisStore implements Store {
         },
       );
       return counts.reduce((sum, count) => sum + count, 0);
+    });
+  }
+
+  getRuns(task: string, refs: readonly InstanceRef[]): Promise<(RunHistory | undefined)[]> {
+    return this.#run("getRuns", async () => {
+      // null, not undefined, inside: perPartition reads undefined as a missing answer.
+      const found = await perPartition(
+        refs,
+        (ref) => ({ task, partition: ref.partition }),
+        async ({ partition, items }) => {
+          const stored = await this.client.hmgetBuffer(
+            this.keys.partition(task, partition).runs,
+            ...items.map((ref) => ref.name),
+          );
+          return items.map((ref, i) => {
+            const bytes = stored[i];
+            return bytes === null || bytes === undefined ? null : decodeRuns(`instance "${ref.name}"`, bytes);
+          });
+        },
+      );
+      return found.map((history) => history ?? undefined);
     });
   }
 
@@ -396,12 +418,13 @@ export class RedisStore implements Store {
             this.keys.partition(task, partition),
             wakeTarget(this.keys.wakeChannel, task, partition),
             now,
-            group.map(({ lease, retryAt, park }) => ({
+            group.map(({ lease, retryAt, park, run }) => ({
               name: lease.name,
               version: lease.version,
               incarnation: lease.incarnation,
               retryAt,
               park,
+              run,
             })),
           ),
         "unknown",

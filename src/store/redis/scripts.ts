@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { LeaseStatus, PauseState } from "../../domain/model.ts";
-import type { CommitItem, PauseOutcome } from "../store.ts";
+import { encodeRunEntry, outcomeCode } from "../run-codec.ts";
+import type { CommitItem, PauseOutcome, RunWrite } from "../store.ts";
 import type { PartitionKeys } from "./keys.ts";
 import { RECORD_FORMAT_DEAD_LETTERED, RECORD_FORMAT_PAUSED } from "./record-codec.ts";
 
@@ -16,7 +17,7 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 6;
+export const SCRIPTS_VERSION = 7;
 
 const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend", "pause", "resume"] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
@@ -79,8 +80,18 @@ export interface ReleaseArgs extends LeaseArgs {
   readonly retryAt: number | undefined;
   /** Parks the record paused or dead-lettered (release.lua); undefined: an ordinary release. */
   readonly park: PauseState | undefined;
+  /** The failed run to record; undefined: none. */
+  readonly run: RunWrite | undefined;
 }
 const LEASE_STATUSES: readonly LeaseStatus[] = ["ok", "lease_lost", "not_found"];
+
+/** The key a script takes after `due` and `inst`, as its KEYS[3], if any. */
+const THIRD_KEY: Partial<Record<ScriptName, "gone" | "runs">> = {
+  upsert: "gone",
+  commit: "runs",
+  release: "runs",
+  remove: "runs",
+};
 
 /** Typed calls of the Lua scripts of one client; replies are checked, never cast blindly. */
 export class Scripts {
@@ -90,7 +101,7 @@ export class Scripts {
     const calls = new Map<ScriptName, ScriptCall>();
     for (const name of SCRIPT_NAMES) {
       const command = `partitura_${name}_v${SCRIPTS_VERSION}`;
-      const numberOfKeys = name === "upsert" ? 3 : 2;
+      const numberOfKeys = THIRD_KEY[name] === undefined ? 2 : 3;
       client.defineCommand(command, { lua: SOURCES.get(name) ?? "", numberOfKeys });
       // defineCommand adds `command` (string replies) and `commandBuffer` (binary replies).
       const method: unknown = Reflect.get(client, `${command}Buffer`);
@@ -103,8 +114,8 @@ export class Scripts {
   #call(name: ScriptName, keys: PartitionKeys, args: Arg[]): Promise<unknown> {
     const call = this.#calls.get(name);
     if (call === undefined) throw new Error(`script ${name} was not defined`);
-    if (name === "upsert") return call(keys.due, keys.inst, keys.gone, ...args);
-    return call(keys.due, keys.inst, ...args);
+    const third = THIRD_KEY[name];
+    return third === undefined ? call(keys.due, keys.inst, ...args) : call(keys.due, keys.inst, keys[third], ...args);
   }
 
   /** Creates or updates drafts of one partition; per draft its outcome and stored record. */
@@ -273,12 +284,14 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
  */
 function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
   let total = 0;
-  for (const item of items) {
+  const entries = items.map((item) => (item.run === undefined ? NO_ENTRY : encodeRunEntry(item.run.record)));
+  items.forEach((item, i) => {
     total += LEASE_FIXED_BYTES + Buffer.byteLength(item.name) + 3 + Buffer.byteLength(item.park?.note ?? "");
-  }
+    total += RUN_FIXED_BYTES + (entries[i] as Buffer).length;
+  });
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  for (const item of items) {
+  for (const [i, item] of items.entries()) {
     const length = out.write(item.name, pos + 4, "utf8");
     out.writeUInt32LE(length, pos);
     pos += 4 + length;
@@ -293,7 +306,7 @@ function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
     );
     const noteLength = out.write(park?.note ?? "", pos + 3, "utf8");
     out.writeUInt16LE(noteLength, pos + 1);
-    pos += 3 + noteLength;
+    pos = writeRun(out, pos + 3 + noteLength, item.run, entries[i] as Buffer);
   }
   return out;
 }
@@ -327,13 +340,32 @@ function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: 
 const COMMIT_FIXED_BYTES = 4 + 8 + 8 + 8 + 8 + 1;
 const KEEP_LEASE = 1;
 const DELETE = 2;
+/** After a commit or release item: outcome, history limit, entry length (then the entry). */
+const RUN_FIXED_BYTES = 1 + 1 + 2;
+const NO_ENTRY = Buffer.alloc(0);
+
+/** The run part of an item (RUN_FIXED_BYTES and the entry) at `pos`; returns the end. */
+function writeRun(out: Buffer, pos: number, run: RunWrite | undefined, entry: Buffer): number {
+  out[pos] = run === undefined ? 0 : outcomeCode(run.record.outcome);
+  out[pos + 1] = run?.limit ?? 0;
+  out.writeUInt16LE(entry.length, pos + 2);
+  entry.copy(out, pos + RUN_FIXED_BYTES);
+  return pos + RUN_FIXED_BYTES + entry.length;
+}
 
 function packCommitItems(items: readonly CommitItem[]): Buffer {
   let total = 0;
-  for (const item of items) total += COMMIT_FIXED_BYTES + Buffer.byteLength(item.lease.name);
+  const entries = new Array<Buffer>(items.length);
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i] as CommitItem;
+    const entry = item.run === undefined ? NO_ENTRY : encodeRunEntry(item.run.record);
+    entries[i] = entry;
+    total += COMMIT_FIXED_BYTES + Buffer.byteLength(item.lease.name) + RUN_FIXED_BYTES + entry.length;
+  }
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
-  for (const { lease, nextRunAt, keepLease, holdUntil } of items) {
+  for (let i = 0; i < items.length; i++) {
+    const { lease, nextRunAt, keepLease, holdUntil, run } = items[i] as CommitItem;
     const length = out.write(lease.name, pos + 4, "utf8");
     out.writeUInt32LE(length, pos);
     pos += 4 + length;
@@ -342,7 +374,7 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
     out.writeDoubleLE(nextRunAt ?? 0, pos + 16);
     out.writeDoubleLE(holdUntil ?? 0, pos + 24);
     out[pos + 32] = (nextRunAt === null ? DELETE : 0) | (keepLease === true ? KEEP_LEASE : 0);
-    pos += COMMIT_FIXED_BYTES - 4;
+    pos = writeRun(out, pos + COMMIT_FIXED_BYTES - 4, run, entries[i] as Buffer);
   }
   return out;
 }

@@ -25,6 +25,8 @@ export interface TaskRow {
   enabled: number;
   /** JSON of the RetryPolicy; NULL for none (schema 3). */
   retry_policy: string | null;
+  /** NULL: the default (schema 3). */
+  history_limit: number | null;
 }
 
 /** One row of `instances` (without the generated `ready`), as better-sqlite3 returns it. */
@@ -93,6 +95,7 @@ export function rowToTask(row: TaskRow): TaskRecord {
     defaultArgs: bytes(row.default_args),
     enabled: row.enabled !== 0,
     ...(row.retry_policy === null ? {} : { retry: decodeRetry(row.retry_policy) }),
+    ...(row.history_limit === null ? {} : { historyLimit: row.history_limit }),
   };
 }
 
@@ -123,6 +126,7 @@ export function taskToRow(task: TaskRecord): TaskRow {
     default_args: task.defaultArgs,
     enabled: task.enabled ? 1 : 0,
     retry_policy: task.retry === undefined ? null : JSON.stringify(task.retry),
+    history_limit: task.historyLimit ?? null,
   };
 }
 

@@ -18,8 +18,10 @@ export const SCHEMA_VERSION = 3;
  * costs nothing more than before. Queries that use the index say `paused_at IS NULL`.
  *
  * Schema 3 (issue 14, retries) adds `instances.dead_lettered` (1 when the pause is its retry
- * policy parking it in the dead-letter list, NULL otherwise) and `tasks.retry_policy` (JSON,
- * NULL for none).
+ * policy parking it in the dead-letter list, NULL otherwise), `tasks.retry_policy` (JSON,
+ * NULL for none), `tasks.history_limit` (NULL: the default) and the table `runs`: one row per
+ * instance that ran, its counters and recent runs (run-codec.ts), written in the transaction
+ * of the commit or release it records and deleted with the instance. Claims never read it.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -39,7 +41,8 @@ CREATE TABLE IF NOT EXISTS tasks (
   misfire_grace_ms INTEGER NOT NULL,
   default_args     BLOB NOT NULL,
   enabled          INTEGER NOT NULL,
-  retry_policy     TEXT
+  retry_policy     TEXT,
+  history_limit    INTEGER
 ) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS instances (
@@ -63,6 +66,14 @@ CREATE TABLE IF NOT EXISTS instances (
   dead_lettered   INTEGER,
   PRIMARY KEY (task, partition, name)
 ) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS runs (
+  task      TEXT NOT NULL,
+  partition INTEGER NOT NULL,
+  name      TEXT NOT NULL,
+  history   BLOB NOT NULL,
+  PRIMARY KEY (task, partition, name)
+) WITHOUT ROWID;
 `;
 
 /** Schema 1 -> 2: the pause columns, and the ready index over active rows only. */
@@ -76,6 +87,7 @@ DROP INDEX IF EXISTS instances_ready;
 const MIGRATE_2_TO_3 = `
 ALTER TABLE instances ADD COLUMN dead_lettered INTEGER;
 ALTER TABLE tasks ADD COLUMN retry_policy TEXT;
+ALTER TABLE tasks ADD COLUMN history_limit INTEGER;
 `;
 
 /** After the columns exist (a new file, or one migrated). */

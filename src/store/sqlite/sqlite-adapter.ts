@@ -2,8 +2,16 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { newIncarnation } from "../../domain/incarnation.ts";
 import type { LiveMember, MemberRecord } from "../../domain/member.ts";
-import type { InstanceDraft, InstanceRecord, LeaseRef, LeaseStatus, TaskRecord } from "../../domain/model.ts";
+import type {
+  InstanceDraft,
+  InstanceRecord,
+  LeaseRef,
+  LeaseStatus,
+  RunHistory,
+  TaskRecord,
+} from "../../domain/model.ts";
 import { namePage } from "../name-page.ts";
+import { appendRun, decodeRuns } from "../run-codec.ts";
 import type {
   ClaimRequest,
   ClaimResult,
@@ -20,6 +28,7 @@ import type {
   ReleaseItem,
   ResumeRequest,
   ResumeResult,
+  RunWrite,
   Store,
   UpsertMode,
   UpsertResult,
@@ -154,6 +163,7 @@ export class SqliteStore implements Store {
     return this.#run("deleteTask", () =>
       this.#write(() => {
         this.#sql.deleteTaskInstances.run(name);
+        this.#sql.deleteTaskRuns.run(name);
         return this.#sql.deleteTask.run(name).changes > 0;
       }),
     );
@@ -189,8 +199,7 @@ export class SqliteStore implements Store {
     return this.#run("removeInstances", () =>
       this.#write(() => {
         let removed = 0;
-        for (const ref of refs)
-          removed += this.#sql.deleteInstance.run(task, ref.partition, ref.name).changes;
+        for (const ref of refs) removed += this.#delete(task, ref.partition, ref.name);
         return removed;
       }),
     );
@@ -269,11 +278,13 @@ export class SqliteStore implements Store {
         now,
         (record, item: CommitItem): CommitResult => {
           if (item.nextRunAt === null) {
-            this.#sql.deleteInstance.run(record.task, record.partition, record.name);
+            // The one-off ran: its history goes with it.
+            this.#delete(record.task, record.partition, record.name);
             return { status: "ok" };
           }
           const next = committed(record, item.nextRunAt, item.keepLease === true, item.holdUntil);
           this.#put(next);
+          if (item.run !== undefined) this.#recordRun(record, item.run);
           return item.keepLease === true ? { status: "ok", version: next.version } : { status: "ok" };
         },
         (status): CommitResult => ({ status }),
@@ -288,6 +299,7 @@ export class SqliteStore implements Store {
         now,
         (record, item: ReleaseItem): LeaseStatus => {
           this.#put(released(record, item.retryAt, item.park));
+          if (item.run !== undefined) this.#recordRun(record, item.run);
           return "ok";
         },
         (status) => status,
@@ -308,6 +320,28 @@ export class SqliteStore implements Store {
         (status): ExtendResult => ({ status }),
       ),
     );
+  }
+
+  getRuns(task: string, refs: readonly InstanceRef[]): Promise<(RunHistory | undefined)[]> {
+    return this.#run("getRuns", () =>
+      refs.map((ref) => {
+        const row = this.#sql.getRuns.get(task, ref.partition, ref.name);
+        return row === undefined ? undefined : decodeRuns(`instance "${ref.name}"`, row.history);
+      }),
+    );
+  }
+
+  /** Counts one more run of `record` and keeps it among its recent runs (run-codec.ts). */
+  #recordRun(record: InstanceRecord, run: RunWrite): void {
+    const stored = this.#sql.getRuns.get(record.task, record.partition, record.name);
+    const history = appendRun(stored?.history, run.record, run.limit);
+    this.#sql.putRuns.run(record.task, record.partition, record.name, history);
+  }
+
+  /** Deletes an instance and its run history; 1 when it existed. */
+  #delete(task: string, partition: number, name: string): number {
+    this.#sql.deleteRuns.run(task, partition, name);
+    return this.#sql.deleteInstance.run(task, partition, name).changes;
   }
 
   nextDueAt(task: string, partition: number): Promise<number | undefined> {

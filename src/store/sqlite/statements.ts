@@ -20,6 +20,10 @@ export interface Statements {
   deleteInstance: Statement<Key>;
   due: Statement<[task: string, partition: number, now: number, limit: number], InstanceRow>;
   nextDueAt: Statement<[task: string, partition: number], { ready: number | null }>;
+  getRuns: Statement<Key, { history: Uint8Array }>;
+  putRuns: Statement<[task: string, partition: number, name: string, history: Uint8Array]>;
+  deleteRuns: Statement<Key>;
+  deleteTaskRuns: Statement<[task: string]>;
 }
 
 const INSTANCE_PARAMS = INSTANCE_COLUMNS.split(", ")
@@ -35,15 +39,15 @@ export function prepareStatements(db: Database): Statements {
   return {
     putTask: db.prepare(
       `INSERT INTO tasks (name, dynamic, schedule, partition_count, execution_mode, failure_mode, lease_ms,
-         misfire_policy, misfire_grace_ms, default_args, enabled, retry_policy)
+         misfire_policy, misfire_grace_ms, default_args, enabled, retry_policy, history_limit)
        VALUES (@name, @dynamic, @schedule, @partition_count, @execution_mode, @failure_mode, @lease_ms,
-         @misfire_policy, @misfire_grace_ms, @default_args, @enabled, @retry_policy)
+         @misfire_policy, @misfire_grace_ms, @default_args, @enabled, @retry_policy, @history_limit)
        ON CONFLICT (name) DO UPDATE SET dynamic = excluded.dynamic, schedule = excluded.schedule,
          partition_count = excluded.partition_count, execution_mode = excluded.execution_mode,
          failure_mode = excluded.failure_mode, lease_ms = excluded.lease_ms,
          misfire_policy = excluded.misfire_policy, misfire_grace_ms = excluded.misfire_grace_ms,
          default_args = excluded.default_args, enabled = excluded.enabled,
-         retry_policy = excluded.retry_policy`,
+         retry_policy = excluded.retry_policy, history_limit = excluded.history_limit`,
     ),
     getTask: db.prepare("SELECT * FROM tasks WHERE name = ?"),
     // '' sorts before every name (names are never empty), so it is the "from the start" cursor.
@@ -72,5 +76,12 @@ export function prepareStatements(db: Database): Statements {
     nextDueAt: db.prepare(
       "SELECT min(ready) AS ready FROM instances WHERE task = ? AND partition = ? AND paused_at IS NULL",
     ),
+    getRuns: db.prepare("SELECT history FROM runs WHERE task = ? AND partition = ? AND name = ?"),
+    putRuns: db.prepare(
+      `INSERT INTO runs (task, partition, name, history) VALUES (?, ?, ?, ?)
+       ON CONFLICT (task, partition, name) DO UPDATE SET history = excluded.history`,
+    ),
+    deleteRuns: db.prepare("DELETE FROM runs WHERE task = ? AND partition = ? AND name = ?"),
+    deleteTaskRuns: db.prepare("DELETE FROM runs WHERE task = ?"),
   };
 }

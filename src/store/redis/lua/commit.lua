@@ -3,6 +3,7 @@
 
   KEYS[1]  the partition's `due` sorted set
   KEYS[2]  the partition's `inst` hash
+  KEYS[3]  the partition's `runs` hash (run history, common.lua record_run)
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
@@ -11,7 +12,9 @@
            carried them), nextRunAt (epoch ms), holdUntil (epoch ms the instance stays held
            without an owner: the next slot's jitter, transitions.ts committed; 0 for none),
            flags (1: keepLease, at-most-once, the lease stays held under the new version;
-           2: delete the instance, nextRunAt unused)
+           2: delete the instance, nextRunAt unused), then the run the commit settles:
+           outcome (0: none to record, 1 success, 2 failure), history limit, and the run's
+           entry, length first (run-codec.ts encodes it)
 
   A paused instance keeps its pause and stays out of `due`.
   Returns, per item in order, 2 values:
@@ -23,22 +26,25 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
--- One item: name length and name, version, incarnation, nextRunAt, holdUntil, flags.
-local COMMIT_ITEM = '<I4c0ddddB'
+-- One item: name length and name, version, incarnation, nextRunAt, holdUntil, flags, outcome,
+-- history limit, entry length and entry.
+local COMMIT_ITEM = '<I4c0ddddBBBI2c0'
 local KEEP_LEASE, DELETE = 1, 2
 
 local packed = ARGV[4]
 local names, versions, incarnations, next_runs, holds, flags = {}, {}, {}, {}, {}, {}
+local outcomes, limits, entries = {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], versions[n], incarnations[n], next_runs[n], holds[n], flags[n], pos =
+  names[n], versions[n], incarnations[n], next_runs[n], holds[n], flags[n], outcomes[n], limits[n], entries[n], pos =
     struct.unpack(COMMIT_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
+local run_order, runs_of, gone = {}, {}, {}
 
 for n, name in ipairs(names) do
   local record = records[name]
@@ -48,7 +54,12 @@ for n, name in ipairs(names) do
     if flags[n] >= DELETE then
       records[name] = false
       record_change(changes, name, false, 0)
+      gone[#gone + 1] = name
     else
+      if outcomes[n] ~= 0 then
+        run_order[#run_order + 1] = name
+        runs_of[name] = { outcomes[n], limits[n], entries[n] }
+      end
       local next_run = next_runs[n]
       local _, locked, version, _, incarnation, created, owner_length, paused = header(record)
       new_version = bump(version)
@@ -68,5 +79,6 @@ for n, name in ipairs(names) do
 end
 
 flush(due, inst, changes)
+flush_runs(KEYS[3], run_order, runs_of, gone)
 wake_if_sooner(due, before, channel, tag)
 return out

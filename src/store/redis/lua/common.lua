@@ -248,3 +248,53 @@ local function flush(due, inst, changes)
   if #gone > 0 then call_chunked('HDEL', inst, gone) end
   if #unindexed > 0 then call_chunked('ZREM', due, unindexed) end
 end
+
+--[[
+  Run history (issue 14): the partition's `runs` hash holds, per instance that ran, its
+  counters and recent runs in the layout run-codec.ts states (the head RUNS_HEAD: runs,
+  failures, last outcome; then entries newest first, each a u16 length and its bytes, which
+  TypeScript encodes and Lua never looks into). record_run is run-codec.ts appendRun.
+]]
+local RUNS_HEAD = '<I4I4B'
+local RUNS_HEAD_BYTES = 9
+local COUNTER_MODULUS = 4294967296
+
+-- The history `stored` (false: none yet) after one more run: outcome 1 success or 2 failure,
+-- `entry` first, at most `limit` entries kept (0: only the counters).
+local function record_run(stored, outcome, limit, entry)
+  local runs, failures, older = 0, 0, ''
+  if stored then
+    runs, failures = struct.unpack('<I4I4', stored)
+    older = string.sub(stored, RUNS_HEAD_BYTES + 1)
+  end
+  runs = (runs + 1) % COUNTER_MODULUS
+  if outcome == 2 then failures = (failures + 1) % COUNTER_MODULUS end
+  local kept = ''
+  if limit > 0 then
+    local entries = struct.pack('<I2', #entry) .. entry .. older
+    local pos = 1
+    for _ = 1, limit do
+      if pos > #entries then break end
+      pos = pos + 2 + struct.unpack('<I2', entries, pos)
+    end
+    kept = string.sub(entries, 1, pos - 1)
+  end
+  return struct.pack(RUNS_HEAD, runs, failures, outcome) .. kept
+end
+
+-- Records the runs of a batch in the `runs` hash: `runs_of` maps a name to { outcome, limit,
+-- entry } for each settled item that carried a run; `gone` lists instances deleted (their
+-- history goes with them). One HMGET, one HSET, one HDEL.
+local function flush_runs(runs_key, order, runs_of, gone)
+  if #order > 0 then
+    local stored = load_records(runs_key, order)
+    local fields = {}
+    for _, name in ipairs(order) do
+      local run = runs_of[name]
+      fields[#fields + 1] = name
+      fields[#fields + 1] = record_run(stored[name], run[1], run[2], run[3])
+    end
+    call_chunked('HSET', runs_key, fields)
+  end
+  if #gone > 0 then call_chunked('HDEL', runs_key, gone) end
+end

@@ -3,6 +3,7 @@
 
   KEYS[1]  the partition's `due` sorted set
   KEYS[2]  the partition's `inst` hash
+  KEYS[3]  the partition's `runs` hash (run history, common.lua record_run)
   ARGV[1]  wake channel
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
@@ -10,7 +11,9 @@
            name length and name, lease version, lease incarnation (doubles, as the lease id
            carried them), retryAt (epoch ms before which the instance must not run again; 0:
            at once), park (0: none; else the format byte to park the record in, paused or
-           dead-lettered, when its retry policy ran out), note length and note (the park's)
+           dead-lettered, when its retry policy ran out), note length and note (the park's),
+           then the failed run the release settles as commit.lua takes it: outcome (0: none),
+           history limit, entry length and entry
 
   The retry delay is kept in lockedUntil, never in nextRunAt, so the scheduled slot (from
   which the next one is computed) is not disturbed. The version is bumped: the old lease is dead.
@@ -24,25 +27,32 @@ local due, inst = KEYS[1], KEYS[2]
 local channel, tag = ARGV[1], ARGV[2]
 local now = tonumber(ARGV[3])
 
--- One item: name length and name, version, incarnation, retryAt, park format, note length and note.
-local RELEASE_ITEM = '<I4c0dddBI2c0'
+-- One item: name length and name, version, incarnation, retryAt, park format, note length and
+-- note, outcome, history limit, entry length and entry.
+local RELEASE_ITEM = '<I4c0dddBI2c0BBI2c0'
 
 local packed = ARGV[4]
 local names, versions, incarnations, retry_ats, parks, notes = {}, {}, {}, {}, {}, {}
+local outcomes, limits, entries = {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], versions[n], incarnations[n], retry_ats[n], parks[n], notes[n], pos =
+  names[n], versions[n], incarnations[n], retry_ats[n], parks[n], notes[n], outcomes[n], limits[n], entries[n], pos =
     struct.unpack(RELEASE_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
+local run_order, runs_of = {}, {}
 
 for n, name in ipairs(names) do
   local record = records[name]
   local status = lease_status(record, versions[n], incarnations[n], now)
+  if status == STATUS_OK and outcomes[n] ~= 0 then
+    run_order[#run_order + 1] = name
+    runs_of[name] = { outcomes[n], limits[n], entries[n] }
+  end
   if status == STATUS_OK then
     local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
     if parks[n] ~= 0 then
@@ -63,5 +73,6 @@ for n, name in ipairs(names) do
 end
 
 flush(due, inst, changes)
+flush_runs(KEYS[3], run_order, runs_of, {})
 wake_if_sooner(due, before, channel, tag)
 return out
