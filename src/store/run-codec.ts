@@ -102,7 +102,9 @@ export function decodeRuns(where: string, bytes: Uint8Array): RunHistory {
       recent,
     };
   } catch (thrown) {
-    throw new PartituraError(ErrorCode.Internal, `the run history of ${where} is unreadable`, { cause: thrown });
+    throw new PartituraError(ErrorCode.Internal, `the run history of ${where} is unreadable`, {
+      cause: thrown,
+    });
   }
 }
 

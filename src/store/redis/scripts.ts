@@ -115,7 +115,9 @@ export class Scripts {
     const call = this.#calls.get(name);
     if (call === undefined) throw new Error(`script ${name} was not defined`);
     const third = THIRD_KEY[name];
-    return third === undefined ? call(keys.due, keys.inst, ...args) : call(keys.due, keys.inst, keys[third], ...args);
+    return third === undefined
+      ? call(keys.due, keys.inst, ...args)
+      : call(keys.due, keys.inst, keys[third], ...args);
   }
 
   /** Creates or updates drafts of one partition; per draft its outcome and stored record. */
