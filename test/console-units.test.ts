@@ -42,6 +42,16 @@ test("schedule words: common crons spelled out, others keep the expression", (t)
     scheduleWords({ kind: "at", atMs: Date.parse("2026-12-24T18:00:00Z") }),
     "once, at 2026-12-24 18:00:00Z",
   );
+  t.is(
+    scheduleWords({
+      kind: "cron",
+      cron: "0 9 * * *",
+      timezone: "UTC",
+      startAtMs: Date.parse("2027-03-01T00:00:00Z"),
+      endAtMs: Date.parse("2027-03-31T00:00:00Z"),
+    }),
+    "at 09:00, every day, in UTC, from 2027-03-01 00:00:00Z, until 2027-03-31 00:00:00Z",
+  );
 });
 
 test("slot preview: the autumn change in New York is marked once, on the first slot after it", (t) => {

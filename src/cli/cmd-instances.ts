@@ -11,7 +11,9 @@ import { print } from "./print.ts";
 import { CSV_COLUMNS, readInstances, scheduleFile } from "./schedule-file.ts";
 import { UsageError } from "./usage-error.ts";
 
-export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--args JSON] [--force]
+export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--start-at ISO] [--end-at ISO] [--args JSON] [--force]
+  --start-at and --end-at bound a cron or an interval: no slot before the start, none after
+  the end (the instance is removed after its last run).
 partitura schedule TASK --file F.csv|F.jsonl [--batch N] [--force]
   Many instances from a file, sent in Schedule calls of --batch (default 1000, at most 10000)
   with a progress bar on a terminal; prints created/updated/locked/failed. CSV: a header row
@@ -61,6 +63,8 @@ export async function instances(command: string, args: string[]): Promise<number
         tz: { type: "string" },
         every: { type: "string" },
         at: { type: "string" },
+        "start-at": { type: "string" },
+        "end-at": { type: "string" },
         args: { type: "string" },
         partition: { type: "string" },
         file: { type: "string" },
@@ -105,7 +109,15 @@ export async function instances(command: string, args: string[]): Promise<number
         if (name === undefined) throw new UsageError("schedule: NAME is required (or --file F)");
         const response = await client.schedule({
           task,
-          instances: [{ name, ...specOf(values, (field) => (field === "tz" ? "--tz" : `--${field}`)) }],
+          instances: [
+            {
+              name,
+              ...specOf(
+                { ...values, startAt: values["start-at"], endAt: values["end-at"] },
+                (field) => `--${field.replaceAll("_", "-")}`,
+              ),
+            },
+          ],
           mode: values.force ? ScheduleMode.FORCE : ScheduleMode.SAFE,
         });
         return printInstances(format, response.instances);

@@ -19,6 +19,9 @@ export interface SpecText {
   readonly tz?: string | undefined;
   readonly every?: string | undefined;
   readonly at?: string | undefined;
+  /** ISO-8601 instants: the schedule's start_at and end_at (with a cron or an interval). */
+  readonly startAt?: string | undefined;
+  readonly endAt?: string | undefined;
   readonly args?: string | undefined;
 }
 
@@ -30,7 +33,37 @@ export function specOf(text: SpecText, label: (field: string) => string): SpecFi
   const given = [text.cron, text.every, text.at].filter((v) => v !== undefined && v !== "").length;
   if (given > 1)
     throw new UsageError(`${label("cron")}, ${label("every")}, ${label("at")}: give at most one`);
-  return { ...scheduleOf(text, label), ...argsOf(text.args, label) };
+  return { ...boundsOf(text, label, scheduleOf(text, label)), ...argsOf(text.args, label) };
+}
+
+/*
+ * The bounds go onto the schedule given with them. Without one the instance would take its
+ * task's default schedule, which the CLI cannot amend: refused here rather than dropped. An
+ * `at` with bounds is left for the server to refuse, with the rule.
+ */
+function boundsOf(text: SpecText, label: (field: string) => string, fields: SpecFields): SpecFields {
+  const bounds = {
+    ...instantOf(text.startAt, "start_at", "startAt", label),
+    ...instantOf(text.endAt, "end_at", "endAt", label),
+  };
+  if (Object.keys(bounds).length === 0) return fields;
+  if (fields.schedule === undefined) {
+    const given = [text.startAt ? label("start_at") : "", text.endAt ? label("end_at") : ""].filter(Boolean);
+    throw new UsageError(`${given.join(", ")}: give with ${label("cron")} or ${label("every")}`);
+  }
+  return { schedule: { ...fields.schedule, ...bounds } };
+}
+
+function instantOf(
+  text: string | undefined,
+  field: "start_at" | "end_at",
+  key: "startAt" | "endAt",
+  label: (field: string) => string,
+): Record<string, ReturnType<typeof timestampFromMs>> {
+  if (text === undefined || text === "") return {};
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) throw new UsageError(`${label(field)}: "${text}" is not an ISO-8601 instant`);
+  return { [key]: timestampFromMs(ms) };
 }
 
 function scheduleOf(text: SpecText, label: (field: string) => string): SpecFields {

@@ -12,7 +12,17 @@ import { print } from "./print.ts";
 import { UsageError } from "./usage-error.ts";
 
 /** The columns a CSV file may have (a header row names them, in any order; only name is required). */
-export const CSV_COLUMNS = ["name", "cron", "tz", "every", "at", "args", "partition_key"] as const;
+export const CSV_COLUMNS = [
+  "name",
+  "cron",
+  "tz",
+  "every",
+  "at",
+  "start_at",
+  "end_at",
+  "args",
+  "partition_key",
+] as const;
 
 /** One instance read from a file, with the line it came from (for messages). */
 interface Row {
@@ -107,7 +117,15 @@ function csvRows(file: string, text: string): Row[] {
     const spec: InstanceSpecInit = {
       name,
       ...specOf(
-        { cron: cell("cron"), tz: cell("tz"), every: cell("every"), at: cell("at"), args: cell("args") },
+        {
+          cron: cell("cron"),
+          tz: cell("tz"),
+          every: cell("every"),
+          at: cell("at"),
+          startAt: cell("start_at"),
+          endAt: cell("end_at"),
+          args: cell("args"),
+        },
         label,
       ),
       ...(key ? { partitionKey: key } : {}),

@@ -9,8 +9,14 @@ import { age, utc } from "./format.ts";
 
 const DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"];
 
-/** The schedule as a sentence. */
+/** The schedule as a sentence, with its bounds (start_at, end_at) when it has them. */
 export function scheduleWords(spec: ScheduleSpec): string {
+  const from = spec.startAtMs === undefined ? "" : `, from ${utc(spec.startAtMs)}`;
+  const until = spec.endAtMs === undefined ? "" : `, until ${utc(spec.endAtMs)}`;
+  return `${kindWords(spec)}${from}${until}`;
+}
+
+function kindWords(spec: ScheduleSpec): string {
   switch (spec.kind) {
     case "interval":
       return `every ${age(spec.intervalMs)} (${spec.intervalMs} ms), counted from the previous slot`;

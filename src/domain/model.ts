@@ -7,6 +7,8 @@
 /**
  * When an instance falls due. `jitterMs` (deterministic jitter, jitter.ts) is absent when the
  * schedule has none: never stored as 0, so an un-jittered schedule encodes exactly as before.
+ * The bounds `startAtMs` and `endAtMs` (cron and interval only) are absent when unset, for the
+ * same reason: an unbounded schedule is stored byte for byte as it was before bounds existed.
  */
 export type ScheduleSpec = (
   | { readonly kind: "cron"; readonly cron: string; readonly timezone: string }
@@ -15,6 +17,10 @@ export type ScheduleSpec = (
 ) & {
   /** Each slot is delivered up to this much after it (1 ms .. MAX_JITTER_MS); absent: none. */
   readonly jitterMs?: number;
+  /** No slot before this instant (epoch ms); absent: no bound. */
+  readonly startAtMs?: number;
+  /** No slot after this instant (epoch ms); the instance ends after its last slot; absent: no bound. */
+  readonly endAtMs?: number;
 };
 
 export type ExecutionMode = "at_least_once" | "at_most_once";

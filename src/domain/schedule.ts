@@ -1,3 +1,4 @@
+import { checkBounds, countFrom, withinEnd } from "./bounds.ts";
 import { checkCronFields } from "./cron-check.ts";
 import { computeCronNext } from "./cron-next.ts";
 import { clip, invalid, quote, toError } from "./errors.ts";
@@ -61,11 +62,30 @@ export function zoneCacheSize(): number {
 /**
  * Throws INVALID_ARGUMENT (naming `field`) unless the schedule can be run: a cron of 5 or 6
  * fields that fires at least once, in a known zone; an interval of at least 1 ms; an `at`
- * that is a valid instant; a jitter within its bounds (jitter.ts).
+ * that is a valid instant; a jitter within its bounds (jitter.ts); start and end bounds in
+ * order (bounds.ts) with a first slot from `now` that is not past the end.
  */
 export function checkSchedule(field: string, spec: ScheduleSpec, now: number): void {
+  checkScheduleShape(field, spec, now);
+  if (spec.endAtMs !== undefined && firstSlot(spec, now) > spec.endAtMs) {
+    throw invalid(
+      `${field}.end_at`,
+      `${new Date(spec.endAtMs).toISOString()} leaves no slot: the first would be ${new Date(firstSlot(spec, now)).toISOString()}`,
+    );
+  }
+}
+
+/**
+ * checkSchedule without the check that a slot is left before the end, which only holds until
+ * the end passes: for a schedule stored before (a redeploy of a task whose bounded schedule
+ * has run its course is not a mistake).
+ */
+export function checkScheduleShape(field: string, spec: ScheduleSpec, now: number): void {
   checkShape(field, spec, now);
   checkJitter(field, spec);
+  if (spec.startAtMs !== undefined) checkInstant(`${field}.start_at`, spec.startAtMs);
+  if (spec.endAtMs !== undefined) checkInstant(`${field}.end_at`, spec.endAtMs);
+  checkBounds(field, spec);
 }
 
 function checkShape(field: string, spec: ScheduleSpec, now: number): void {
@@ -120,25 +140,31 @@ export function checkInstant(field: string, ms: number): void {
   }
 }
 
-/** The first slot of a new instance scheduled at `now`. */
+/**
+ * The first slot of a new instance scheduled at `now`: after now, and at or after the start
+ * when the schedule has one still ahead (an interval then starts at the start itself). It may
+ * be past the end: checkSchedule refuses such a schedule before anything is stored.
+ */
 export function firstSlot(spec: ScheduleSpec, now: number): number {
+  const { from, atStart } = countFrom(spec, now);
   switch (spec.kind) {
     case "cron":
-      return cronNext(spec.cron, spec.timezone, now);
+      // cronNext is strictly after its instant: 1 ms earlier lets a slot at the start count.
+      return cronNext(spec.cron, spec.timezone, atStart ? from - 1 : from);
     case "interval":
-      return now + spec.intervalMs;
+      return atStart ? from : from + spec.intervalMs;
     case "at":
       return spec.atMs;
   }
 }
 
-/** The slot after `slot`, or null when the schedule has no more (a one-off). */
+/** The slot after `slot`, or null when the schedule has no more (a one-off, or past its end). */
 export function nextSlot(spec: ScheduleSpec, slot: number): number | null {
   switch (spec.kind) {
     case "cron":
-      return cronNext(spec.cron, spec.timezone, slot);
+      return withinEnd(spec, cronNext(spec.cron, spec.timezone, slot));
     case "interval":
-      return slot + spec.intervalMs;
+      return withinEnd(spec, slot + spec.intervalMs);
     case "at":
       return null;
   }
@@ -146,10 +172,12 @@ export function nextSlot(spec: ScheduleSpec, slot: number): number | null {
 
 /**
  * The latest slot at or before `now`, starting from `slot` (which is itself at or before now),
- * and the first slot after now. Intervals are arithmetic; crons step, bounded, because a
- * minute-cron missed for a year is half a million steps: past the bound the latest slot is
- * approximated by stepping from just before `now`, which is exact for any cron whose gaps are
- * shorter than that window.
+ * and the first slot after now (null past the schedule's end). With an end before `now` the
+ * latest slot is the last one at or before the end: no slot past the end is ever delivered,
+ * however late the claim. Intervals are arithmetic; crons step, bounded, because a minute-cron
+ * missed for a year is half a million steps: past the bound the latest slot is approximated by
+ * stepping from just before `now`, which is exact for any cron whose gaps are shorter than
+ * that window.
  */
 export function lastSlotAtOrBefore(
   spec: ScheduleSpec,
@@ -157,27 +185,28 @@ export function lastSlotAtOrBefore(
   now: number,
 ): { latest: number; following: number | null } {
   if (spec.kind === "at") return { latest: slot, following: null };
+  const limit = spec.endAtMs === undefined ? now : Math.min(now, spec.endAtMs);
   if (spec.kind === "interval") {
-    const steps = Math.floor((now - slot) / spec.intervalMs);
+    const steps = Math.floor((limit - slot) / spec.intervalMs);
     const latest = slot + Math.max(0, steps) * spec.intervalMs;
-    return { latest, following: latest + spec.intervalMs };
+    return { latest, following: withinEnd(spec, latest + spec.intervalMs) };
   }
   let latest = slot;
   let following = cronNext(spec.cron, spec.timezone, latest);
-  for (let i = 0; following <= now && i < 1000; i++) {
+  for (let i = 0; following <= limit && i < 1000; i++) {
     latest = following;
     following = cronNext(spec.cron, spec.timezone, latest);
   }
-  if (following <= now) {
-    // Too many missed slots to walk: find the last one within the day before `now`.
-    latest = cronNext(spec.cron, spec.timezone, now - 86_400_000);
+  if (following <= limit) {
+    // Too many missed slots to walk: find the last one within the day before the limit.
+    latest = cronNext(spec.cron, spec.timezone, limit - 86_400_000);
     following = cronNext(spec.cron, spec.timezone, latest);
-    while (following <= now) {
+    while (following <= limit) {
       latest = following;
       following = cronNext(spec.cron, spec.timezone, latest);
     }
   }
-  return { latest, following };
+  return { latest, following: withinEnd(spec, following) };
 }
 
 /*

@@ -3,7 +3,7 @@ import { MAX_ARGS_BYTES, MAX_DURATION_MS, MAX_PARTITIONS } from "../domain/limit
 import type { ExecutionMode, FailureMode, MisfirePolicy, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { type RetryPolicyInput, retryPolicy } from "../domain/retry.ts";
-import { checkSchedule } from "../domain/schedule.ts";
+import { checkSchedule, checkScheduleShape } from "../domain/schedule.ts";
 
 /** Lease duration when unset. */
 export const DEFAULT_LEASE_MS = 60_000;
@@ -36,8 +36,11 @@ export interface TaskInput {
  */
 export function resolveTask(input: TaskInput, existing: TaskRecord | undefined, now: number): TaskRecord {
   checkName("task.name", input.name);
-  if (input.schedule !== undefined) checkSchedule("task.schedule", input.schedule, now);
-  else if (!input.dynamic) throw invalid("task.schedule", "is required for a static task");
+  if (input.schedule !== undefined) {
+    // A redeploy of a task whose bounded schedule has ended (same schedule) is not refused.
+    const check = sameSchedule(existing?.schedule, input.schedule) ? checkScheduleShape : checkSchedule;
+    check("task.schedule", input.schedule, now);
+  } else if (!input.dynamic) throw invalid("task.schedule", "is required for a static task");
 
   const partitionCount = input.partitionCount === 0 ? 1 : input.partitionCount;
   if (!Number.isInteger(partitionCount) || partitionCount < 1 || partitionCount > MAX_PARTITIONS) {
@@ -134,11 +137,11 @@ function checkDuration(field: string, ms: number): number {
 
 /**
  * True when two schedules are the same (so a repeated PutTask keeps the due time); a changed
- * jitter is a change, so it applies to the pending slot at once.
+ * jitter or bound is a change, so it applies to the pending slot at once.
  */
 export function sameSchedule(a: ScheduleSpec | undefined, b: ScheduleSpec | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
-  if (a.jitterMs !== b.jitterMs) return false;
+  if (a.jitterMs !== b.jitterMs || a.startAtMs !== b.startAtMs || a.endAtMs !== b.endAtMs) return false;
   switch (a.kind) {
     case "cron":
       return b.kind === "cron" && a.cron === b.cron && a.timezone === b.timezone;

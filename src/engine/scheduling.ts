@@ -1,3 +1,4 @@
+import { withinEnd } from "../domain/bounds.ts";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
@@ -91,10 +92,11 @@ export class SchedulingService {
       // SAFE keeps the stored due time when the schedule is unchanged (it is sooner than or
       // equal to a fresh first slot); FORCE makes a changed schedule count from now.
       const unchanged = sameSchedule(existing?.schedule, task.schedule);
-      // A static one-off whose instance is gone has run: a redeploy must not run it again.
+      // A static one-off whose instance is gone has run, and so has a bounded schedule with no
+      // slot left before its end: a redeploy must not run either again.
       const ranOnce =
         unchanged &&
-        task.schedule.kind === "at" &&
+        (task.schedule.kind === "at" || withinEnd(task.schedule, firstSlot(task.schedule, now)) === null) &&
         (await store.getInstance(task.name, 0, task.name)) === undefined;
       if (ranOnce) {
         this.options.taskChanged(task.name);

@@ -21,6 +21,7 @@ import { bytesToArgs } from "./convert-args.ts";
 import {
   checkReplyBound,
   checkScheduleReplySize,
+  ECHO_BOUND,
   ECHO_JITTER,
   ECHO_TIME_SCHEDULE,
   ECHO_UNSET_SCHEDULE,
@@ -58,6 +59,8 @@ const INTERVAL = tagByte(SCH.interval);
 const AT = tagByte(SCH.at);
 const TIMEZONE = tagByte(SCH.timezone);
 const JITTER = tagByte(SCH.jitter);
+const START_AT = tagByte(SCH.startAt);
+const END_AT = tagByte(SCH.endAt);
 // Struct is map<string, Value> fields = 1; a map entry is always key = 1, value = 2.
 const STRUCT_FIELDS = tagByte(StructSchema.field.fields);
 const ENTRY_KEY = 0x0a;
@@ -75,7 +78,7 @@ const LIST_VALUES = tagByte(ListValueSchema.field.values);
 export const scheduleRequestCoverage: readonly MessageCoverage[] = [
   covers(ScheduleRequestSchema, ["task", "instances", "mode"]),
   covers(InstanceSpecSchema, ["name", "schedule", "args", "partitionKey"]),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
   covers(StructSchema, ["fields"]),
@@ -214,16 +217,21 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
   let cronBytes = 0;
   let timezoneBytes = 0;
   let jitter: Duration | undefined;
+  let startAt: Timestamp | undefined;
+  let endAt: Timestamp | undefined;
   while (r.pos < end) {
     const tag = r.buf[r.pos++];
-    if (tag === JITTER) {
-      // A repeated jitter would merge: unusual, left to protobuf-es.
-      if (jitter !== undefined) return UNUSUAL;
+    if (tag === JITTER || tag === START_AT || tag === END_AT) {
+      // A repeated message field would merge: unusual, left to protobuf-es.
+      const seen = tag === JITTER ? jitter : tag === START_AT ? startAt : endAt;
+      if (seen !== undefined) return UNUSUAL;
       const messageEnd = r.delimited(end);
       if (messageEnd === UNUSUAL) return UNUSUAL;
       const parts = r.secondsNanos(messageEnd);
       if (parts === UNUSUAL) return UNUSUAL;
-      jitter = { $typeName: "google.protobuf.Duration", ...parts };
+      if (tag === JITTER) jitter = { $typeName: "google.protobuf.Duration", ...parts };
+      else if (tag === START_AT) startAt = { $typeName: "google.protobuf.Timestamp", ...parts };
+      else endAt = { $typeName: "google.protobuf.Timestamp", ...parts };
       continue;
     }
     // One kind only: a second one (or a repeated message field, which would merge) is unusual.
@@ -257,11 +265,16 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
       return UNUSUAL;
     }
   }
-  spec.schedule =
-    jitter === undefined
-      ? { $typeName: "partitura.v1.Schedule", kind, timezone }
-      : { $typeName: "partitura.v1.Schedule", kind, timezone, jitter };
-  const extra = jitter === undefined ? 0 : ECHO_JITTER;
+  // Optional keys only when present, as protobuf-es leaves them (exactOptionalPropertyTypes).
+  const schedule: Schedule = { $typeName: "partitura.v1.Schedule", kind, timezone };
+  if (jitter !== undefined) schedule.jitter = jitter;
+  if (startAt !== undefined) schedule.startAt = startAt;
+  if (endAt !== undefined) schedule.endAt = endAt;
+  spec.schedule = schedule;
+  const extra =
+    (jitter === undefined ? 0 : ECHO_JITTER) +
+    (startAt === undefined ? 0 : ECHO_BOUND) +
+    (endAt === undefined ? 0 : ECHO_BOUND);
   if (kind.case === "cron") return echoCronSchedule(cronBytes, timezoneBytes) + extra;
   return (kind.case === undefined ? ECHO_UNSET_SCHEDULE : ECHO_TIME_SCHEDULE) + extra;
 }

@@ -62,6 +62,8 @@ const INTERVAL = tagByte(ScheduleSchema.field.interval);
 const AT = tagByte(ScheduleSchema.field.at);
 const TIMEZONE = tagByte(ScheduleSchema.field.timezone);
 const JITTER = tagByte(ScheduleSchema.field.jitter);
+const START_AT = tagByte(ScheduleSchema.field.startAt);
+const END_AT = tagByte(ScheduleSchema.field.endAt);
 
 /** The fields this writer handles; `args` is left out on purpose (see above). */
 export const scheduleResponseCoverage: readonly MessageCoverage[] = [
@@ -85,7 +87,7 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
     // GetInstance shows the rest.
     ["args", "pauseNote", "pausedAt"],
   ),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
 ];
@@ -164,9 +166,14 @@ function writeInstance(out: Buffer, pos: number, r: InstanceRecord, trim: boolea
   return pos;
 }
 
-/** A Schedule as scheduleToProto builds it: the timezone only with a cron, jitter when set. */
+/** A Schedule as scheduleToProto builds it: the timezone only with a cron; jitter and bounds when set. */
 function scheduleSize(spec: ScheduleSpec): number {
-  return kindSize(spec) + (spec.jitterMs === undefined ? 0 : durationFieldSize(spec.jitterMs));
+  return (
+    kindSize(spec) +
+    (spec.jitterMs === undefined ? 0 : durationFieldSize(spec.jitterMs)) +
+    (spec.startAtMs === undefined ? 0 : timestampFieldSize(spec.startAtMs)) +
+    (spec.endAtMs === undefined ? 0 : timestampFieldSize(spec.endAtMs))
+  );
 }
 
 function kindSize(spec: ScheduleSpec): number {
@@ -181,8 +188,11 @@ function kindSize(spec: ScheduleSpec): number {
 }
 
 function writeSchedule(out: Buffer, pos: number, spec: ScheduleSpec): number {
+  // Field-number order, as protobuf-es writes: kind (1-4), jitter (5), start_at (6), end_at (7).
   pos = writeKind(out, pos, spec);
-  return spec.jitterMs === undefined ? pos : writeDuration(out, pos, JITTER, spec.jitterMs);
+  if (spec.jitterMs !== undefined) pos = writeDuration(out, pos, JITTER, spec.jitterMs);
+  if (spec.startAtMs !== undefined) pos = writeTimestamp(out, pos, START_AT, spec.startAtMs);
+  return spec.endAtMs === undefined ? pos : writeTimestamp(out, pos, END_AT, spec.endAtMs);
 }
 
 function writeKind(out: Buffer, pos: number, spec: ScheduleSpec): number {
@@ -219,6 +229,21 @@ export const ECHO_UNSET_SCHEDULE = STORED_SCHEDULE_MAX;
  * own length prefix may grow by.
  */
 export const ECHO_JITTER = TIME_FIELD_MAX + 1;
+/** Echo bytes a start_at or an end_at adds to a schedule field, as a jitter does. */
+export const ECHO_BOUND = TIME_FIELD_MAX + 1;
+/**
+ * Echo bytes a task's default schedule adds, past what the decoder assumed, to each instance
+ * sent without a schedule: its jitter and bounds (the decoder cannot know the task's).
+ */
+export function echoDefaultExtra(spec: ScheduleSpec | undefined): number {
+  if (spec === undefined) return 0;
+  return (
+    (spec.jitterMs === undefined ? 0 : ECHO_JITTER) +
+    (spec.startAtMs === undefined ? 0 : ECHO_BOUND) +
+    (spec.endAtMs === undefined ? 0 : ECHO_BOUND)
+  );
+}
+
 /** Echo bytes of an interval or at schedule field. */
 export const ECHO_TIME_SCHEDULE = TIME_FIELD_MAX + 2;
 const DEFAULT_TIMEZONE_BYTES = utf8Length(DEFAULT_TIMEZONE);
@@ -263,8 +288,8 @@ export function checkReplyBound(count: number, echoes: number): void {
 /**
  * Refuses (INVALID_ARGUMENT, before anything is stored) a Schedule request whose reply could
  * pass MAX_REPLY_BYTES: the echo of each instance is bounded by what the request carries.
- * `unsetExtra` is added for each instance sent without a schedule: ECHO_JITTER once the task
- * is known to give them a jittered default (which the decoder cannot know).
+ * `unsetExtra` is added for each instance sent without a schedule: echoDefaultExtra once the
+ * task is known to give them a jittered or bounded default (which the decoder cannot know).
  */
 export function checkScheduleReplySize(request: ScheduleRequest, unsetExtra = 0): void {
   const task = stringSize(utf8Length(request.task));
@@ -280,6 +305,8 @@ export function checkScheduleReplySize(request: ScheduleRequest, unsetExtra = 0)
       scheduleBytes = ECHO_TIME_SCHEDULE;
     }
     if (schedule?.jitter !== undefined) scheduleBytes += ECHO_JITTER;
+    if (schedule?.startAt !== undefined) scheduleBytes += ECHO_BOUND;
+    if (schedule?.endAt !== undefined) scheduleBytes += ECHO_BOUND;
     echoes += echoInstance(task, utf8Length(spec.name), scheduleBytes, utf8Length(spec.partitionKey));
   }
   checkReplyBound(request.instances.length, echoes);

@@ -14,10 +14,19 @@ export const DEFAULT_TIMEZONE = "UTC";
  */
 export function scheduleFromProto(field: string, schedule: Schedule | undefined): ScheduleSpec | undefined {
   if (schedule === undefined) return undefined;
-  const spec = kindFromProto(field, schedule);
+  let spec = kindFromProto(field, schedule);
   // Jitter 0 is none, and none is never stored: an un-jittered schedule stays byte for byte.
   const jitterMs = schedule.jitter === undefined ? 0 : durationToMs(`${field}.jitter`, schedule.jitter);
-  return jitterMs === 0 ? spec : { ...spec, jitterMs };
+  if (jitterMs !== 0) spec = { ...spec, jitterMs };
+  // Unset bounds are never stored either. A start at the epoch bounds nothing, so it is none;
+  // an end is kept whatever it is, so an end before any slot is refused, not dropped.
+  if (schedule.startAt !== undefined) {
+    const startAtMs = timestampToMs(`${field}.start_at`, schedule.startAt);
+    if (startAtMs !== 0) spec = { ...spec, startAtMs };
+  }
+  if (schedule.endAt !== undefined)
+    spec = { ...spec, endAtMs: timestampToMs(`${field}.end_at`, schedule.endAt) };
+  return spec;
 }
 
 function kindFromProto(field: string, schedule: Schedule): ScheduleSpec {
@@ -37,6 +46,8 @@ function kindFromProto(field: string, schedule: Schedule): ScheduleSpec {
 export function scheduleToProto(spec: ScheduleSpec): Schedule {
   const schedule = kindToProto(spec);
   if (spec.jitterMs !== undefined) schedule.jitter = msToDuration(spec.jitterMs);
+  if (spec.startAtMs !== undefined) schedule.startAt = msToTimestamp(spec.startAtMs);
+  if (spec.endAtMs !== undefined) schedule.endAt = msToTimestamp(spec.endAtMs);
   return schedule;
 }
 

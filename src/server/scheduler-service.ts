@@ -28,7 +28,11 @@ import {
   stateFilterFromProto,
 } from "./convert-pause.ts";
 import { decodeScheduleRequest } from "./convert-schedule-request.ts";
-import { checkScheduleReplySize, ECHO_JITTER, encodeScheduleResponse } from "./convert-schedule-response.ts";
+import {
+  checkScheduleReplySize,
+  echoDefaultExtra,
+  encodeScheduleResponse,
+} from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 import { previewSchedule } from "./preview-schedule.ts";
 
@@ -68,8 +72,10 @@ export function schedulerHandlers(
     async schedule(request) {
       const inputs = request.instances.map(instanceInputFromProto);
       const results = await scheduling.schedule(request.task, inputs, upsertMode(request.mode), (task) => {
-        // The decoder bounded instances sent without a schedule by an un-jittered default.
-        if (task.schedule?.jitterMs !== undefined) checkScheduleReplySize(request, ECHO_JITTER);
+        // The decoder bounded instances sent without a schedule by a plain default (no jitter
+        // or bounds): a task whose default has them is checked again with what they add.
+        const extra = echoDefaultExtra(task.schedule);
+        if (extra > 0) checkScheduleReplySize(request, extra);
       });
       return encodeScheduleResponse(results);
     },

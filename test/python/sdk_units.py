@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import grpc
 
-from partitura import PartituraError, RetryPolicy, at, every, from_struct, task, to_struct
+from partitura import PartituraError, RetryPolicy, at, cron, every, from_struct, task, to_struct
 from partitura._routes import credit_per_stream, routes_of
 from partitura.v1 import scheduler_service_pb2 as sc
 
@@ -46,6 +46,17 @@ except ValueError as error:
     check("time zone" in str(error), "at() refuses a naive datetime")
 check(at(datetime(2030, 1, 1, 1, tzinfo=timezone(timedelta(hours=1)))).at.seconds == 1893456000, "at() converts to UTC")
 check(every(timedelta(milliseconds=1500)).interval.ToMilliseconds() == 1500, "every() takes a timedelta")
+start, end = datetime(2030, 1, 1, tzinfo=timezone.utc), datetime(2030, 2, 1, 1, tzinfo=timezone(timedelta(hours=1)))
+bounded = every(60, start_at=start, end_at=end)
+check(bounded.start_at.seconds == 1893456000 and bounded.end_at.seconds == 1896134400, "every() sets start_at and end_at")
+check(cron("0 9 * * *", end_at=end).HasField("end_at") and not cron("0 9 * * *", end_at=end).HasField("start_at"),
+      "cron() sets only the bounds given")
+check(not every(60).HasField("start_at") and not every(60).HasField("end_at"), "no bounds unless given")
+try:
+    every(60, end_at=datetime(2030, 1, 1))
+    check(False, "a naive end_at is refused")
+except ValueError as error:
+    check(str(error).startswith("end_at:"), "a naive end_at is refused naming the field")
 
 policy = RetryPolicy(initial_delay=0.1, max_delay=1.0)
 delays = [policy.delay(n) for n in range(10) for _ in range(50)]

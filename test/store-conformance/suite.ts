@@ -1,4 +1,5 @@
 import test from "ava";
+import { boundsCases } from "./bounds.ts";
 import { claimCases } from "./claim.ts";
 import { commitCases } from "./commit.ts";
 import { dataCases } from "./data.ts";
@@ -38,6 +39,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   "dead letters": deadLetterCases,
   runs: runCases,
   jitter: jitterCases,
+  bounds: boundsCases,
   members: memberCases,
 };
 

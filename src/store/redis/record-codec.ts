@@ -27,8 +27,11 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "../varint.ts"
  * Schedule payloads: interval = varint ms; at = zig-zag varint ms; cron = varint length +
  * expression, varint length + time zone. A schedule with jitter sets the kind byte's high bit
  * (JITTER_FLAG) and follows its payload with varint jitter ms; one without jitter is written
- * byte for byte as before the flag existed. An interval instance with a few bytes of args and no
- * partition key takes about 40 + args bytes.
+ * byte for byte as before the flag existed. A schedule with a start or an end bound sets
+ * BOUNDS_FLAG and follows the jitter (if any) with two zig-zag varints, start ms then end ms,
+ * 0 meaning that bound is unset (a bound is never the epoch: the domain drops a start there
+ * and refuses such an end). An unbounded schedule is written byte for byte as before. An
+ * interval instance with a few bytes of args and no partition key takes about 40 + args bytes.
  */
 
 /** The format byte of active records this build writes and reads. */
@@ -79,6 +82,8 @@ const KIND_AT = 2;
 const KIND_CRON = 3;
 /** Set in the kind byte when a varint jitter (ms) follows the schedule payload. */
 const JITTER_FLAG = 0x80;
+/** Set in the kind byte when zig-zag varints start ms and end ms (0: unset) follow the jitter. */
+const BOUNDS_FLAG = 0x40;
 
 /** What an upsert sends to the script for one draft: everything but the mutable header. */
 export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer {
@@ -102,9 +107,13 @@ export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer
   }
   const jitter = schedule.jitterMs ?? 0;
   if (jitter > 0) scheduleSize += varintSize(jitter);
+  const bounded = schedule.startAtMs !== undefined || schedule.endAtMs !== undefined;
+  const start = zigzag(schedule.startAtMs ?? 0);
+  const end = zigzag(schedule.endAtMs ?? 0);
+  if (bounded) scheduleSize += varintSize(start) + varintSize(end);
   const size =
     varintSize(partitionCount) + 1 + scheduleSize + varintSize(key.length) + key.length + draft.args.length;
-  const flag = jitter > 0 ? JITTER_FLAG : 0;
+  const flag = (jitter > 0 ? JITTER_FLAG : 0) | (bounded ? BOUNDS_FLAG : 0);
   const out = Buffer.allocUnsafe(size);
   let at = writeVarint(out, 0, partitionCount);
   switch (schedule.kind) {
@@ -127,6 +136,10 @@ export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer
       break;
   }
   if (jitter > 0) at = writeVarint(out, at, jitter);
+  if (bounded) {
+    at = writeVarint(out, at, start);
+    at = writeVarint(out, at, end);
+  }
   at = writeVarint(out, at, key.length);
   at += key.copy(out, at);
   out.set(draft.args, at);
@@ -203,8 +216,16 @@ function readPause(bytes: Buffer, reader: Reader, deadLettered: boolean): PauseS
 
 function readSchedule(reader: Reader): ScheduleSpec {
   const byte = reader.byte();
-  const spec = readPayload(reader, byte & ~JITTER_FLAG);
-  return (byte & JITTER_FLAG) === 0 ? spec : { ...spec, jitterMs: reader.varint() };
+  let spec = readPayload(reader, byte & ~(JITTER_FLAG | BOUNDS_FLAG));
+  if ((byte & JITTER_FLAG) !== 0) spec = { ...spec, jitterMs: reader.varint() };
+  if ((byte & BOUNDS_FLAG) !== 0) {
+    // Keys only for the bounds that are set: absent, never undefined or 0, as the domain has them.
+    const startAtMs = unzigzag(reader.varint());
+    const endAtMs = unzigzag(reader.varint());
+    if (startAtMs !== 0) spec = { ...spec, startAtMs };
+    if (endAtMs !== 0) spec = { ...spec, endAtMs };
+  }
+  return spec;
 }
 
 function readPayload(reader: Reader, kind: number): ScheduleSpec {

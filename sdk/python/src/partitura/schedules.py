@@ -16,14 +16,26 @@ Jitter = Optional[Union[timedelta, float]]
 """Deterministic jitter (a timedelta, or seconds): each slot is delivered up to this much after it."""
 
 
-def cron(expression: str, tz: str = "", *, jitter: Jitter = None) -> task_pb2.Schedule:
-    """A cron schedule: 5 fields, or 6 with seconds first; `tz` is an IANA zone (empty: UTC)."""
-    return _jittered(task_pb2.Schedule(cron=expression, timezone=tz), jitter)
+Bound = Optional[datetime]
+"""A schedule bound: an aware datetime (start_at: no slot before it; end_at: none after it)."""
 
 
-def every(interval: Union[timedelta, float], *, jitter: Jitter = None) -> task_pb2.Schedule:
-    """Every `interval` (a timedelta, or seconds), counted from the scheduled slot (no drift)."""
-    return _jittered(task_pb2.Schedule(interval=duration(interval)), jitter)
+def cron(
+    expression: str, tz: str = "", *, jitter: Jitter = None, start_at: Bound = None, end_at: Bound = None
+) -> task_pb2.Schedule:
+    """A cron schedule: 5 fields, or 6 with seconds first; `tz` is an IANA zone (empty: UTC).
+    With `start_at` the first slot is the first at or after it; with `end_at` the instance is
+    removed after its last slot at or before it."""
+    return _bounded(_jittered(task_pb2.Schedule(cron=expression, timezone=tz), jitter), start_at, end_at)
+
+
+def every(
+    interval: Union[timedelta, float], *, jitter: Jitter = None, start_at: Bound = None, end_at: Bound = None
+) -> task_pb2.Schedule:
+    """Every `interval` (a timedelta, or seconds), counted from the scheduled slot (no drift).
+    With `start_at` still ahead the first slot is `start_at` itself; with `end_at` the instance
+    is removed after its last slot at or before it."""
+    return _bounded(_jittered(task_pb2.Schedule(interval=duration(interval)), jitter), start_at, end_at)
 
 
 def at(when: datetime, *, jitter: Jitter = None) -> task_pb2.Schedule:
@@ -38,6 +50,15 @@ def _jittered(schedule: task_pb2.Schedule, jitter: Jitter) -> task_pb2.Schedule:
     return schedule
 
 
+def _bounded(schedule: task_pb2.Schedule, start_at: Bound, end_at: Bound) -> task_pb2.Schedule:
+    """`schedule` with its bounds set (the server refuses an end_at not after start_at)."""
+    if start_at is not None:
+        schedule.start_at.CopyFrom(timestamp(start_at, "start_at"))
+    if end_at is not None:
+        schedule.end_at.CopyFrom(timestamp(end_at, "end_at"))
+    return schedule
+
+
 def duration(value: Union[timedelta, float]) -> duration_pb2.Duration:
     """A Duration of a timedelta or of seconds."""
     seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
@@ -46,10 +67,10 @@ def duration(value: Union[timedelta, float]) -> duration_pb2.Duration:
     return result
 
 
-def timestamp(when: datetime) -> timestamp_pb2.Timestamp:
-    """A Timestamp of an aware datetime."""
+def timestamp(when: datetime, field: str = "at") -> timestamp_pb2.Timestamp:
+    """A Timestamp of an aware datetime; `field` names it when a naive one is refused."""
     if when.tzinfo is None:
-        raise ValueError("at: the datetime needs a time zone (for example datetime.now(timezone.utc))")
+        raise ValueError(f"{field}: the datetime needs a time zone (for example datetime.now(timezone.utc))")
     result = timestamp_pb2.Timestamp()
     result.FromDatetime(when.astimezone(timezone.utc))
     return result
