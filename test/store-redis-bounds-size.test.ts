@@ -3,7 +3,7 @@ import type { ScheduleSpec } from "../src/domain/model.ts";
 import { openRedisStore } from "../src/store/redis/open.ts";
 import { encodeTail, OWNER_OFFSET } from "../src/store/redis/record-codec.ts";
 import { RedisStore } from "../src/store/redis/redis-store.ts";
-import { varintSize, zigzag } from "../src/store/redis/varint.ts";
+import { varintSize, zigzag } from "../src/store/varint.ts";
 import { draft, seed, T0, taskRecord } from "./store-conformance/fixtures.ts";
 import { forget, singleRedisUrl, withFreshNamespace } from "./support/redis-env.ts";
 
