@@ -21,6 +21,7 @@ test("task put/get/list/delete print the stored task; a missing one exits 5 (NOT
     misfirePolicy: "MISFIRE_POLICY_CATCH_UP",
     misfireGrace: "1s",
     enabled: true,
+    historyLimit: 10,
   };
   const put = await cli(
     ["task", "put", "mail", "--dynamic", "--partitions", "4", "--lease-ms", "30000", "-o", "json"],
@@ -33,7 +34,7 @@ test("task put/get/list/delete print the stored task; a missing one exits 5 (NOT
   t.deepEqual(golden((await cli(["task", "get", "mail", "--output", "json"], { address })).stdout), [mail]);
   t.deepEqual(golden((await cli(["task", "list", "--output", "json"], { address })).stdout), [mail]);
   const table = await cli(["task", "list"], { address });
-  t.is(table.stdout, "NAME  KIND     PARTITIONS  SCHEDULE\nmail  dynamic  4\n");
+  t.is(table.stdout, "NAME  KIND     PARTITIONS  SCHEDULE  RETRIES\nmail  dynamic  4\n");
   const deleted = await cli(["task", "delete", "mail", "-o", "json"], { address });
   t.is(deleted.code, 0, deleted.stderr);
   t.deepEqual(golden(deleted.stdout), [{ deleted: "mail" }]);
@@ -82,7 +83,10 @@ test("schedule, get, list, unschedule and partitions print golden JSON", async (
   const [b] = golden(got.stdout) as [{ nextRunAt: string }];
   t.like(b, { name: "b", schedule: { cron: "0 9 * * *", timezone: "Europe/Berlin" }, args: { to: "ada" } });
   t.is(new Date(b.nextRunAt).toLocaleTimeString("en-GB", { timeZone: "Europe/Berlin" }), "09:00:00");
-  t.deepEqual(golden((await cli(["get", "mail", "a", "-o", "json"], { address })).stdout), [a]);
+  // GetInstance adds the next slots (a one-off has one) to what Schedule echoed.
+  t.deepEqual(golden((await cli(["get", "mail", "a", "-o", "json"], { address })).stdout), [
+    { ...a, nextSlots: ["2030-01-01T00:00:00Z"] },
+  ]);
   const listed = golden((await cli(["list", "mail", "-o", "json"], { address })).stdout) as {
     name: string;
   }[];

@@ -33,6 +33,10 @@ function lease(id: string, on: WorkerStream, expiresAt: number): HeldLease {
     mode: "at_least_once",
     next: null,
     attempt: 1,
+    slot: 0,
+    deliveredAt: 0,
+    reason: "scheduled",
+    historyLimit: 10,
     expiresAt,
   };
 }
@@ -114,6 +118,7 @@ test("a stream cuts a large delivery into messages of bounded size", (t) => {
     defaultArgs: new Uint8Array(),
     args: big,
     attempt: 1,
+    reason: "scheduled",
   }));
   s.send(deliveries);
   t.true(sent.length >= 2, "split");

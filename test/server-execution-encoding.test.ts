@@ -2,6 +2,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import test from "ava";
 import { ExecuteResponseSchema, ExecutionSchema } from "../gen/ts/partitura/v1/execution_service_pb.ts";
+import { ExecutionReason } from "../gen/ts/partitura/v1/instance_pb.ts";
 import type { Delivery } from "../src/engine/delivery.ts";
 import { encodeExecuteResponse } from "../src/server/execution-encoding.ts";
 import { structArgs } from "./store-conformance/fixtures.ts";
@@ -22,6 +23,7 @@ const base: Delivery = {
   defaultArgs: empty,
   args: empty,
   attempt: 1,
+  reason: "scheduled",
 };
 
 function decode(batch: Delivery[]) {
@@ -31,7 +33,14 @@ function decode(batch: Delivery[]) {
 test("every field decodes as protobuf-es would have encoded it", (t) => {
   const deliveries: Delivery[] = [
     base,
-    { ...base, partition: 0, attempt: 7, instance: "zürich-ünïcode-名前", leaseId: "0.1.2.5.mailszürich" },
+    {
+      ...base,
+      partition: 0,
+      attempt: 7,
+      reason: "retry",
+      instance: "zürich-ünïcode-名前",
+      leaseId: "0.1.2.5.mailszürich",
+    },
     { ...base, scheduledAt: 1_000, leaseExpiresAt: 61_000 },
   ];
   const expected = deliveries.map((d) =>
@@ -43,6 +52,7 @@ test("every field decodes as protobuf-es would have encoded it", (t) => {
       scheduledAt: timestampFromMs(d.scheduledAt),
       leaseExpiresAt: timestampFromMs(d.leaseExpiresAt),
       attempt: d.attempt,
+      reason: d.reason === "retry" ? ExecutionReason.RETRY : ExecutionReason.SCHEDULED,
     }),
   );
   t.deepEqual(decode(deliveries), expected);

@@ -1,8 +1,9 @@
 import { ErrorCode, PartituraError } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
-import type { LeaseRef, LeaseStatus } from "../domain/model.ts";
-import type { BatchStatus, CommitItem, ReleaseItem } from "../store/store.ts";
+import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
+import type { InstanceRecord, LeaseRef, LeaseStatus, RunRecord, TaskRecord } from "../domain/model.ts";
+import type { BatchStatus, CommitItem, ReleaseItem, RunWrite } from "../store/store.ts";
 import { leaseStatus } from "../store/transitions.ts";
 import type { EngineContext } from "./context.ts";
 import type { AckInput } from "./delivery.ts";
@@ -71,7 +72,7 @@ export async function settleAcks(ctx: EngineContext, items: readonly AckInput[])
         lastStream = held.stream;
         touched.add(held.stream);
       }
-      const action = heldAction(held, item);
+      const action = heldAction(held, item, now);
       if (action !== undefined) {
         actions[i] = action;
         continue;
@@ -133,27 +134,63 @@ function outcomeOf(status: LeaseStatus | undefined, failed: boolean): ExecutionO
 }
 
 /** A held lease's action when it needs no task definition; undefined for a failure that does. */
-function heldAction(held: HeldLease, item: AckInput): Action | undefined {
+function heldAction(held: HeldLease, item: AckInput, now: number): Action | undefined {
   if (held.mode === "at_most_once") {
     // A one-off was deleted when it was delivered: its ack has nothing left to settle.
     if (held.next === null) return { kind: "done", status: "ok" };
-    return releaseTo(held.ref, held.next, held.holdUntil);
+    return releaseTo(held.ref, held.next, held.holdUntil, heldRun(held, item, now));
   }
-  if (!item.failed) return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil) };
+  if (!item.failed) {
+    return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, heldRun(held, item, now)) };
+  }
   return undefined;
 }
 
+/** The run an ack of a lease this replica delivered settles, for the run history. */
+function heldRun(held: HeldLease, item: AckInput, now: number): RunWrite {
+  const record: RunRecord = {
+    slot: held.slot,
+    deliveredAt: held.deliveredAt,
+    finishedAt: now,
+    attempt: held.attempt,
+    worker: held.stream.workerId,
+    outcome: item.failed ? "failure" : "success",
+    reason: held.reason,
+    error: item.failed ? (item.error ?? "") : "",
+  };
+  return { record, limit: held.historyLimit };
+}
+
+/**
+ * The run an ack of a lease another replica delivered settles, read back from the instance as
+ * the claim left it: its slot, attempt and owner (the replica, not the worker), and the claim's
+ * time as the delivery's (a heartbeat moves it later).
+ */
+function storedRun(task: TaskRecord, instance: InstanceRecord, item: AckInput, now: number): RunWrite {
+  const record: RunRecord = {
+    slot: instance.nextRunAt,
+    deliveredAt: instance.lockedUntil - task.leaseMs,
+    finishedAt: now,
+    attempt: instance.attempt,
+    worker: instance.leaseOwner,
+    outcome: item.failed ? "failure" : "success",
+    reason: instance.attempt > 1 ? "retry" : "scheduled",
+    error: item.failed ? (item.error ?? "") : "",
+  };
+  return { record, limit: task.historyLimit ?? DEFAULT_HISTORY_LIMIT };
+}
+
 /** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */
-function commitTo(lease: LeaseRef, next: number | null, hold: number | undefined): CommitItem {
+function commitTo(lease: LeaseRef, next: number | null, hold: number | undefined, run: RunWrite | undefined): CommitItem {
   // Every key written, as deliver.ts writes its commits: one shape for the store's hot path.
-  return { lease, nextRunAt: next, keepLease: false, holdUntil: hold };
+  return { lease, nextRunAt: next, keepLease: false, holdUntil: hold, run };
 }
 
 /** At-most-once: the kept lease given up; the next slot (already stored) waits for its hold. */
-function releaseTo(lease: LeaseRef, next: number, hold: number | undefined): Action {
+function releaseTo(lease: LeaseRef, next: number, hold: number | undefined, run: RunWrite | undefined): Action {
   return hold === undefined
-    ? { kind: "release", item: { lease }, wakeAt: next }
-    : { kind: "release", item: { lease, retryAt: hold }, wakeAt: hold };
+    ? { kind: "release", item: { lease, run }, wakeAt: next }
+    : { kind: "release", item: { lease, retryAt: hold, run }, wakeAt: hold };
 }
 
 /** A failed at-least-once execution of a held lease: the task's failure mode decides. */
@@ -165,17 +202,19 @@ async function failedAction(
 ): Promise<Action> {
   const task = await ctx.tasks.get(held.ref.task);
   if (task === undefined) return { kind: "done", status: "not_found" };
+  const run = heldRun(held, item, now);
   if (task.retry !== undefined) {
     const step = afterFailure(task.retry, held.ref, held.attempt, item.error ?? "", item.retryAfterMs, now);
-    return retryAction(ctx, step, commitTo(held.ref, held.next, held.holdUntil));
+    return retryAction(ctx, step, commitTo(held.ref, held.next, held.holdUntil, run));
   }
   switch (task.failureMode) {
     case "none":
+      // Nothing is written (the lease runs out), so nothing is recorded either.
       return { kind: "check", lease: held.ref };
     case "unlock":
-      return unlock(held.ref, item, now);
+      return unlock(held.ref, item, now, run);
     case "commit":
-      return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil) };
+      return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, run) };
   }
 }
 
@@ -189,7 +228,8 @@ async function unknownAction(
   if (task === undefined) return { kind: "done", status: "not_found" };
   const retrying = item.failed && task.retry !== undefined && task.executionMode === "at_least_once";
   if (item.failed && !retrying && task.failureMode === "unlock" && task.executionMode === "at_least_once") {
-    return unlock(lease, item, now);
+    // Released unread, so its run is not recorded: the slot and attempt would need a read.
+    return unlock(lease, item, now, undefined);
   }
   if (item.failed && !retrying && task.failureMode === "none" && task.executionMode === "at_least_once") {
     return { kind: "check", lease };
@@ -203,11 +243,12 @@ async function unknownAction(
   }
   if (task.executionMode === "at_most_once") {
     // The delivery's commit already stored the next slot: release to its jitter hold.
+    // Its delivered slot is no longer stored (the delivery moved it on): no run to record.
     const key = { task: lease.task, instance: lease.name };
-    return releaseTo(lease, instance.nextRunAt, holdUntil(key, instance.schedule, instance.nextRunAt));
+    return releaseTo(lease, instance.nextRunAt, holdUntil(key, instance.schedule, instance.nextRunAt), undefined);
   }
   const plan = planAfterAck(task, instance);
-  const commit = commitTo(lease, plan.next, plan.holdUntil);
+  const commit = commitTo(lease, plan.next, plan.holdUntil, storedRun(task, instance, item, now));
   if (retrying && task.retry !== undefined) {
     const step = afterFailure(task.retry, lease, instance.attempt, item.error ?? "", item.retryAfterMs, now);
     return retryAction(ctx, step, commit);
@@ -220,10 +261,10 @@ function retryAction(ctx: EngineContext, step: RetryStep, commit: CommitItem): A
   switch (step.kind) {
     case "retry":
       ctx.retries(commit.lease.task, "retried", 1);
-      return { kind: "release", item: step.item, wakeAt: step.wakeAt };
+      return { kind: "release", item: { ...step.item, run: commit.run }, wakeAt: step.wakeAt };
     case "park":
       ctx.retries(commit.lease.task, step.event, 1);
-      return { kind: "release", item: step.item, wakeAt: undefined };
+      return { kind: "release", item: { ...step.item, run: commit.run }, wakeAt: undefined };
     case "continue":
       ctx.retries(commit.lease.task, "continued", 1);
       return { kind: "commit", item: commit };
@@ -231,10 +272,10 @@ function retryAction(ctx: EngineContext, step: RetryStep, commit: CommitItem): A
 }
 
 /** Failure mode UNLOCK: ready again at once, or after the ack's retry_after. */
-function unlock(lease: LeaseRef, item: AckInput, now: number): Action {
+function unlock(lease: LeaseRef, item: AckInput, now: number, run: RunWrite | undefined): Action {
   const wait = item.retryAfterMs;
-  if (wait === undefined || wait <= 0) return { kind: "release", item: { lease }, wakeAt: now };
-  return { kind: "release", item: { lease, retryAt: now + wait }, wakeAt: now + wait };
+  if (wait === undefined || wait <= 0) return { kind: "release", item: { lease, run }, wakeAt: now };
+  return { kind: "release", item: { lease, retryAt: now + wait, run }, wakeAt: now + wait };
 }
 
 /** Whether a lease still holds, without changing it (failure mode NONE). */

@@ -1,5 +1,6 @@
 import { toError } from "../domain/errors.ts";
 import { deliveryAt } from "../domain/jitter.ts";
+import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
 import { encodeLeaseId } from "../domain/lease-id.ts";
 import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
@@ -81,6 +82,8 @@ export async function deliverClaimed(
       nextRunAt: plan.next,
       keepLease,
       holdUntil: keepLease ? undefined : plan.holdUntil,
+      // Nothing ran yet (at most once: the ack records the run) or nothing runs (skipped).
+      run: undefined,
     });
     planned.push({
       record,
@@ -90,7 +93,7 @@ export async function deliverClaimed(
       version: record.version,
     });
   }
-  await handOut(ctx, task, ready, reservation);
+  await handOut(ctx, task, ready, reservation, now);
   if (parks.length > 0) await settleQuietly(ctx, parks, now);
   if (commits.length === 0) return;
 
@@ -108,7 +111,7 @@ export async function deliverClaimed(
       committed.push({ ...item, version: result.version ?? item.version });
     }
   }
-  await handOut(ctx, task, committed, reservation);
+  await handOut(ctx, task, committed, reservation, now);
 }
 
 /**
@@ -121,6 +124,7 @@ async function handOut(
   task: TaskRecord,
   ready: readonly Ready[],
   reservation: Reservation,
+  now: number,
 ): Promise<void> {
   if (ready.length === 0) return;
   const batches = new Map<WorkerStream, Delivery[]>();
@@ -138,6 +142,7 @@ async function handOut(
     const id = encodeLeaseId(lease);
     ctx.credit.consume(grant);
     const record = item.record;
+    const reason = record.attempt > 1 ? "retry" : "scheduled";
     ctx.leases.add({
       id,
       ref: lease,
@@ -146,6 +151,10 @@ async function handOut(
       next: item.next,
       holdUntil: item.holdUntil,
       attempt: record.attempt,
+      slot: item.slot,
+      deliveredAt: now,
+      reason,
+      historyLimit: task.historyLimit ?? DEFAULT_HISTORY_LIMIT,
       expiresAt: record.lockedUntil,
     });
     const schedule = record.schedule;
@@ -163,6 +172,7 @@ async function handOut(
       defaultArgs: task.defaultArgs,
       args: record.args,
       attempt: record.attempt,
+      reason,
     };
     const batch = batches.get(grant.stream);
     if (batch === undefined) batches.set(grant.stream, [delivery]);

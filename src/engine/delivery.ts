@@ -1,4 +1,5 @@
 import type { PartituraError } from "../domain/errors.ts";
+import type { ExecutionReason } from "../domain/model.ts";
 
 /**
  * One execution handed to a worker: the engine's view of the wire `Execution`, free of
@@ -24,6 +25,8 @@ export interface Delivery {
   readonly args: Uint8Array;
   /** 1 on first delivery of this slot. */
   readonly attempt: number;
+  /** Why it runs. */
+  readonly reason: ExecutionReason;
 }
 
 /** Where one Execute stream's deliveries go; the server writes them to its gRPC call. */

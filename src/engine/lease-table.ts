@@ -1,4 +1,4 @@
-import type { ExecutionMode, LeaseRef } from "../domain/model.ts";
+import type { ExecutionMode, ExecutionReason, LeaseRef } from "../domain/model.ts";
 import type { CreditLedger } from "./credit-ledger.ts";
 import type { WorkerStream } from "./worker-stream.ts";
 
@@ -14,6 +14,12 @@ export interface HeldLease {
   readonly holdUntil?: number | undefined;
   /** Deliveries of this slot so far, this one included (the retry policy counts them). */
   readonly attempt: number;
+  /** The slot delivered (its scheduled_at), when and why: the run its ack records. */
+  readonly slot: number;
+  readonly deliveredAt: number;
+  readonly reason: ExecutionReason;
+  /** The task's history_limit when it was delivered. */
+  readonly historyLimit: number;
   /** When the lease ends (clock ms); heartbeats move it. */
   expiresAt: number;
 }

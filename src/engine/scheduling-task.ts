@@ -1,5 +1,11 @@
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
-import { MAX_ARGS_BYTES, MAX_DURATION_MS, MAX_PARTITIONS } from "../domain/limits.ts";
+import {
+  DEFAULT_HISTORY_LIMIT,
+  MAX_ARGS_BYTES,
+  MAX_DURATION_MS,
+  MAX_HISTORY_LIMIT,
+  MAX_PARTITIONS,
+} from "../domain/limits.ts";
 import type { ExecutionMode, FailureMode, MisfirePolicy, ScheduleSpec, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { type RetryPolicyInput, retryPolicy } from "../domain/retry.ts";
@@ -27,6 +33,8 @@ export interface TaskInput {
   readonly enabled: boolean | undefined;
   /** Undefined: no retry policy (failure_mode alone decides). */
   readonly retry?: RetryPolicyInput | undefined;
+  /** Recent runs each instance keeps; undefined means DEFAULT_HISTORY_LIMIT. */
+  readonly historyLimit?: number | undefined;
 }
 
 /**
@@ -68,6 +76,10 @@ export function resolveTask(input: TaskInput, existing: TaskRecord | undefined, 
   );
   checkArgs("task.default_args", input.defaultArgs);
   const retry = input.retry && resolveRetry(input.retry, executionMode, failureMode);
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  if (!Number.isInteger(historyLimit) || historyLimit < 0 || historyLimit > MAX_HISTORY_LIMIT) {
+    throw invalid("task.history_limit", `must be 0 (no history, counters only) to ${MAX_HISTORY_LIMIT}`);
+  }
 
   return {
     name: input.name,
@@ -81,6 +93,7 @@ export function resolveTask(input: TaskInput, existing: TaskRecord | undefined, 
     misfireGraceMs,
     defaultArgs: input.defaultArgs,
     enabled: input.enabled ?? existing?.enabled ?? true,
+    historyLimit,
     ...(retry === undefined ? {} : { retry }),
   };
 }

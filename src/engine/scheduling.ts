@@ -7,6 +7,7 @@ import {
   type InstanceDraft,
   type InstanceRecord,
   type InstanceState,
+  type RunHistory,
   type ScheduleSpec,
   stateOf,
   type TaskRecord,
@@ -293,6 +294,18 @@ export class SchedulingService {
   async resume(taskName: string, target: PauseTarget, skipMissed: boolean): Promise<ResumeOutcome[]> {
     const task = await this.getTask(taskName, "task");
     return resumeInstances(this.options, task, target, skipMissed);
+  }
+
+  /**
+   * The run counters and recent runs of stored instances of one task (issue 14), in order;
+   * undefined for one that never ran.
+   */
+  async runsOf(
+    taskName: string,
+    instances: readonly Pick<InstanceRecord, "partition" | "name">[],
+  ): Promise<(RunHistory | undefined)[]> {
+    if (instances.length === 0) return [];
+    return this.options.store.getRuns(taskName, instances);
   }
 
   /** Requeues dead letters: each runs its failed slot again, with a fresh retry budget. */

@@ -1,11 +1,23 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  ExecutionReason as ExecutionReasonProto,
   type Instance,
   InstanceSchema,
   type InstanceSpec,
   InstanceState,
+  type Run,
+  RunOutcome as RunOutcomeProto,
+  RunSchema,
 } from "../../gen/ts/partitura/v1/instance_pb.ts";
-import { type InstanceRecord, type InstanceState as State, stateOf } from "../domain/model.ts";
+import {
+  type ExecutionReason,
+  type InstanceRecord,
+  type RunHistory,
+  type RunOutcome,
+  type RunRecord,
+  type InstanceState as State,
+  stateOf,
+} from "../domain/model.ts";
 import type { InstanceInput } from "../engine/scheduling.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
@@ -30,8 +42,42 @@ export function instanceInputFromProto(spec: InstanceSpec, i: number): InstanceI
   };
 }
 
+/** What GetInstance and ListInstances add to a stored instance: its runs, and its next slots. */
+export interface InstanceExtras {
+  /** Counters always; `recent` only where the call shows history (GetInstance). */
+  readonly runs?: RunHistory | undefined;
+  readonly withHistory?: boolean;
+  readonly nextSlots?: readonly number[];
+}
+
+const OUTCOMES: Record<RunOutcome, RunOutcomeProto> = {
+  success: RunOutcomeProto.SUCCESS,
+  failure: RunOutcomeProto.FAILURE,
+};
+
+const REASONS: Record<ExecutionReason, ExecutionReasonProto> = {
+  scheduled: ExecutionReasonProto.SCHEDULED,
+  retry: ExecutionReasonProto.RETRY,
+  triggered: ExecutionReasonProto.TRIGGERED,
+  backfill: ExecutionReasonProto.BACKFILL,
+};
+
+function runToProto(run: RunRecord): Run {
+  return create(RunSchema, {
+    scheduledAt: msToTimestamp(run.slot),
+    deliveredAt: msToTimestamp(run.deliveredAt),
+    finishedAt: msToTimestamp(run.finishedAt),
+    attempt: run.attempt,
+    workerId: run.worker,
+    outcome: OUTCOMES[run.outcome],
+    reason: REASONS[run.reason],
+    error: run.error,
+  });
+}
+
 /** A stored instance as the wire Instance. */
-export function instanceToProto(instance: InstanceRecord): Instance {
+export function instanceToProto(instance: InstanceRecord, extras: InstanceExtras = {}): Instance {
+  const runs = extras.runs;
   return create(InstanceSchema, {
     task: instance.task,
     name: instance.name,
@@ -46,5 +92,10 @@ export function instanceToProto(instance: InstanceRecord): Instance {
     state: STATES[stateOf(instance)],
     pauseNote: instance.paused?.note ?? "",
     pausedAt: instance.paused === undefined ? undefined : msToTimestamp(instance.paused.at),
+    runs: BigInt(runs?.runs ?? 0),
+    failures: BigInt(runs?.failures ?? 0),
+    lastOutcome: runs?.lastOutcome === undefined ? RunOutcomeProto.UNSPECIFIED : OUTCOMES[runs.lastOutcome],
+    nextSlots: (extras.nextSlots ?? []).map(msToTimestamp),
+    history: extras.withHistory === true ? (runs?.recent ?? []).map(runToProto) : [],
   });
 }

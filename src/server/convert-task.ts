@@ -10,6 +10,7 @@ import {
   TaskSchema,
 } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { invalid } from "../domain/errors.ts";
+import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
 import type {
   ExecutionMode,
   FailureMode,
@@ -78,6 +79,7 @@ export function taskInputFromProto(task: Task | undefined): TaskInput {
     defaultArgs: argsToBytes("task.default_args", task.defaultArgs),
     enabled: task.enabled,
     retry: task.retryPolicy && retryFromProto("task.retry_policy", task.retryPolicy),
+    historyLimit: task.historyLimit,
   };
 }
 
@@ -119,5 +121,6 @@ export function taskToProto(task: TaskRecord): Task {
     defaultArgs: bytesToArgs(task.defaultArgs),
     enabled: task.enabled,
     retryPolicy: task.retry && retryToProto(task.retry),
+    historyLimit: task.historyLimit ?? DEFAULT_HISTORY_LIMIT,
   });
 }

@@ -1,5 +1,7 @@
 import { ListValueSchema, StructSchema, TimestampSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { ExecuteResponseSchema, ExecutionSchema } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
+import { ExecutionReason as ExecutionReasonProto } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import type { ExecutionReason } from "../domain/model.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
 import {
@@ -38,6 +40,15 @@ const SCHEDULED_AT = tagByte(F.scheduledAt);
 const LEASE_EXPIRES_AT = tagByte(F.leaseExpiresAt);
 const ARGS = tagByte(F.args);
 const ATTEMPT = tagByte(F.attempt);
+const REASON = tagByte(F.reason);
+
+/** ExecutionReason's wire numbers, by the engine's names. */
+const REASONS: Record<ExecutionReason, number> = {
+  scheduled: ExecutionReasonProto.SCHEDULED,
+  retry: ExecutionReasonProto.RETRY,
+  triggered: ExecutionReasonProto.TRIGGERED,
+  backfill: ExecutionReasonProto.BACKFILL,
+};
 
 /** The fields this codec writes (checked against the descriptors by a test). */
 export const executeResponseCoverage: readonly MessageCoverage[] = [
@@ -51,6 +62,7 @@ export const executeResponseCoverage: readonly MessageCoverage[] = [
     "leaseExpiresAt",
     "args",
     "attempt",
+    "reason",
   ]),
   covers(TimestampSchema, ["seconds", "nanos"]),
   // Args are copied as stored: Struct bytes the Schedule reader or argsToBytes wrote or checked.
@@ -90,7 +102,8 @@ export function encodeExecuteResponse(batch: readonly Delivery[]): Encoded<typeo
       timestampFieldSize(d.scheduledAt) +
       timestampFieldSize(d.leaseExpiresAt) +
       bytesFieldSize(d.defaultArgs.length + d.args.length) +
-      uintSize(d.attempt);
+      uintSize(d.attempt) +
+      uintSize(REASONS[d.reason]);
     lengths[j] = lease;
     lengths[j + 1] = taskLength;
     lengths[j + 2] = instance;
@@ -122,6 +135,7 @@ export function encodeExecuteResponse(batch: readonly Delivery[]): Encoded<typeo
       }
     }
     pos = writeUint(out, pos, ATTEMPT, d.attempt);
+    pos = writeUint(out, pos, REASON, REASONS[d.reason]);
   }
   return encoded(ExecuteResponseSchema, out);
 }

@@ -16,6 +16,7 @@ import {
   UnscheduleResponseSchema,
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { invalid } from "../domain/errors.ts";
+import { upcomingSlots } from "../domain/preview.ts";
 import type { PartitionMap } from "../engine/ownership/ownership.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
@@ -35,6 +36,9 @@ import {
 } from "./convert-schedule-response.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 import { previewSchedule } from "./preview-schedule.ts";
+
+/** How many next slots GetInstance shows. */
+const NEXT_SLOTS = 10;
 
 /** The owners of a task's partitions, for GetPartitionMap (the Ownership's map). */
 export type PartitionMapOf = (task: string, partitionCount: number) => PartitionMap;
@@ -85,7 +89,11 @@ export function schedulerHandlers(
     },
     async getInstance(request) {
       const instance = await scheduling.getInstance(request.task, request.name, request.partitionKey);
-      return create(GetInstanceResponseSchema, { instance: instanceToProto(instance) });
+      const [runs] = await scheduling.runsOf(instance.task, [instance]);
+      const nextSlots = upcomingSlots(instance.schedule, instance.nextRunAt, NEXT_SLOTS);
+      return create(GetInstanceResponseSchema, {
+        instance: instanceToProto(instance, { runs, withHistory: true, nextSlots }),
+      });
     },
     async listInstances(request) {
       const page = await scheduling.listInstances(
@@ -95,8 +103,10 @@ export function schedulerHandlers(
         request.pageToken,
         stateFilterFromProto("state", request.state),
       );
+      // One read of the page's counters (last outcome, runs, failures) beside the instances.
+      const runs = await scheduling.runsOf(request.task, page.items);
       return create(ListInstancesResponseSchema, {
-        instances: page.items.map(instanceToProto),
+        instances: page.items.map((instance, i) => instanceToProto(instance, { runs: runs[i] })),
         nextPageToken: page.nextPageToken,
       });
     },

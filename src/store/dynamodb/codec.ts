@@ -153,5 +153,6 @@ export function itemToTask(item: Item): TaskRecord {
     defaultArgs: readB(item, "args"),
     enabled: d.enabled !== false,
     ...(d.retry === undefined ? {} : { retry: d.retry }),
+    ...(d.historyLimit === undefined ? {} : { historyLimit: d.historyLimit }),
   };
 }

@@ -14,7 +14,7 @@ import type { JsonObject, Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/instance.proto.
  */
 export const file_partitura_v1_instance: GenFile = /*@__PURE__*/
-  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSK0AwoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAkSKgoFc3RhdGUYCyABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZRISCgpwYXVzZV9ub3RlGAwgASgJEi0KCXBhdXNlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAqjQEKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVJTlNUQU5DRV9TVEFURV9BQ1RJVkUQARIZChVJTlNUQU5DRV9TVEFURV9QQVVTRUQQAhIgChxJTlNUQU5DRV9TVEFURV9ERUFEX0xFVFRFUkVEEAMiBAgEEAQqrgEKD0V4ZWN1dGlvblJlYXNvbhIgChxFWEVDVVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1JFQVNPTl9TQ0hFRFVMRUQQARIaChZFWEVDVVRJT05fUkVBU09OX1JFVFJZEAISHgoaRVhFQ1VUSU9OX1JFQVNPTl9UUklHR0VSRUQQAxIdChlFWEVDVVRJT05fUkVBU09OX0JBQ0tGSUxMEAQqWwoKUnVuT3V0Y29tZRIbChdSVU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhcKE1JVTl9PVVRDT01FX1NVQ0NFU1MQARIXChNSVU5fT1VUQ09NRV9GQUlMVVJFEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
+  fileDesc("ChtwYXJ0aXR1cmEvdjEvaW5zdGFuY2UucHJvdG8SDHBhcnRpdHVyYS52MSKEAQoMSW5zdGFuY2VTcGVjEgwKBG5hbWUYASABKAkSKAoIc2NoZWR1bGUYAiABKAsyFi5wYXJ0aXR1cmEudjEuU2NoZWR1bGUSJQoEYXJncxgDIAEoCzIXLmdvb2dsZS5wcm90b2J1Zi5TdHJ1Y3QSFQoNcGFydGl0aW9uX2tleRgEIAEoCSLYBAoISW5zdGFuY2USDAoEdGFzaxgBIAEoCRIMCgRuYW1lGAIgASgJEhEKCXBhcnRpdGlvbhgDIAEoDRIoCghzY2hlZHVsZRgEIAEoCzIWLnBhcnRpdHVyYS52MS5TY2hlZHVsZRIlCgRhcmdzGAUgASgLMhcuZ29vZ2xlLnByb3RvYnVmLlN0cnVjdBIvCgtuZXh0X3J1bl9hdBgGIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMbG9ja2VkX3VudGlsGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIPCgdhdHRlbXB0GAggASgNEi4KCmNyZWF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhUKDXBhcnRpdGlvbl9rZXkYCiABKAkSKgoFc3RhdGUYCyABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZRISCgpwYXVzZV9ub3RlGAwgASgJEi0KCXBhdXNlZF9hdBgNIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEcnVucxgOIAEoBBIQCghmYWlsdXJlcxgPIAEoBBIuCgxsYXN0X291dGNvbWUYECABKA4yGC5wYXJ0aXR1cmEudjEuUnVuT3V0Y29tZRIuCgpuZXh0X3Nsb3RzGBEgAygLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIiCgdoaXN0b3J5GBIgAygLMhEucGFydGl0dXJhLnYxLlJ1biKnAgoDUnVuEjAKDHNjaGVkdWxlZF9hdBgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMAoMZGVsaXZlcmVkX2F0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgtmaW5pc2hlZF9hdBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDwoHYXR0ZW1wdBgEIAEoDRIRCgl3b3JrZXJfaWQYBSABKAkSKQoHb3V0Y29tZRgGIAEoDjIYLnBhcnRpdHVyYS52MS5SdW5PdXRjb21lEi0KBnJlYXNvbhgHIAEoDjIdLnBhcnRpdHVyYS52MS5FeGVjdXRpb25SZWFzb24SDQoFZXJyb3IYCCABKAkqjQEKDUluc3RhbmNlU3RhdGUSHgoaSU5TVEFOQ0VfU1RBVEVfVU5TUEVDSUZJRUQQABIZChVJTlNUQU5DRV9TVEFURV9BQ1RJVkUQARIZChVJTlNUQU5DRV9TVEFURV9QQVVTRUQQAhIgChxJTlNUQU5DRV9TVEFURV9ERUFEX0xFVFRFUkVEEAMiBAgEEAQqrgEKD0V4ZWN1dGlvblJlYXNvbhIgChxFWEVDVVRJT05fUkVBU09OX1VOU1BFQ0lGSUVEEAASHgoaRVhFQ1VUSU9OX1JFQVNPTl9TQ0hFRFVMRUQQARIaChZFWEVDVVRJT05fUkVBU09OX1JFVFJZEAISHgoaRVhFQ1VUSU9OX1JFQVNPTl9UUklHR0VSRUQQAxIdChlFWEVDVVRJT05fUkVBU09OX0JBQ0tGSUxMEAQqWwoKUnVuT3V0Y29tZRIbChdSVU5fT1VUQ09NRV9VTlNQRUNJRklFRBAAEhcKE1JVTl9PVVRDT01FX1NVQ0NFU1MQARIXChNSVU5fT1VUQ09NRV9GQUlMVVJFEAJiBnByb3RvMw", [file_google_protobuf_struct, file_google_protobuf_timestamp, file_partitura_v1_task]);
 
 /**
  * What a client asks to schedule: one instance of a dynamic task.
@@ -142,6 +142,40 @@ export type Instance = Message<"partitura.v1.Instance"> & {
    * @generated from field: google.protobuf.Timestamp paused_at = 13;
    */
   pausedAt?: Timestamp | undefined;
+
+  /**
+   * Runs settled so far by an ack (successes and failures); 0 before the first. Not in the
+   * Schedule reply.
+   *
+   * @generated from field: uint64 runs = 14;
+   */
+  runs: bigint;
+
+  /**
+   * @generated from field: uint64 failures = 15;
+   */
+  failures: bigint;
+
+  /**
+   * How the last settled run ended; UNSPECIFIED before the first.
+   *
+   * @generated from field: partitura.v1.RunOutcome last_outcome = 16;
+   */
+  lastOutcome: RunOutcome;
+
+  /**
+   * GetInstance only: the next slots (up to 10) as the engine will run them, from next_run_at.
+   *
+   * @generated from field: repeated google.protobuf.Timestamp next_slots = 17;
+   */
+  nextSlots: Timestamp[];
+
+  /**
+   * GetInstance only: the most recent runs, newest first, at most the task's history_limit.
+   *
+   * @generated from field: repeated partitura.v1.Run history = 18;
+   */
+  history: Run[];
 };
 
 /**
@@ -150,6 +184,69 @@ export type Instance = Message<"partitura.v1.Instance"> & {
  */
 export const InstanceSchema: GenMessage<Instance> = /*@__PURE__*/
   messageDesc(file_partitura_v1_instance, 1);
+
+/**
+ * One settled run of an instance (run history).
+ *
+ * @generated from message partitura.v1.Run
+ */
+export type Run = Message<"partitura.v1.Run"> & {
+  /**
+   * The slot it ran for (the execution's scheduled_at).
+   *
+   * @generated from field: google.protobuf.Timestamp scheduled_at = 1;
+   */
+  scheduledAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp delivered_at = 2;
+   */
+  deliveredAt?: Timestamp | undefined;
+
+  /**
+   * When its ack was settled.
+   *
+   * @generated from field: google.protobuf.Timestamp finished_at = 3;
+   */
+  finishedAt?: Timestamp | undefined;
+
+  /**
+   * @generated from field: uint32 attempt = 4;
+   */
+  attempt: number;
+
+  /**
+   * The worker_id of the Execute stream it went to (a replica's id when another replica
+   * settled its ack).
+   *
+   * @generated from field: string worker_id = 5;
+   */
+  workerId: string;
+
+  /**
+   * @generated from field: partitura.v1.RunOutcome outcome = 6;
+   */
+  outcome: RunOutcome;
+
+  /**
+   * @generated from field: partitura.v1.ExecutionReason reason = 7;
+   */
+  reason: ExecutionReason;
+
+  /**
+   * A FAILURE ack's error, cut to 200 bytes; empty for a success.
+   *
+   * @generated from field: string error = 8;
+   */
+  error: string;
+};
+
+/**
+ * Describes the message partitura.v1.Run.
+ * Use `create(RunSchema)` to create a new message.
+ */
+export const RunSchema: GenMessage<Run> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_instance, 2);
 
 /**
  * Whether an instance runs.

@@ -14,41 +14,42 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from partitura.v1 import instance_pb2 as partitura_dot_v1_dot_instance__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$partitura/v1/execution_service.proto\x12\x0cpartitura.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\\\n\x0e\x45xecuteRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x12\n\npartitions\x18\x02 \x03(\r\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x15\n\rmax_in_flight\x18\x04 \x01(\r\"\xf0\x01\n\tExecution\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\x10\n\x08instance\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\r\x12\x30\n\x0cscheduled_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10lease_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x04\x61rgs\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\r\">\n\x0f\x45xecuteResponse\x12+\n\nexecutions\x18\x01 \x03(\x0b\x32\x17.partitura.v1.Execution\"\x82\x01\n\x07\x41\x63kItem\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12&\n\x07outcome\x18\x02 \x01(\x0e\x32\x15.partitura.v1.Outcome\x12.\n\x0bretry_after\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"2\n\nAckRequest\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.partitura.v1.AckItem\"H\n\tAckResult\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.partitura.v1.LeaseStatus\"7\n\x0b\x41\x63kResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.partitura.v1.AckResult\"K\n\nExtendItem\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12+\n\x08\x64uration\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\">\n\x13\x45xtendLeasesRequest\x12\'\n\x05items\x18\x01 \x03(\x0b\x32\x18.partitura.v1.ExtendItem\"\x81\x01\n\x0c\x45xtendResult\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.partitura.v1.LeaseStatus\x12\x34\n\x10lease_expires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x14\x45xtendLeasesResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.partitura.v1.ExtendResult*L\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02*y\n\x0bLeaseStatus\x12\x1c\n\x18LEASE_STATUS_UNSPECIFIED\x10\x00\x12\x13\n\x0fLEASE_STATUS_OK\x10\x01\x12\x1b\n\x17LEASE_STATUS_LEASE_LOST\x10\x02\x12\x1a\n\x16LEASE_STATUS_NOT_FOUND\x10\x03\x32\xef\x01\n\x10\x45xecutionService\x12H\n\x07\x45xecute\x12\x1c.partitura.v1.ExecuteRequest\x1a\x1d.partitura.v1.ExecuteResponse0\x01\x12:\n\x03\x41\x63k\x12\x18.partitura.v1.AckRequest\x1a\x19.partitura.v1.AckResponse\x12U\n\x0c\x45xtendLeases\x12!.partitura.v1.ExtendLeasesRequest\x1a\".partitura.v1.ExtendLeasesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n$partitura/v1/execution_service.proto\x12\x0cpartitura.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bpartitura/v1/instance.proto\"\\\n\x0e\x45xecuteRequest\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x12\n\npartitions\x18\x02 \x03(\r\x12\x11\n\tworker_id\x18\x03 \x01(\t\x12\x15\n\rmax_in_flight\x18\x04 \x01(\r\"\x9f\x02\n\tExecution\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12\x0c\n\x04task\x18\x02 \x01(\t\x12\x10\n\x08instance\x18\x03 \x01(\t\x12\x11\n\tpartition\x18\x04 \x01(\r\x12\x30\n\x0cscheduled_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x34\n\x10lease_expires_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12%\n\x04\x61rgs\x18\x07 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\r\x12-\n\x06reason\x18\t \x01(\x0e\x32\x1d.partitura.v1.ExecutionReason\">\n\x0f\x45xecuteResponse\x12+\n\nexecutions\x18\x01 \x03(\x0b\x32\x17.partitura.v1.Execution\"\x82\x01\n\x07\x41\x63kItem\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12&\n\x07outcome\x18\x02 \x01(\x0e\x32\x15.partitura.v1.Outcome\x12.\n\x0bretry_after\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\r\n\x05\x65rror\x18\x04 \x01(\t\"2\n\nAckRequest\x12$\n\x05items\x18\x01 \x03(\x0b\x32\x15.partitura.v1.AckItem\"H\n\tAckResult\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.partitura.v1.LeaseStatus\"7\n\x0b\x41\x63kResponse\x12(\n\x07results\x18\x01 \x03(\x0b\x32\x17.partitura.v1.AckResult\"K\n\nExtendItem\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12+\n\x08\x64uration\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\">\n\x13\x45xtendLeasesRequest\x12\'\n\x05items\x18\x01 \x03(\x0b\x32\x18.partitura.v1.ExtendItem\"\x81\x01\n\x0c\x45xtendResult\x12\x10\n\x08lease_id\x18\x01 \x01(\t\x12)\n\x06status\x18\x02 \x01(\x0e\x32\x19.partitura.v1.LeaseStatus\x12\x34\n\x10lease_expires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"C\n\x14\x45xtendLeasesResponse\x12+\n\x07results\x18\x01 \x03(\x0b\x32\x1a.partitura.v1.ExtendResult*L\n\x07Outcome\x12\x17\n\x13OUTCOME_UNSPECIFIED\x10\x00\x12\x13\n\x0fOUTCOME_SUCCESS\x10\x01\x12\x13\n\x0fOUTCOME_FAILURE\x10\x02*y\n\x0bLeaseStatus\x12\x1c\n\x18LEASE_STATUS_UNSPECIFIED\x10\x00\x12\x13\n\x0fLEASE_STATUS_OK\x10\x01\x12\x1b\n\x17LEASE_STATUS_LEASE_LOST\x10\x02\x12\x1a\n\x16LEASE_STATUS_NOT_FOUND\x10\x03\x32\xef\x01\n\x10\x45xecutionService\x12H\n\x07\x45xecute\x12\x1c.partitura.v1.ExecuteRequest\x1a\x1d.partitura.v1.ExecuteResponse0\x01\x12:\n\x03\x41\x63k\x12\x18.partitura.v1.AckRequest\x1a\x19.partitura.v1.AckResponse\x12U\n\x0c\x45xtendLeases\x12!.partitura.v1.ExtendLeasesRequest\x1a\".partitura.v1.ExtendLeasesResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'partitura.v1.execution_service_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _OUTCOME._serialized_start=1208
-  _OUTCOME._serialized_end=1284
-  _LEASESTATUS._serialized_start=1286
-  _LEASESTATUS._serialized_end=1407
-  _EXECUTEREQUEST._serialized_start=149
-  _EXECUTEREQUEST._serialized_end=241
-  _EXECUTION._serialized_start=244
-  _EXECUTION._serialized_end=484
-  _EXECUTERESPONSE._serialized_start=486
-  _EXECUTERESPONSE._serialized_end=548
-  _ACKITEM._serialized_start=551
-  _ACKITEM._serialized_end=681
-  _ACKREQUEST._serialized_start=683
-  _ACKREQUEST._serialized_end=733
-  _ACKRESULT._serialized_start=735
-  _ACKRESULT._serialized_end=807
-  _ACKRESPONSE._serialized_start=809
-  _ACKRESPONSE._serialized_end=864
-  _EXTENDITEM._serialized_start=866
-  _EXTENDITEM._serialized_end=941
-  _EXTENDLEASESREQUEST._serialized_start=943
-  _EXTENDLEASESREQUEST._serialized_end=1005
-  _EXTENDRESULT._serialized_start=1008
-  _EXTENDRESULT._serialized_end=1137
-  _EXTENDLEASESRESPONSE._serialized_start=1139
-  _EXTENDLEASESRESPONSE._serialized_end=1206
-  _EXECUTIONSERVICE._serialized_start=1410
-  _EXECUTIONSERVICE._serialized_end=1649
+  _OUTCOME._serialized_start=1284
+  _OUTCOME._serialized_end=1360
+  _LEASESTATUS._serialized_start=1362
+  _LEASESTATUS._serialized_end=1483
+  _EXECUTEREQUEST._serialized_start=178
+  _EXECUTEREQUEST._serialized_end=270
+  _EXECUTION._serialized_start=273
+  _EXECUTION._serialized_end=560
+  _EXECUTERESPONSE._serialized_start=562
+  _EXECUTERESPONSE._serialized_end=624
+  _ACKITEM._serialized_start=627
+  _ACKITEM._serialized_end=757
+  _ACKREQUEST._serialized_start=759
+  _ACKREQUEST._serialized_end=809
+  _ACKRESULT._serialized_start=811
+  _ACKRESULT._serialized_end=883
+  _ACKRESPONSE._serialized_start=885
+  _ACKRESPONSE._serialized_end=940
+  _EXTENDITEM._serialized_start=942
+  _EXTENDITEM._serialized_end=1017
+  _EXTENDLEASESREQUEST._serialized_start=1019
+  _EXTENDLEASESREQUEST._serialized_end=1081
+  _EXTENDRESULT._serialized_start=1084
+  _EXTENDRESULT._serialized_end=1213
+  _EXTENDLEASESRESPONSE._serialized_start=1215
+  _EXTENDLEASESRESPONSE._serialized_end=1282
+  _EXECUTIONSERVICE._serialized_start=1486
+  _EXECUTIONSERVICE._serialized_end=1725
 # @@protoc_insertion_point(module_scope)

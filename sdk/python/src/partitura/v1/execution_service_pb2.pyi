@@ -1,6 +1,7 @@
 from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import struct_pb2 as _struct_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from partitura.v1 import instance_pb2 as _instance_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -67,13 +68,14 @@ class ExecuteResponse(_message.Message):
     def __init__(self, executions: _Optional[_Iterable[_Union[Execution, _Mapping]]] = ...) -> None: ...
 
 class Execution(_message.Message):
-    __slots__ = ["args", "attempt", "instance", "lease_expires_at", "lease_id", "partition", "scheduled_at", "task"]
+    __slots__ = ["args", "attempt", "instance", "lease_expires_at", "lease_id", "partition", "reason", "scheduled_at", "task"]
     ARGS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     INSTANCE_FIELD_NUMBER: _ClassVar[int]
     LEASE_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     LEASE_ID_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     SCHEDULED_AT_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     args: _struct_pb2.Struct
@@ -82,9 +84,10 @@ class Execution(_message.Message):
     lease_expires_at: _timestamp_pb2.Timestamp
     lease_id: str
     partition: int
+    reason: _instance_pb2.ExecutionReason
     scheduled_at: _timestamp_pb2.Timestamp
     task: str
-    def __init__(self, lease_id: _Optional[str] = ..., task: _Optional[str] = ..., instance: _Optional[str] = ..., partition: _Optional[int] = ..., scheduled_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., lease_expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., attempt: _Optional[int] = ...) -> None: ...
+    def __init__(self, lease_id: _Optional[str] = ..., task: _Optional[str] = ..., instance: _Optional[str] = ..., partition: _Optional[int] = ..., scheduled_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., lease_expires_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., attempt: _Optional[int] = ..., reason: _Optional[_Union[_instance_pb2.ExecutionReason, str]] = ...) -> None: ...
 
 class ExtendItem(_message.Message):
     __slots__ = ["duration", "lease_id"]

@@ -58,12 +58,13 @@ class Schedule(_message.Message):
     def __init__(self, cron: _Optional[str] = ..., interval: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., timezone: _Optional[str] = ..., jitter: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., start_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Task(_message.Message):
-    __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "retry_policy", "schedule"]
+    __slots__ = ["default_args", "dynamic", "enabled", "execution_mode", "failure_mode", "history_limit", "lease_duration", "misfire_grace", "misfire_policy", "name", "partition_count", "retry_policy", "schedule"]
     DEFAULT_ARGS_FIELD_NUMBER: _ClassVar[int]
     DYNAMIC_FIELD_NUMBER: _ClassVar[int]
     ENABLED_FIELD_NUMBER: _ClassVar[int]
     EXECUTION_MODE_FIELD_NUMBER: _ClassVar[int]
     FAILURE_MODE_FIELD_NUMBER: _ClassVar[int]
+    HISTORY_LIMIT_FIELD_NUMBER: _ClassVar[int]
     LEASE_DURATION_FIELD_NUMBER: _ClassVar[int]
     MISFIRE_GRACE_FIELD_NUMBER: _ClassVar[int]
     MISFIRE_POLICY_FIELD_NUMBER: _ClassVar[int]
@@ -76,6 +77,7 @@ class Task(_message.Message):
     enabled: bool
     execution_mode: ExecutionMode
     failure_mode: FailureMode
+    history_limit: int
     lease_duration: _duration_pb2.Duration
     misfire_grace: _duration_pb2.Duration
     misfire_policy: MisfirePolicy
@@ -83,7 +85,7 @@ class Task(_message.Message):
     partition_count: int
     retry_policy: RetryPolicy
     schedule: Schedule
-    def __init__(self, name: _Optional[str] = ..., dynamic: bool = ..., schedule: _Optional[_Union[Schedule, _Mapping]] = ..., partition_count: _Optional[int] = ..., execution_mode: _Optional[_Union[ExecutionMode, str]] = ..., failure_mode: _Optional[_Union[FailureMode, str]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_grace: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., default_args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: bool = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ...) -> None: ...
+    def __init__(self, name: _Optional[str] = ..., dynamic: bool = ..., schedule: _Optional[_Union[Schedule, _Mapping]] = ..., partition_count: _Optional[int] = ..., execution_mode: _Optional[_Union[ExecutionMode, str]] = ..., failure_mode: _Optional[_Union[FailureMode, str]] = ..., lease_duration: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., misfire_policy: _Optional[_Union[MisfirePolicy, str]] = ..., misfire_grace: _Optional[_Union[_duration_pb2.Duration, _Mapping]] = ..., default_args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., enabled: bool = ..., retry_policy: _Optional[_Union[RetryPolicy, _Mapping]] = ..., history_limit: _Optional[int] = ...) -> None: ...
 
 class ExecutionMode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
