@@ -181,13 +181,23 @@ function storedRun(task: TaskRecord, instance: InstanceRecord, item: AckInput, n
 }
 
 /** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */
-function commitTo(lease: LeaseRef, next: number | null, hold: number | undefined, run: RunWrite | undefined): CommitItem {
+function commitTo(
+  lease: LeaseRef,
+  next: number | null,
+  hold: number | undefined,
+  run: RunWrite | undefined,
+): CommitItem {
   // Every key written, as deliver.ts writes its commits: one shape for the store's hot path.
   return { lease, nextRunAt: next, keepLease: false, holdUntil: hold, run };
 }
 
 /** At-most-once: the kept lease given up; the next slot (already stored) waits for its hold. */
-function releaseTo(lease: LeaseRef, next: number, hold: number | undefined, run: RunWrite | undefined): Action {
+function releaseTo(
+  lease: LeaseRef,
+  next: number,
+  hold: number | undefined,
+  run: RunWrite | undefined,
+): Action {
   return hold === undefined
     ? { kind: "release", item: { lease, run }, wakeAt: next }
     : { kind: "release", item: { lease, retryAt: hold, run }, wakeAt: hold };
@@ -245,7 +255,12 @@ async function unknownAction(
     // The delivery's commit already stored the next slot: release to its jitter hold.
     // Its delivered slot is no longer stored (the delivery moved it on): no run to record.
     const key = { task: lease.task, instance: lease.name };
-    return releaseTo(lease, instance.nextRunAt, holdUntil(key, instance.schedule, instance.nextRunAt), undefined);
+    return releaseTo(
+      lease,
+      instance.nextRunAt,
+      holdUntil(key, instance.schedule, instance.nextRunAt),
+      undefined,
+    );
   }
   const plan = planAfterAck(task, instance);
   const commit = commitTo(lease, plan.next, plan.holdUntil, storedRun(task, instance, item, now));

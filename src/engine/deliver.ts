@@ -1,7 +1,7 @@
 import { toError } from "../domain/errors.ts";
 import { deliveryAt } from "../domain/jitter.ts";
-import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
 import { encodeLeaseId } from "../domain/lease-id.ts";
+import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
 import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
