@@ -8,6 +8,7 @@ import { burstScenario } from "./scenarios/burst.ts";
 import { consoleScenario } from "./scenarios/console.ts";
 import { cronScenario } from "./scenarios/cron.ts";
 import { fireScenario } from "./scenarios/fire.ts";
+import { historyMemoryScenario } from "./scenarios/history-memory.ts";
 import { idleScenario } from "./scenarios/idle.ts";
 import { lagScenario } from "./scenarios/lag.ts";
 import { listLargeScenario } from "./scenarios/list-large.ts";
@@ -35,6 +36,7 @@ const SCENARIOS: readonly Scenario[] = [
   cronScenario,
   wakeScenario,
   memoryScenario,
+  historyMemoryScenario,
   idleScenario,
   scaleScenario,
   burstScenario,

@@ -14,8 +14,12 @@ import type { Store } from "../../src/store/store.ts";
  * scenario measures the Schedule call itself.
  */
 
-/** A dynamic task with the defaults a user gets (at-least-once, catch-up, 60 s leases). */
+/**
+ * A dynamic task with the defaults a user gets (at-least-once, catch-up, 60 s leases, run
+ * history of 10); BENCH_HISTORY_LIMIT sets the history limit (0: counters only).
+ */
 export function benchTask(name: string, partitionCount: number): TaskRecord {
+  const history = process.env.BENCH_HISTORY_LIMIT;
   return {
     name,
     dynamic: true,
@@ -28,6 +32,7 @@ export function benchTask(name: string, partitionCount: number): TaskRecord {
     misfireGraceMs: 1_000,
     defaultArgs: new Uint8Array(0),
     enabled: true,
+    ...(history === undefined ? {} : { historyLimit: Number(history) }),
   };
 }
 

@@ -146,8 +146,13 @@ function heldAction(held: HeldLease, item: AckInput, now: number): Action | unde
   return undefined;
 }
 
-/** The run an ack of a lease this replica delivered settles, for the run history. */
-function heldRun(held: HeldLease, item: AckInput, now: number): RunWrite {
+/**
+ * The run an ack of a lease this replica delivered settles, for the run history; undefined
+ * when the task keeps none (history_limit 0 records nothing, not even the counters, so an
+ * instance of such a task costs no byte more: issue 14's memory bound).
+ */
+function heldRun(held: HeldLease, item: AckInput, now: number): RunWrite | undefined {
+  if (held.historyLimit === 0) return undefined;
   const record: RunRecord = {
     slot: held.slot,
     deliveredAt: held.deliveredAt,
@@ -166,7 +171,14 @@ function heldRun(held: HeldLease, item: AckInput, now: number): RunWrite {
  * the claim left it: its slot, attempt and owner (the replica, not the worker), and the claim's
  * time as the delivery's (a heartbeat moves it later).
  */
-function storedRun(task: TaskRecord, instance: InstanceRecord, item: AckInput, now: number): RunWrite {
+function storedRun(
+  task: TaskRecord,
+  instance: InstanceRecord,
+  item: AckInput,
+  now: number,
+): RunWrite | undefined {
+  const limit = task.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  if (limit === 0) return undefined;
   const record: RunRecord = {
     slot: instance.nextRunAt,
     deliveredAt: instance.lockedUntil - task.leaseMs,
@@ -177,7 +189,7 @@ function storedRun(task: TaskRecord, instance: InstanceRecord, item: AckInput, n
     reason: instance.attempt > 1 ? "retry" : "scheduled",
     error: item.failed ? (item.error ?? "") : "",
   };
-  return { record, limit: task.historyLimit ?? DEFAULT_HISTORY_LIMIT };
+  return { record, limit };
 }
 
 /** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */

@@ -178,8 +178,9 @@ export type Task = Message<"partitura.v1.Task"> & {
   retryPolicy?: RetryPolicy | undefined;
 
   /**
-   * Recent runs each instance keeps (GetInstance's history): unset means 10, 0 keeps none
-   * (the counters stay); at most 100.
+   * Recent runs each instance keeps (GetInstance's history) beside its run counters: unset
+   * means 10; 0 records nothing, not even the counters (an instance then costs no byte more);
+   * at most 100.
    *
    * @generated from field: optional uint32 history_limit = 13;
    */
