@@ -7,7 +7,7 @@ import { notice, page } from "./layout.ts";
 import type { LiveStreams } from "./live-stream.ts";
 import { loginBody } from "./page-login.ts";
 import type { Pages, Rendered } from "./pages.ts";
-import { type PauseKind, readKind, readPicks, withSummary } from "./pause-change.ts";
+import { type ChangeKind, readKind, readPicks, withSummary } from "./pause-change.ts";
 import type { Sessions } from "./session.ts";
 import type { StaticFile } from "./static-files.ts";
 import type { ViewerCheck } from "./viewer.ts";
@@ -20,8 +20,9 @@ import type { ViewerCheck } from "./viewer.ts";
  * Pause and resume: POST /tasks/NAME/confirm renders the confirmation (it changes nothing,
  * but is a POST so that a page of picks never meets a URL length limit, and is checked as the
  * change itself), then POST /tasks/NAME/pause or /resume changes and redirects back with a
- * summary. Each checks its RPC's access (viewer.ts). Later slots: trigger (instance and bulk)
- * and dead letters (requeue/discard) go beside them, each with its RPC's access in viewer.ts.
+ * summary. Each checks its RPC's access (viewer.ts). Requeue and discard of dead letters take
+ * the same two steps (POST /tasks/NAME/requeue or /discard), each checked as its own RPC.
+ * Later slot: trigger (instance and bulk) beside them, with its RPC's access in viewer.ts.
  */
 
 /** What the handler uses. */
@@ -34,7 +35,8 @@ export interface HandlerParts {
   readonly logger: Logger;
 }
 
-const TASK_PATH = /^\/tasks\/([^/]+)\/(instances|enabled|confirm|pause|resume)(?:\/([^/]+))?$/;
+const TASK_PATH =
+  /^\/tasks\/([^/]+)\/(instances|enabled|confirm|pause|resume|requeue|discard)(?:\/([^/]+))?$/;
 
 /** The node:http request listener of the console. */
 export function consoleHandler(
@@ -155,23 +157,27 @@ export function consoleHandler(
       const step = match?.[2];
       if (
         match !== null &&
-        (step === "confirm" || step === "pause" || step === "resume") &&
+        (step === "confirm" ||
+          step === "pause" ||
+          step === "resume" ||
+          step === "requeue" ||
+          step === "discard") &&
         match[3] === undefined
       ) {
         const taskName = decodeURIComponent(match[1] ?? "");
-        const kind: PauseKind = step === "confirm" ? readKind(form.get("action")) : step;
+        const kind: ChangeKind = step === "confirm" ? readKind(form.get("action")) : step;
         const may = check.check(cookie, kind);
         if (!may.ok) return refuse(response, may.reason, viewer, csrf);
         const picks = readPicks(form);
         const back = localPath(form.get("back"));
         if (step === "confirm") return show(200, await pages.confirmPage(taskName, kind, picks, back, csrf));
-        const summary = await pages.changePause(taskName, kind, picks, {
+        const summary = await pages.change(taskName, kind, picks, {
           note: form.get("note") ?? "",
           skipMissed: form.get("skip_missed") === "true",
         });
         logger.info(
           { task: taskName, instances: picks.length, ...summary, by: viewer?.name },
-          "console paused or resumed instances",
+          "console changed instances",
         );
         redirect(response, withSummary(back, summary));
         return;
@@ -191,7 +197,11 @@ export function consoleHandler(
     const match = TASK_PATH.exec(url.pathname);
     if (match?.[2] === "instances") {
       const taskName = decodeURIComponent(match[1] ?? "");
-      const asker = { canChange: check.check(cookie, "pause").ok || check.check(cookie, "resume").ok, csrf };
+      const asker = {
+        canChange: check.check(cookie, "pause").ok || check.check(cookie, "resume").ok,
+        canDeadLetter: check.check(cookie, "requeue").ok || check.check(cookie, "discard").ok,
+        csrf,
+      };
       if (match[3] === undefined)
         return show(200, await pages.instancesPage(taskName, url.searchParams, asker));
       const name = decodeURIComponent(match[3]);

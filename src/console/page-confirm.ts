@@ -1,35 +1,48 @@
 import { MAX_PAUSE_NOTE_BYTES } from "../domain/limits.ts";
 import { html, type SafeHtml } from "./html.ts";
-import { type PauseKind, type Pick, pickValue } from "./pause-change.ts";
+import { type ChangeKind, type Pick, pickValue } from "./pause-change.ts";
 
 /*
  * The confirmation step of a pause or resume: the instances chosen, by name (and key), and a
  * plain POST form that carries them on, with the pause's note (at most MAX_PAUSE_NOTE_BYTES
  * of UTF-8; the textarea's maxlength counts characters, so the service's byte check is the
  * real bound) or the resume's "skip missed slots". Nothing changes until this form is sent;
- * "Cancel" goes back where the choice was made. No JavaScript needed.
+ * "Cancel" goes back where the choice was made. No JavaScript needed. Requeue and discard of
+ * dead letters confirm the same way, with a line on what each does and no fields.
  */
 
 /** What the confirmation page shows. */
 export interface ConfirmView {
   readonly task: string;
-  readonly kind: PauseKind;
+  readonly kind: ChangeKind;
   readonly picks: readonly Pick[];
   /** Where to go back to (a local path). */
   readonly back: string;
   readonly csrf: string;
 }
 
+/** The button word of each kind. */
+export const VERBS: Record<ChangeKind, string> = {
+  pause: "Pause",
+  resume: "Resume",
+  requeue: "Requeue",
+  discard: "Discard",
+};
+
 /** The confirmation page's body. */
 export function confirmBody(view: ConfirmView): SafeHtml {
   const { task, kind, picks } = view;
-  const verb = kind === "pause" ? "Pause" : "Resume";
+  const verb = VERBS[kind];
   const fields =
-    kind === "pause"
-      ? html`<p><label>note (who and why; shown on the instance while paused)<br>
+    kind === "requeue"
+      ? html`<p class="muted">Each dead letter runs its failed slot again, at once, with a fresh retry budget (attempt 1). Instances that are not dead letters are left as they are.</p>`
+      : kind === "discard"
+        ? html`<p class="muted">Each dead letter gives up its failed slot and moves on to its first slot after now; a one-off (at) instance has none and is removed. Instances that are not dead letters are left as they are.</p>`
+        : kind === "pause"
+          ? html`<p><label>note (who and why; shown on the instance while paused)<br>
 <textarea name="note" rows="3" cols="60" maxlength="${MAX_PAUSE_NOTE_BYTES}"></textarea></label>
 <br><span class="muted">At most ${MAX_PAUSE_NOTE_BYTES} bytes. A paused instance is never delivered until resumed; a run in flight finishes.</span></p>`
-      : html`<p><label><input type="checkbox" name="skip_missed" value="true"> skip missed slots</label>
+          : html`<p><label><input type="checkbox" name="skip_missed" value="true"> skip missed slots</label>
 <br><span class="muted">Unchecked: the task's misfire policy decides what runs of the slots missed while paused. Checked: each continues at its first slot after now.</span></p>`;
   return html`<h1>${verb} ${picks.length} instance(s) of <span class="mono">${task}</span>?</h1>
 <form method="post" action="/tasks/${encodeURIComponent(task)}/${kind}" class="confirm">

@@ -1,9 +1,11 @@
-import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
-import { readyAt } from "../domain/model.ts";
+import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
+import type { InstanceRecord, PauseState, RunHistory, TaskRecord } from "../domain/model.ts";
+import { readyAt, stateOf } from "../domain/model.ts";
 import { bytesToArgs } from "../server/convert-args.ts";
 import { age, offsetText, utc, wallTime } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
-import { pickValue } from "./pause-change.ts";
+import { type ChangeKind, pickValue } from "./pause-change.ts";
+import { recentRuns, runCounterRows } from "./run-history.ts";
 import { scheduleWords } from "./schedule-words.ts";
 import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
 
@@ -11,20 +13,27 @@ import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
  * One instance: its schedule in words (with the raw spec beside them), the next slots with
  * daylight-saving changes marked, its args, next run, lease and pause state (note, since when).
  * For those who may pause, a Pause or Resume button under the heading posts this one instance
- * to the confirmation page (page-confirm.ts), as the instances list's bulk form does. Later
- * slots: run history (lifecycle issue) as a table under the slots; a trigger button beside
- * Pause/Resume; the slot list may then come from
- * the PreviewSchedule RPC's service method, which uses the same domain code.
+ * to the confirmation page (page-confirm.ts), as the instances list's bulk form does. A dead
+ * letter shows its note (the last error) and, for those who may, Requeue and Discard instead
+ * (a resume does not bring a dead letter back); a discard comes back to the task's dead-letter
+ * list, since a discarded one-off is gone. Its run counters sit among the facts and its recent
+ * runs in a table under the slots (run-history.ts). Later slots: a trigger button beside
+ * these; the slot list may then come from the PreviewSchedule RPC's service method, which uses
+ * the same domain code.
  */
 
 /** What the instance page shows. */
 export interface InstanceView {
   readonly task: TaskRecord;
   readonly instance: InstanceRecord;
+  /** Its run counters and recent runs; undefined when it never finished a run. */
+  readonly history: RunHistory | undefined;
   readonly slots: readonly PreviewSlot[];
   readonly now: number;
   /** True when the viewer may pause and resume (the button shown). */
   readonly canChange: boolean;
+  /** True when the viewer may requeue and discard dead letters (their buttons shown). */
+  readonly canDeadLetter: boolean;
   readonly csrf: string;
   /** This page's own path and query (where a change comes back to). */
   readonly back: string;
@@ -41,13 +50,21 @@ export function instanceBody(view: InstanceView): SafeHtml {
   const leased = instance.lockedUntil > now;
   const args = bytesToArgs(instance.args);
   const paused = instance.paused;
-  const action = paused === undefined ? "pause" : "resume";
-  const actions = view.canChange
-    ? html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="actions">
-<input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${view.back}">
-<input type="hidden" name="pick" value="${pickValue(instance.partitionKey, instance.name)}"><input type="hidden" name="action" value="${action}">
-<button type="submit">${paused === undefined ? "Pause…" : "Resume…"}</button></form>`
-    : "";
+  const state = stateOf(instance);
+  const list = `/tasks/${encodeURIComponent(task.name)}/instances`;
+  const button = (kind: ChangeKind, label: string, back: string) =>
+    html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="actions inline" data-action="${kind}">
+<input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${back}">
+<input type="hidden" name="pick" value="${pickValue(instance.partitionKey, instance.name)}"><input type="hidden" name="action" value="${kind}">
+<button type="submit">${label}</button></form>`;
+  const actions =
+    state === "dead_lettered"
+      ? view.canDeadLetter
+        ? html`<div class="actions">${button("requeue", "Requeue…", view.back)} ${button("discard", "Discard…", `${list}?state=dead_lettered`)}</div>`
+        : ""
+      : view.canChange
+        ? html`<div class="actions">${state === "active" ? button("pause", "Pause…", view.back) : button("resume", "Resume…", view.back)}</div>`
+        : "";
   const raw =
     spec.kind === "cron"
       ? html`cron <code>${spec.cron}</code> in <code>${spec.timezone}</code>`
@@ -59,8 +76,9 @@ ${view.done}
 ${actions}
 <table class="facts">
 <tbody>
-<tr><th>state</th><td data-field="state">${paused === undefined ? "active" : html`<span class="badge off">paused</span> since ${utc(paused.at)} (${age(now - paused.at)} ago)`}</td></tr>
-${paused === undefined ? "" : html`<tr><th>pause note</th><td data-field="note">${paused.note === "" ? html`<span class="muted">none</span>` : paused.note}</td></tr>`}
+<tr><th>state</th><td data-field="state">${paused === undefined ? "active" : stateBadge(paused, now)}</td></tr>
+${paused === undefined ? "" : html`<tr><th>${paused.deadLettered === true ? "last error" : "pause note"}</th><td data-field="note">${paused.note === "" ? html`<span class="muted">none</span>` : paused.note}</td></tr>`}
+${runCounterRows(view.history)}
 <tr><th>schedule</th><td><span data-field="words">${scheduleWords(spec)}</span><br><span class="muted">${raw}</span></td></tr>
 <tr><th>next run</th><td data-field="next-run">${utc(instance.nextRunAt)}${spec.kind === "cron" ? html` (${wallTime(zone, instance.nextRunAt)} ${zone})` : ""}${paused === undefined && ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
 <tr><th>lease</th><td data-field="lease">${leased ? html`held by <code>${instance.leaseOwner}</code> until ${utc(instance.lockedUntil)} (attempt ${instance.attempt})` : instance.lockedUntil > 0 ? "free (a retry delay or lease has ended)" : "free"}</td></tr>
@@ -82,5 +100,15 @@ ${view.slots.map(
 <td>${offsetText(s.offsetMs)}${s.offsetChangedFrom === undefined ? "" : html` <span class="badge" title="daylight saving change">DST: was ${offsetText(s.offsetChangedFrom)}</span>`}</td></tr>`,
 )}
 </tbody>
-</table>`;
+</table>
+${recentRuns(view.history, task.historyLimit ?? DEFAULT_HISTORY_LIMIT)}`;
+}
+
+/** A paused or dead-lettered instance's state: which, and since when. */
+function stateBadge(paused: PauseState, now: number): SafeHtml {
+  const badge =
+    paused.deadLettered === true
+      ? html`<span class="badge dead">dead-lettered</span>`
+      : html`<span class="badge off">paused</span>`;
+  return html`${badge} since ${utc(paused.at)} (${age(now - paused.at)} ago)`;
 }

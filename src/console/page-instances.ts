@@ -1,5 +1,5 @@
 import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
-import { readyAt } from "../domain/model.ts";
+import { readyAt, stateOf } from "../domain/model.ts";
 import { age, count, utc } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { type InstanceFilter, type InstanceListing, STATE_FILTERS } from "./instance-listing.ts";
@@ -12,8 +12,10 @@ import { scheduleWords } from "./schedule-words.ts";
  * who may pause, the rows sit in a plain POST form with a checkbox each: "Pause" or "Resume"
  * posts the checked ones to the confirmation page (page-confirm.ts), which changes nothing
  * itself. That form is not boosted by htmx, so the clicked button's value is the browser's
- * own and the same with JavaScript off. Later slots: failing/dead-lettered state options and
- * a bulk trigger button beside these two.
+ * own and the same with JavaScript off. For those who may requeue and discard, "Requeue" and
+ * "Discard" sit beside them (a pick that is no dead letter is left alone and counted so); a
+ * dead letter shows as "dead-lettered" with its last error, never as "paused". Later slot: a
+ * bulk trigger button beside these.
  */
 
 /** What the instances page shows. */
@@ -24,6 +26,8 @@ export interface InstancesView {
   readonly now: number;
   /** True when the viewer may pause and resume (checkboxes and buttons shown). */
   readonly canChange: boolean;
+  /** True when the viewer may requeue and discard dead letters (checkboxes and buttons shown). */
+  readonly canDeadLetter: boolean;
   readonly csrf: string;
   /** This page's own path and query (where a change comes back to). */
   readonly back: string;
@@ -43,9 +47,32 @@ export function filterQuery(filter: InstanceFilter, after: string): string {
   return text === "" ? "" : `?${text}`;
 }
 
+/** How the state filter's options read. */
+const STATE_LABELS: Record<(typeof STATE_FILTERS)[number], string> = {
+  active: "active",
+  paused: "paused",
+  dead_lettered: "dead-lettered",
+  overdue: "overdue",
+};
+
 /** The instances page's body. */
 export function instancesBody(view: InstancesView): SafeHtml {
   const { task, filter, listing } = view;
+  const picking = view.canChange || view.canDeadLetter;
+  const buttons = [
+    ...(view.canChange
+      ? [
+          html`<button type="submit" name="action" value="pause">Pause…</button>`,
+          html`<button type="submit" name="action" value="resume">Resume…</button>`,
+        ]
+      : []),
+    ...(view.canDeadLetter
+      ? [
+          html`<button type="submit" name="action" value="requeue">Requeue…</button>`,
+          html`<button type="submit" name="action" value="discard">Discard…</button>`,
+        ]
+      : []),
+  ];
   const base = `/tasks/${encodeURIComponent(task.name)}/instances`;
   const options = Array.from({ length: Math.min(task.partitionCount, 1024) }, (_, p) => p);
   return html`<h1>Instances of <span class="mono">${task.name}</span></h1>
@@ -60,29 +87,29 @@ ${
 }</label>
 <label>name starts with <input name="prefix" value="${filter.prefix}"></label>
 <label>name contains <input name="contains" value="${filter.contains}"></label>
-<label>state <select name="state"><option value="">any</option>${STATE_FILTERS.map(
+<label>state <select name="state"><option value="">all</option>${STATE_FILTERS.map(
     (state) =>
-      html`<option value="${state}"${filter.state === state ? html` selected` : ""}>${state}</option>`,
+      html`<option value="${state}"${filter.state === state ? html` selected` : ""}>${STATE_LABELS[state]}</option>`,
   )}</select></label>
 <button type="submit">Filter</button> <a href="${base}">Clear</a>
 </form>
 ${listing.filtered ? html`<p class="muted">Filtered while reading: ${count(listing.read)} instance(s) read for this page.</p>` : ""}
 ${view.done}
 ${
-  view.canChange
+  picking
     ? html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="bulk" hx-boost="false">
 <input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${view.back}">
-<p class="actions">With the checked instances: <button type="submit" name="action" value="pause">Pause…</button> <button type="submit" name="action" value="resume">Resume…</button> <span class="muted">(a confirmation follows)</span></p>`
+<p class="actions">With the checked instances: ${buttons.map((b) => html`${b} `)}<span class="muted">(a confirmation follows)</span></p>`
     : ""
 }
 <table class="instances">
-<thead><tr>${view.canChange ? html`<th><span class="muted">pick</span></th>` : ""}<th>name</th><th>partition</th><th>state</th><th>schedule</th><th>next run</th><th>lease</th></tr></thead>
+<thead><tr>${picking ? html`<th><span class="muted">pick</span></th>` : ""}<th>name</th><th>partition</th><th>state</th><th>schedule</th><th>next run</th><th>lease</th></tr></thead>
 <tbody>
 ${listing.items.length === 0 ? html`<tr><td colspan="7" class="muted">No instances on this page.</td></tr>` : ""}
 ${listing.items.map((i) => row(task, i, view))}
 </tbody>
 </table>
-${view.canChange ? html`</form>` : ""}
+${picking ? html`</form>` : ""}
 <div class="pager">
 <a href="${base}${filterQuery(filter, "")}">First page</a>
 ${listing.nextPageToken === "" ? html`<span class="muted">last page</span>` : html`<a href="${base}${filterQuery(filter, listing.nextPageToken)}" rel="next">Next page</a>`}
@@ -95,12 +122,17 @@ function row(task: TaskRecord, instance: InstanceRecord, view: InstancesView): S
   const href = `/tasks/${encodeURIComponent(task.name)}/instances/${encodeURIComponent(instance.name)}${key}`;
   const ready = readyAt(instance);
   const paused = instance.paused;
+  const state = stateOf(instance);
   const late = paused === undefined && ready < now - task.misfireGraceMs;
-  return html`<tr data-instance="${instance.name}" data-state="${paused === undefined ? "active" : "paused"}">
-${view.canChange ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
+  const badge =
+    state === "dead_lettered"
+      ? html`<span class="badge dead">dead-lettered</span>`
+      : html`<span class="badge off">paused</span>`;
+  return html`<tr data-instance="${instance.name}" data-state="${state}">
+${view.canChange || view.canDeadLetter ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
 <td><a href="${href}">${instance.name}</a></td>
 <td data-field="partition">${instance.partition}</td>
-<td data-field="state">${paused === undefined ? "active" : html`<span class="badge off">paused</span>${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}</td>
+<td data-field="state">${paused === undefined ? "active" : html`${badge}${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}</td>
 <td>${scheduleWords(instance.schedule)}</td>
 <td>${utc(instance.nextRunAt)}${late ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td>
 <td>${instance.lockedUntil > now ? html`held until ${utc(instance.lockedUntil)}` : html`<span class="muted">free</span>`}</td>

@@ -9,8 +9,8 @@ import type { OverviewFigures, TaskGrid } from "./overview-data.ts";
  * its due count and the age of its oldest due instance (red border: older than the task's
  * misfire grace). Live figures carry data-live keys; assets/live.js follows them over SSE.
  * Paused instances get a link to the list filtered by state=paused, not a count: no store
- * indexes them (paused-counts.ts), and the overview must stay O(partitions). Later slots: a
- * dead-letter count (lifecycle issue) beside "due now", linking to its filtered list.
+ * indexes them (paused-counts.ts), and the overview must stay O(partitions); dead letters
+ * likewise get a link to state=dead_lettered, not a count.
  */
 
 /** The overview's body. */
@@ -50,7 +50,7 @@ function grid(g: TaskGrid): SafeHtml {
   const legend = g.owners.map((owner, i) => html`<span class="own-${i % 8}">${owner}</span>`);
   const hidden = g.task.partitionCount - g.cells.length;
   return html`<section class="task-grid" data-task="${name}">
-<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span> · <a href="${base}?state=paused" data-field="paused">paused</a>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
+<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span> · <a href="${base}?state=paused" data-field="paused">paused</a> · <a href="${base}?state=dead_lettered" data-field="dead-letters">dead letters</a>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
 <div class="legend muted">owners: ${legend.length === 0 ? "none" : legend}</div>
 <div class="grid">
 ${g.cells.map(

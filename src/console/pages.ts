@@ -1,6 +1,7 @@
 import { invalid } from "../domain/errors.ts";
 import { CONSOLE_PREVIEW_SLOTS, CONSOLE_TASKS_PAGE } from "../domain/limits.ts";
 import type { TaskRecord } from "../domain/model.ts";
+import { applyDeadLetterChange } from "./dead-letter-change.ts";
 import type { SafeHtml } from "./html.ts";
 import {
   type InstanceFilter,
@@ -10,13 +11,20 @@ import {
 } from "./instance-listing.ts";
 import { liveValues } from "./live-figures.ts";
 import type { readOverview } from "./overview-data.ts";
-import { confirmBody } from "./page-confirm.ts";
+import { confirmBody, VERBS } from "./page-confirm.ts";
 import { instanceBody } from "./page-instance.ts";
 import { instancesBody } from "./page-instances.ts";
 import { overviewBody } from "./page-overview.ts";
 import { tasksBody } from "./page-tasks.ts";
 import type { ConsoleParts } from "./parts.ts";
-import { applyChange, type ChangeSummary, type PauseKind, type Pick, summaryNotice } from "./pause-change.ts";
+import {
+  applyChange,
+  type ChangeKind,
+  type ChangeSummary,
+  isDeadLetterKind,
+  type Pick,
+  summaryNotice,
+} from "./pause-change.ts";
 import { countPaused } from "./paused-counts.ts";
 import type { RateSampler } from "./rates.ts";
 import { previewSlots } from "./slot-preview.ts";
@@ -30,8 +38,10 @@ import { countTasks } from "./task-counts.ts";
 
 /** Who is asking for a page that may offer changes, and the form token those changes carry. */
 export interface Asker {
-  /** True when the viewer's roles allow the change the page offers (pause and resume). */
+  /** True when the viewer's roles allow pause and resume. */
   readonly canChange: boolean;
+  /** True when the viewer's roles allow requeue and discard of dead letters. */
+  readonly canDeadLetter: boolean;
   readonly csrf: string;
 }
 
@@ -120,7 +130,9 @@ export class Pages {
     const partitionKey = query.get("key") ?? "";
     const { scheduling, clock } = this.parts;
     const task = await scheduling.getTask(taskName, "task");
-    const instance = await scheduling.getInstance(task.name, name, partitionKey);
+    const instance = await scheduling.instanceOf(task, name, partitionKey);
+    // One getRuns of one instance: the page's only history read (the list pages read none).
+    const [history] = await scheduling.runsOf(task.name, [instance]);
     const now = clock.now();
     const slots = previewSlots(instance.schedule, instance.nextRunAt, now, CONSOLE_PREVIEW_SLOTS);
     return {
@@ -129,6 +141,7 @@ export class Pages {
       body: instanceBody({
         task,
         instance,
+        history,
         slots,
         now,
         ...asker,
@@ -141,29 +154,33 @@ export class Pages {
     };
   }
 
-  /** The confirmation of a pause or resume of `picks` (changes nothing). */
+  /** The confirmation of a pause, resume, requeue or discard of `picks` (changes nothing). */
   async confirmPage(
     taskName: string,
-    kind: PauseKind,
+    kind: ChangeKind,
     picks: readonly Pick[],
     back: string,
     csrf: string,
   ): Promise<Rendered> {
     const task = await this.parts.scheduling.getTask(taskName, "task");
     return {
-      title: `${kind === "pause" ? "Pause" : "Resume"}: confirm`,
+      title: `${VERBS[kind]}: confirm`,
       section: "tasks",
       body: confirmBody({ task: task.name, kind, picks, back, csrf }),
     };
   }
 
-  /** Pauses or resumes `picks` (PauseInstances / ResumeInstances through the service). */
-  async changePause(
+  /**
+   * Pauses or resumes `picks` (PauseInstances / ResumeInstances through the service), or
+   * requeues or discards them (RequeueDeadLetters / DiscardDeadLetters).
+   */
+  async change(
     taskName: string,
-    kind: PauseKind,
+    kind: ChangeKind,
     picks: readonly Pick[],
     options: { readonly note: string; readonly skipMissed: boolean },
   ): Promise<ChangeSummary> {
+    if (isDeadLetterKind(kind)) return applyDeadLetterChange(this.parts.scheduling, taskName, kind, picks);
     return applyChange(this.parts.scheduling, taskName, kind, picks, options);
   }
 

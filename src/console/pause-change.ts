@@ -11,8 +11,10 @@ import { notice } from "./layout.ts";
  * by different keys can be picked together: they are changed in one call per key, since
  * PauseInstances and ResumeInstances take one key a call. At most one page of instances is
  * picked at once (CONSOLE_MAX_PICKS), and the form body's bound (CONSOLE_MAX_BODY_BYTES) holds
- * a full page of typical names; a page of very long names is refused naming that bound. The summary travels in the redirect's `done` parameter as four numbers, so
- * a reload after the change shows it again without changing anything.
+ * a full page of typical names; a page of very long names is refused naming that bound. The
+ * summary travels in the redirect's `done` parameter as four numbers, so a reload after the
+ * change shows it again without changing anything. The picks, the kinds and the summary are
+ * shared with requeue and discard of dead letters (dead-letter-change.ts).
  */
 
 /** One picked instance. */
@@ -24,9 +26,15 @@ export interface Pick {
 /** A pause or a resume. */
 export type PauseKind = "pause" | "resume";
 
-/** What a change did: changed, already in that state, not found. */
+/** A requeue or a discard of dead letters. */
+export type DeadLetterKind = "requeue" | "discard";
+
+/** Any change the console's pick forms make. */
+export type ChangeKind = PauseKind | DeadLetterKind;
+
+/** What a change did: changed, already in that state (or not a dead letter), not found. */
 export interface ChangeSummary {
-  readonly kind: PauseKind;
+  readonly kind: ChangeKind;
   readonly changed: number;
   readonly unchanged: number;
   readonly missing: number;
@@ -69,9 +77,25 @@ export function readPicks(form: URLSearchParams): Pick[] {
 }
 
 /** The kind a form's `action` names; INVALID_ARGUMENT otherwise. */
-export function readKind(value: string | null): PauseKind {
-  if (value === "pause" || value === "resume") return value;
-  throw invalid("action", "must be pause or resume");
+export function readKind(value: string | null): ChangeKind {
+  if (value === "pause" || value === "resume" || value === "requeue" || value === "discard") return value;
+  throw invalid("action", "must be pause, resume, requeue or discard");
+}
+
+/** True for a requeue or a discard. */
+export function isDeadLetterKind(kind: ChangeKind): kind is DeadLetterKind {
+  return kind === "requeue" || kind === "discard";
+}
+
+/** The picks' names grouped by partition key (the RPCs take one key a call), in pick order. */
+export function namesByKey(picks: readonly Pick[]): Map<string, string[]> {
+  const byKey = new Map<string, string[]>();
+  for (const pick of picks) {
+    const names = byKey.get(pick.key);
+    if (names === undefined) byKey.set(pick.key, [pick.name]);
+    else names.push(pick.name);
+  }
+  return byKey;
 }
 
 /** Pauses (with `note`) or resumes (skipping missed slots or not) the picks; one call per key. */
@@ -82,16 +106,10 @@ export async function applyChange(
   picks: readonly Pick[],
   options: { readonly note: string; readonly skipMissed: boolean },
 ): Promise<ChangeSummary> {
-  const byKey = new Map<string, string[]>();
-  for (const pick of picks) {
-    const names = byKey.get(pick.key);
-    if (names === undefined) byKey.set(pick.key, [pick.name]);
-    else names.push(pick.name);
-  }
   let changed = 0;
   let unchanged = 0;
   let missing = 0;
-  for (const [partitionKey, names] of byKey) {
+  for (const [partitionKey, names] of namesByKey(picks)) {
     const outcomes: readonly string[] =
       kind === "pause"
         ? await scheduling.pause(task, { names, partitionKey }, options.note)
@@ -112,14 +130,23 @@ export function withSummary(back: string, summary: ChangeSummary): string {
   return url.pathname + url.search;
 }
 
+/** How a summary names what was done and what was left unchanged, by kind. */
+const SUMMARY_WORDS: Record<ChangeKind, { readonly done: string; readonly unchanged: string }> = {
+  pause: { done: "Paused", unchanged: "already paused" },
+  resume: { done: "Resumed", unchanged: "already active" },
+  requeue: { done: "Requeued", unchanged: "not dead-lettered" },
+  discard: { done: "Discarded", unchanged: "not dead-lettered" },
+};
+
 /** The notice of a `done` parameter; nothing when it is absent or not one the console wrote. */
 export function summaryNotice(done: string | null): SafeHtml | "" {
-  const match = /^(pause|resume)\.(\d{1,6})\.(\d{1,6})\.(\d{1,6})$/.exec(done ?? "");
+  const match = /^(pause|resume|requeue|discard)\.(\d{1,6})\.(\d{1,6})\.(\d{1,6})$/.exec(done ?? "");
   if (match === null) return "";
   const [, kind, changed, unchanged, missing] = match;
+  const words = SUMMARY_WORDS[readKind(kind ?? null)];
   const parts = [
-    `${kind === "pause" ? "Paused" : "Resumed"} ${changed} instance(s)`,
-    ...(unchanged === "0" ? [] : [`${unchanged} already ${kind === "pause" ? "paused" : "active"}`]),
+    `${words.done} ${changed} instance(s)`,
+    ...(unchanged === "0" ? [] : [`${unchanged} ${words.unchanged}`]),
     ...(missing === "0" ? [] : [`${missing} not found`]),
   ];
   return html`<div data-done="${kind}">${notice("info", `${parts.join("; ")}.`)}</div>`;

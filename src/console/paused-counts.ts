@@ -1,5 +1,5 @@
 import { CONSOLE_PAUSED_SCAN, MAX_PAGE_SIZE } from "../domain/limits.ts";
-import type { TaskRecord } from "../domain/model.ts";
+import { stateOf, type TaskRecord } from "../domain/model.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
 import type { TaskCounts } from "./task-counts.ts";
 
@@ -10,17 +10,24 @@ import type { TaskCounts } from "./task-counts.ts";
  * records for it, in task order; a task is counted only when its active count (from the due
  * index) fits what is left, and only when the read reaches its end. Larger tasks show no
  * count, and the overview shows none at all (it must stay O(partitions), not O(instances)):
- * both link to the list filtered by state=paused instead.
+ * both link to the list filtered by state=paused instead. Dead letters are out of the due
+ * index too (their record carries a pause), so the same read counts them apart, by stateOf.
  */
 
-/** Paused counts for each task of a page, in order; undefined when not counted. */
+/** The out-of-index instances of one task: plain pauses and dead letters. */
+export interface PausedCounts {
+  readonly paused: number;
+  readonly deadLettered: number;
+}
+
+/** Paused and dead-letter counts for each task of a page, in order; undefined when not counted. */
 export async function countPaused(
   scheduling: SchedulingService,
   tasks: readonly TaskRecord[],
   counts: readonly (TaskCounts | undefined)[],
-): Promise<(number | undefined)[]> {
+): Promise<(PausedCounts | undefined)[]> {
   let budget = CONSOLE_PAUSED_SCAN;
-  const out: (number | undefined)[] = [];
+  const out: (PausedCounts | undefined)[] = [];
   for (const [i, task] of tasks.entries()) {
     const active = counts[i]?.instances;
     if (active === undefined || active >= budget) {
@@ -28,6 +35,7 @@ export async function countPaused(
       continue;
     }
     let paused = 0;
+    let deadLettered = 0;
     let token = "";
     let done = false;
     while (budget > 0) {
@@ -39,14 +47,18 @@ export async function countPaused(
       );
       // A read of nothing still costs a read: the budget bounds reads, not only records.
       budget -= Math.max(1, page.items.length);
-      for (const record of page.items) if (record.paused !== undefined) paused++;
+      for (const record of page.items) {
+        const state = stateOf(record);
+        if (state === "paused") paused++;
+        else if (state === "dead_lettered") deadLettered++;
+      }
       token = page.nextPageToken;
       if (token === "") {
         done = true;
         break;
       }
     }
-    out.push(done ? paused : undefined);
+    out.push(done ? { paused, deadLettered } : undefined);
   }
   return out;
 }

@@ -8,19 +8,22 @@ import type { TokenTable } from "../server/auth/tokens.ts";
  * Who is looking, decided by the gRPC API's own rules: the same token table, and the same role
  * check (refusal) with the access of the RPC a console action stands for. Reading a page needs
  * what ListTasks needs; enabling or disabling a task is a PutTask and needs what it needs;
- * pausing and resuming instances need what PauseInstances and ResumeInstances need. With
+ * pausing and resuming instances need what PauseInstances and ResumeInstances need, requeueing
+ * and discarding dead letters what RequeueDeadLetters and DiscardDeadLetters need. With
  * no tokens configured the API asks for none, and neither does the console (which then binds
  * to loopback only, see listen-policy.ts).
  */
 
 /** A console action and the RPC whose access it borrows. */
-export type Action = "read" | "change-task" | "pause" | "resume";
+export type Action = "read" | "change-task" | "pause" | "resume" | "requeue" | "discard";
 
 const RPC: Record<Action, string> = {
   read: `/${SchedulerService.typeName}/${SchedulerService.method.listTasks.name}`,
   "change-task": `/${SchedulerService.typeName}/${SchedulerService.method.putTask.name}`,
   pause: `/${SchedulerService.typeName}/${SchedulerService.method.pauseInstances.name}`,
   resume: `/${SchedulerService.typeName}/${SchedulerService.method.resumeInstances.name}`,
+  requeue: `/${SchedulerService.typeName}/${SchedulerService.method.requeueDeadLetters.name}`,
+  discard: `/${SchedulerService.typeName}/${SchedulerService.method.discardDeadLetters.name}`,
 };
 
 /** What a request may do, from its token (or from the absence of a tokens file). */
