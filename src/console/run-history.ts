@@ -43,7 +43,7 @@ function runRow(run: RunRecord): SafeHtml {
 <td data-field="took">${count(Math.max(0, run.finishedAt - run.deliveredAt))} ms</td>
 <td data-field="attempt">${run.attempt}</td><td data-field="reason">${run.reason}</td>
 <td data-field="outcome">${outcomeBadge(run.outcome)}</td>
-<td><code>${run.worker}</code></td>
+<td data-field="worker">${run.worker === "" ? html`<span class="muted">–</span>` : html`<code>${run.worker}</code>`}</td>
 <td data-field="error" class="error">${run.error}</td>
 </tr>`;
 }
