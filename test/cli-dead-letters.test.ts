@@ -69,6 +69,31 @@ test("task put sets a retry policy; dead-letters lists what ran out; requeue and
   const state = await cli(["list", "imports"], { address });
   t.regex(state.stdout, /\na +\d+ +dead_lettered +20/);
 
+  const runs = golden((await cli(["history", "imports", "a", "-o", "json"], { address })).stdout) as {
+    attempt: number;
+    reason: string;
+    outcome: string;
+    error: string;
+  }[];
+  t.deepEqual(
+    runs.map(({ attempt, reason, outcome, error }) => ({ attempt, reason, outcome, error })),
+    [
+      { attempt: 2, reason: "EXECUTION_REASON_RETRY", outcome: "RUN_OUTCOME_FAILURE", error: "feed down" },
+      {
+        attempt: 1,
+        reason: "EXECUTION_REASON_SCHEDULED",
+        outcome: "RUN_OUTCOME_FAILURE",
+        error: "feed down",
+      },
+    ],
+    "history: the retry, then the first attempt",
+  );
+  const runTable = await cli(["history", "imports", "a"], { address });
+  t.regex(
+    runTable.stdout,
+    /^SLOT +DELIVERED +TOOK_MS +ATTEMPT +REASON +OUTCOME +WORKER +ERROR\n20\S+ +20\S+ +\d+ +2 +retry +failure +\S* *feed down\n/,
+  );
+
   const requeued = await cli(["requeue", "imports", "a", "nobody", "-o", "json"], { address });
   t.is(requeued.code, 0, requeued.stderr);
   t.deepEqual(golden(requeued.stdout), [

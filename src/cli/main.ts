@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { toPartituraError } from "../sdk/errors.ts";
 import { DEAD_LETTERS_HELP, deadLetters } from "./cmd-dead-letters.ts";
+import { HISTORY_HELP, history } from "./cmd-history.ts";
 import { INSTANCES_HELP, instances } from "./cmd-instances.ts";
 import { LIFECYCLE_HELP, lifecycle } from "./cmd-lifecycle.ts";
 import { NEXT_HELP, next } from "./cmd-next.ts";
@@ -20,6 +21,7 @@ const HELP = `partitura COMMAND [flags]   (every command takes --help)
   schedule | unschedule | get | list | partitions   instances and the partition map
   pause | resume TASK NAME...  stop and restart instances (with a note; skip missed slots)
   dead-letters TASK | requeue | discard TASK NAME...   the dead-letter list of a retry policy
+  history TASK NAME          an instance's recent runs
   tail TASK                  executions as they are delivered
   next --cron EXPR | --task T   the next slots of a cron (no server needed) or of an instance
 Connection: --address (PARTITURA_ADDRESS, default 127.0.0.1:50051), --token (PARTITURA_TOKEN),
@@ -32,6 +34,8 @@ ${INSTANCES_HELP}
 ${LIFECYCLE_HELP}
 
 ${DEAD_LETTERS_HELP}
+
+${HISTORY_HELP}
 
 ${TAIL_HELP}
 
@@ -68,6 +72,9 @@ async function run(argv: string[]): Promise<number> {
     case "requeue":
     case "discard":
       await deadLetters(command, args);
+      return 0;
+    case "history":
+      await history(args);
       return 0;
     case "tail":
       await tail(args);
