@@ -11,13 +11,21 @@ from partitura import Client, Execution, Worker, at, instance, retry_policy
 address = os.environ.get("PARTITURA_ADDRESS", "127.0.0.1:50051")
 feed_up = threading.Event()  # the feed is down until we say so
 succeeded = threading.Event()
+requeued = threading.Event()  # so the lines come out in the order things happened
+print_lock = threading.Lock()  # the handler prints on the worker's threads
+
+
+def say(line: str) -> None:
+    with print_lock:
+        print(line, flush=True)
 
 
 def import_feed(execution: Execution) -> None:
     if not feed_up.is_set():
-        print(f"attempt {execution.attempt} fails", flush=True)
+        say(f"attempt {execution.attempt} fails")
         raise ConnectionError("feed unreachable")  # a FAILURE ack; the message is kept
-    print(f"attempt {execution.attempt} succeeds", flush=True)
+    requeued.wait(timeout=10)
+    say(f"attempt {execution.attempt} succeeds")
     succeeded.set()
 
 
@@ -31,7 +39,9 @@ with Client(address) as client:
             time.sleep(0.05)
             dead = list(client.list_instances("imports", state="dead_lettered"))
         for letter in dead:
-            print(f"dead letter {letter.name}: {letter.pause_note}", flush=True)
+            say(f"dead letter {letter.name}: {letter.pause_note}")
         feed_up.set()
-        print("requeue:", client.requeue_dead_letters("imports", ["feed-42"]), flush=True)
+        outcomes = client.requeue_dead_letters("imports", ["feed-42"])
+        say(f"requeue: {outcomes}")
+        requeued.set()
         succeeded.wait(timeout=30)
