@@ -4,6 +4,7 @@ import { type Instance, InstanceSchema, InstanceState } from "../../gen/ts/parti
 import { DeadLetterOutcome } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
 import { print } from "./print.ts";
+import { isoOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const DEAD_LETTERS_HELP = `partitura dead-letters TASK
@@ -21,9 +22,6 @@ const OUTCOMES: Record<DeadLetterOutcome, string> = {
   [DeadLetterOutcome.NOT_DEAD_LETTERED]: "not_dead_lettered",
   [DeadLetterOutcome.NOT_FOUND]: "not_found",
 };
-
-const iso = (t: { seconds: bigint; nanos: number } | undefined) =>
-  t ? new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString() : "";
 
 /** `partitura dead-letters|requeue|discard`. */
 export async function deadLetters(
@@ -57,8 +55,8 @@ export async function deadLetters(
           all.map((i) => ({
             name: i.name,
             partition: String(i.partition),
-            slot: iso(i.nextRunAt),
-            since: iso(i.pausedAt),
+            slot: isoOf(i.nextRunAt),
+            since: isoOf(i.pausedAt),
             error: i.pauseNote,
           })),
       );

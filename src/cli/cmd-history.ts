@@ -3,6 +3,7 @@ import { toJson } from "@bufbuild/protobuf";
 import { ExecutionReason, type Run, RunOutcome, RunSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
 import { print } from "./print.ts";
+import { isoOf, msOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const HISTORY_HELP = `partitura history TASK NAME [--partition-key KEY]
@@ -22,9 +23,6 @@ const REASONS: Record<ExecutionReason, string> = {
   [ExecutionReason.TRIGGERED]: "triggered",
   [ExecutionReason.BACKFILL]: "backfill",
 };
-
-const ms = (t: { seconds: bigint; nanos: number } | undefined) =>
-  t ? Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6) : Number.NaN;
 
 /** `partitura history`: GetInstance's run history as a table or JSON. */
 export async function history(args: string[]): Promise<void> {
@@ -56,9 +54,9 @@ export async function history(args: string[]): Promise<void> {
       runs.map((run) => toJson(RunSchema, run)),
       () =>
         runs.map((run) => ({
-          slot: new Date(ms(run.scheduledAt)).toISOString(),
-          delivered: new Date(ms(run.deliveredAt)).toISOString(),
-          took_ms: String(ms(run.finishedAt) - ms(run.deliveredAt)),
+          slot: isoOf(run.scheduledAt),
+          delivered: isoOf(run.deliveredAt),
+          took_ms: String(msOf(run.finishedAt) - msOf(run.deliveredAt)),
           attempt: String(run.attempt),
           reason: REASONS[run.reason] ?? String(run.reason),
           outcome: OUTCOMES[run.outcome] ?? String(run.outcome),

@@ -9,6 +9,7 @@ import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
 import { specOf } from "./instance-spec.ts";
 import { print } from "./print.ts";
 import { CSV_COLUMNS, readInstances, scheduleFile } from "./schedule-file.ts";
+import { isoOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
 
 export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--start-at ISO] [--end-at ISO] [--args JSON] [--force]
@@ -30,9 +31,6 @@ const STATE_NAMES: Record<InstanceState, string> = {
   [InstanceState.DEAD_LETTERED]: "dead_lettered",
 };
 
-const iso = (t: { seconds: bigint; nanos: number } | undefined) =>
-  t ? new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1e6)).toISOString() : "";
-
 function printInstances(format: ReturnType<typeof outputOf>, instances: Instance[]): void {
   print(
     format,
@@ -42,8 +40,8 @@ function printInstances(format: ReturnType<typeof outputOf>, instances: Instance
         name: i.name,
         partition: String(i.partition),
         state: STATE_NAMES[i.state] ?? String(i.state),
-        next: iso(i.nextRunAt),
-        locked: iso(i.lockedUntil),
+        next: isoOf(i.nextRunAt),
+        locked: isoOf(i.lockedUntil),
       })),
   );
 }

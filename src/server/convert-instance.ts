@@ -1,6 +1,5 @@
 import { create } from "@bufbuild/protobuf";
 import {
-  ExecutionReason as ExecutionReasonProto,
   type Instance,
   InstanceSchema,
   type InstanceSpec,
@@ -10,7 +9,6 @@ import {
   RunSchema,
 } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import {
-  type ExecutionReason,
   type InstanceRecord,
   type RunHistory,
   type RunOutcome,
@@ -20,6 +18,7 @@ import {
 } from "../domain/model.ts";
 import type { InstanceInput } from "../engine/scheduling.ts";
 import { argsToBytes, bytesToArgs } from "./convert-args.ts";
+import { reasonToProto } from "./convert-reason.ts";
 import { scheduleFromProto, scheduleToProto } from "./convert-schedule.ts";
 import { RawArgsSpec } from "./convert-schedule-request.ts";
 import { msToTimestamp, optionalTimestamp } from "./convert-time.ts";
@@ -55,13 +54,6 @@ const OUTCOMES: Record<RunOutcome, RunOutcomeProto> = {
   failure: RunOutcomeProto.FAILURE,
 };
 
-const REASONS: Record<ExecutionReason, ExecutionReasonProto> = {
-  scheduled: ExecutionReasonProto.SCHEDULED,
-  retry: ExecutionReasonProto.RETRY,
-  triggered: ExecutionReasonProto.TRIGGERED,
-  backfill: ExecutionReasonProto.BACKFILL,
-};
-
 function runToProto(run: RunRecord): Run {
   return create(RunSchema, {
     scheduledAt: msToTimestamp(run.slot),
@@ -70,7 +62,7 @@ function runToProto(run: RunRecord): Run {
     attempt: run.attempt,
     workerId: run.worker,
     outcome: OUTCOMES[run.outcome],
-    reason: REASONS[run.reason],
+    reason: reasonToProto(run.reason),
     error: run.error,
   });
 }

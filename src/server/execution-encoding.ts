@@ -1,9 +1,8 @@
 import { ListValueSchema, StructSchema, TimestampSchema, ValueSchema } from "@bufbuild/protobuf/wkt";
 import { ExecuteResponseSchema, ExecutionSchema } from "../../gen/ts/partitura/v1/execution_service_pb.ts";
-import { ExecutionReason as ExecutionReasonProto } from "../../gen/ts/partitura/v1/instance_pb.ts";
-import type { ExecutionReason } from "../domain/model.ts";
 import type { Delivery } from "../engine/delivery.ts";
 import { covers, type MessageCoverage } from "./codec-coverage.ts";
+import { reasonToProto } from "./convert-reason.ts";
 import {
   bytesFieldSize,
   stringSize,
@@ -41,14 +40,6 @@ const LEASE_EXPIRES_AT = tagByte(F.leaseExpiresAt);
 const ARGS = tagByte(F.args);
 const ATTEMPT = tagByte(F.attempt);
 const REASON = tagByte(F.reason);
-
-/** ExecutionReason's wire numbers, by the engine's names. */
-const REASONS: Record<ExecutionReason, number> = {
-  scheduled: ExecutionReasonProto.SCHEDULED,
-  retry: ExecutionReasonProto.RETRY,
-  triggered: ExecutionReasonProto.TRIGGERED,
-  backfill: ExecutionReasonProto.BACKFILL,
-};
 
 /** The fields this codec writes (checked against the descriptors by a test). */
 export const executeResponseCoverage: readonly MessageCoverage[] = [
@@ -103,7 +94,7 @@ export function encodeExecuteResponse(batch: readonly Delivery[]): Encoded<typeo
       timestampFieldSize(d.leaseExpiresAt) +
       bytesFieldSize(d.defaultArgs.length + d.args.length) +
       uintSize(d.attempt) +
-      uintSize(REASONS[d.reason]);
+      uintSize(reasonToProto(d.reason));
     lengths[j] = lease;
     lengths[j + 1] = taskLength;
     lengths[j + 2] = instance;
@@ -135,7 +126,7 @@ export function encodeExecuteResponse(batch: readonly Delivery[]): Encoded<typeo
       }
     }
     pos = writeUint(out, pos, ATTEMPT, d.attempt);
-    pos = writeUint(out, pos, REASON, REASONS[d.reason]);
+    pos = writeUint(out, pos, REASON, reasonToProto(d.reason));
   }
   return encoded(ExecuteResponseSchema, out);
 }

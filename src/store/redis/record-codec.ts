@@ -1,5 +1,6 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import type { InstanceDraft, InstanceRecord, PauseState, ScheduleSpec } from "../../domain/model.ts";
+import { cutUtf8 } from "../../domain/utf8-cut.ts";
 import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "../varint.ts";
 
 /*
@@ -148,12 +149,7 @@ export function encodeTail(draft: InstanceDraft, partitionCount: number): Buffer
 
 /** The lease owner as the scripts store it: UTF-8, cut to MAX_OWNER_BYTES on a character boundary. */
 export function encodeOwner(owner: string): Buffer {
-  const bytes = Buffer.from(owner, "utf8");
-  if (bytes.length <= MAX_OWNER_BYTES) return bytes;
-  let end = MAX_OWNER_BYTES;
-  // Step back over continuation bytes (10xxxxxx) so no character is split.
-  while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
-  return bytes.subarray(0, end);
+  return Buffer.from(cutUtf8(owner, MAX_OWNER_BYTES), "utf8");
 }
 
 /**
