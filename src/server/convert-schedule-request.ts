@@ -266,7 +266,7 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
     }
   }
   // Optional keys only when present, as protobuf-es leaves them (exactOptionalPropertyTypes).
-  const schedule: Schedule = { $typeName: "partitura.v1.Schedule", kind, timezone };
+  const schedule: Schedule = { $typeName: "partitura.v1.Schedule", kind, timezone, maxRuns: 0 };
   if (jitter !== undefined) schedule.jitter = jitter;
   if (startAt !== undefined) schedule.startAt = startAt;
   if (endAt !== undefined) schedule.endAt = endAt;

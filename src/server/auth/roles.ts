@@ -45,6 +45,8 @@ const scheduler = {
   resumeInstances: SCHEDULE,
   requeueDeadLetters: SCHEDULE,
   discardDeadLetters: SCHEDULE,
+  triggerInstances: SCHEDULE,
+  backfillInstances: SCHEDULE,
 } satisfies Table<typeof SchedulerService.method>;
 
 const execution = {

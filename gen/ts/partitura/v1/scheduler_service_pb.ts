@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file partitura/v1/scheduler_service.proto.
  */
 export const file_partitura_v1_scheduler_service: GenFile = /*@__PURE__*/
-  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UinQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EgwKBHRhc2sYASABKAkSFgoJcGFydGl0aW9uGAIgASgNSACIAQESEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkSKgoFc3RhdGUYBSABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSJPChlSZXF1ZXVlRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpSZXF1ZXVlRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSJPChlEaXNjYXJkRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpEaXNjYXJkRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSpeCgxTY2hlZHVsZU1vZGUSHQoZU0NIRURVTEVfTU9ERV9VTlNQRUNJRklFRBAAEhYKElNDSEVEVUxFX01PREVfU0FGRRABEhcKE1NDSEVEVUxFX01PREVfRk9SQ0UQAiqMAQoPU2NoZWR1bGVPdXRjb21lEiAKHFNDSEVEVUxFX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhTQ0hFRFVMRV9PVVRDT01FX0NSRUFURUQQARIcChhTQ0hFRFVMRV9PVVRDT01FX1VQREFURUQQAhIbChdTQ0hFRFVMRV9PVVRDT01FX0xPQ0tFRBADKnsKC1Nsb3REc3RNYXJrEh0KGVNMT1RfRFNUX01BUktfVU5TUEVDSUZJRUQQABIXChNTTE9UX0RTVF9NQVJLX01PVkVEEAESGAoUU0xPVF9EU1RfTUFSS19NRVJHRUQQAhIaChZTTE9UX0RTVF9NQVJLX1JFUEVBVEVEEAMqhgEKDFBhdXNlT3V0Y29tZRIdChlQQVVTRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASGAoUUEFVU0VfT1VUQ09NRV9QQVVTRUQQARIgChxQQVVTRV9PVVRDT01FX0FMUkVBRFlfUEFVU0VEEAISGwoXUEFVU0VfT1VUQ09NRV9OT1RfRk9VTkQQAyqIAQoNUmVzdW1lT3V0Y29tZRIeChpSRVNVTUVfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhoKFlJFU1VNRV9PVVRDT01FX1JFU1VNRUQQARIdChlSRVNVTUVfT1VUQ09NRV9OT1RfUEFVU0VEEAISHAoYUkVTVU1FX09VVENPTUVfTk9UX0ZPVU5EEAMqpAEKEURlYWRMZXR0ZXJPdXRjb21lEiMKH0RFQURfTEVUVEVSX09VVENPTUVfVU5TUEVDSUZJRUQQABIcChhERUFEX0xFVFRFUl9PVVRDT01FX0RPTkUQARIpCiVERUFEX0xFVFRFUl9PVVRDT01FX05PVF9ERUFEX0xFVFRFUkVEEAISIQodREVBRF9MRVRURVJfT1VUQ09NRV9OT1RfRk9VTkQQAzLaCQoQU2NoZWR1bGVyU2VydmljZRJGCgdQdXRUYXNrEhwucGFydGl0dXJhLnYxLlB1dFRhc2tSZXF1ZXN0Gh0ucGFydGl0dXJhLnYxLlB1dFRhc2tSZXNwb25zZRJGCgdHZXRUYXNrEhwucGFydGl0dXJhLnYxLkdldFRhc2tSZXF1ZXN0Gh0ucGFydGl0dXJhLnYxLkdldFRhc2tSZXNwb25zZRJMCglMaXN0VGFza3MSHi5wYXJ0aXR1cmEudjEuTGlzdFRhc2tzUmVxdWVzdBofLnBhcnRpdHVyYS52MS5MaXN0VGFza3NSZXNwb25zZRJPCgpEZWxldGVUYXNrEh8ucGFydGl0dXJhLnYxLkRlbGV0ZVRhc2tSZXF1ZXN0GiAucGFydGl0dXJhLnYxLkRlbGV0ZVRhc2tSZXNwb25zZRJJCghTY2hlZHVsZRIdLnBhcnRpdHVyYS52MS5TY2hlZHVsZVJlcXVlc3QaHi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVSZXNwb25zZRJPCgpVbnNjaGVkdWxlEh8ucGFydGl0dXJhLnYxLlVuc2NoZWR1bGVSZXF1ZXN0GiAucGFydGl0dXJhLnYxLlVuc2NoZWR1bGVSZXNwb25zZRJSCgtHZXRJbnN0YW5jZRIgLnBhcnRpdHVyYS52MS5HZXRJbnN0YW5jZVJlcXVlc3QaIS5wYXJ0aXR1cmEudjEuR2V0SW5zdGFuY2VSZXNwb25zZRJYCg1MaXN0SW5zdGFuY2VzEiIucGFydGl0dXJhLnYxLkxpc3RJbnN0YW5jZXNSZXF1ZXN0GiMucGFydGl0dXJhLnYxLkxpc3RJbnN0YW5jZXNSZXNwb25zZRJeCg9QcmV2aWV3U2NoZWR1bGUSJC5wYXJ0aXR1cmEudjEuUHJldmlld1NjaGVkdWxlUmVxdWVzdBolLnBhcnRpdHVyYS52MS5QcmV2aWV3U2NoZWR1bGVSZXNwb25zZRJeCg9HZXRQYXJ0aXRpb25NYXASJC5wYXJ0aXR1cmEudjEuR2V0UGFydGl0aW9uTWFwUmVxdWVzdBolLnBhcnRpdHVyYS52MS5HZXRQYXJ0aXRpb25NYXBSZXNwb25zZRJbCg5QYXVzZUluc3RhbmNlcxIjLnBhcnRpdHVyYS52MS5QYXVzZUluc3RhbmNlc1JlcXVlc3QaJC5wYXJ0aXR1cmEudjEuUGF1c2VJbnN0YW5jZXNSZXNwb25zZRJeCg9SZXN1bWVJbnN0YW5jZXMSJC5wYXJ0aXR1cmEudjEuUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBolLnBhcnRpdHVyYS52MS5SZXN1bWVJbnN0YW5jZXNSZXNwb25zZRJnChJSZXF1ZXVlRGVhZExldHRlcnMSJy5wYXJ0aXR1cmEudjEuUmVxdWV1ZURlYWRMZXR0ZXJzUmVxdWVzdBooLnBhcnRpdHVyYS52MS5SZXF1ZXVlRGVhZExldHRlcnNSZXNwb25zZRJnChJEaXNjYXJkRGVhZExldHRlcnMSJy5wYXJ0aXR1cmEudjEuRGlzY2FyZERlYWRMZXR0ZXJzUmVxdWVzdBooLnBhcnRpdHVyYS52MS5EaXNjYXJkRGVhZExldHRlcnNSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
+  fileDesc("CiRwYXJ0aXR1cmEvdjEvc2NoZWR1bGVyX3NlcnZpY2UucHJvdG8SDHBhcnRpdHVyYS52MSIyCg5QdXRUYXNrUmVxdWVzdBIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siMwoPUHV0VGFza1Jlc3BvbnNlEiAKBHRhc2sYASABKAsyEi5wYXJ0aXR1cmEudjEuVGFzayIeCg5HZXRUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIjMKD0dldFRhc2tSZXNwb25zZRIgCgR0YXNrGAEgASgLMhIucGFydGl0dXJhLnYxLlRhc2siOQoQTGlzdFRhc2tzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKA0SEgoKcGFnZV90b2tlbhgCIAEoCSJPChFMaXN0VGFza3NSZXNwb25zZRIhCgV0YXNrcxgBIAMoCzISLnBhcnRpdHVyYS52MS5UYXNrEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIhChFEZWxldGVUYXNrUmVxdWVzdBIMCgRuYW1lGAEgASgJIhQKEkRlbGV0ZVRhc2tSZXNwb25zZSJ4Cg9TY2hlZHVsZVJlcXVlc3QSDAoEdGFzaxgBIAEoCRItCglpbnN0YW5jZXMYAiADKAsyGi5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTcGVjEigKBG1vZGUYAyABKA4yGi5wYXJ0aXR1cmEudjEuU2NoZWR1bGVNb2RlIm4KEFNjaGVkdWxlUmVzcG9uc2USKQoJaW5zdGFuY2VzGAEgAygLMhYucGFydGl0dXJhLnYxLkluc3RhbmNlEi8KCG91dGNvbWVzGAIgAygOMh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlT3V0Y29tZSJHChFVbnNjaGVkdWxlUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhUKDXBhcnRpdGlvbl9rZXkYAyABKAkiJQoSVW5zY2hlZHVsZVJlc3BvbnNlEg8KB3JlbW92ZWQYASABKA0iRwoSR2V0SW5zdGFuY2VSZXF1ZXN0EgwKBHRhc2sYASABKAkSDAoEbmFtZRgCIAEoCRIVCg1wYXJ0aXRpb25fa2V5GAMgASgJIj8KE0dldEluc3RhbmNlUmVzcG9uc2USKAoIaW5zdGFuY2UYASABKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2UinQEKFExpc3RJbnN0YW5jZXNSZXF1ZXN0EgwKBHRhc2sYASABKAkSFgoJcGFydGl0aW9uGAIgASgNSACIAQESEQoJcGFnZV9zaXplGAMgASgNEhIKCnBhZ2VfdG9rZW4YBCABKAkSKgoFc3RhdGUYBSABKA4yGy5wYXJ0aXR1cmEudjEuSW5zdGFuY2VTdGF0ZUIMCgpfcGFydGl0aW9uIlsKFUxpc3RJbnN0YW5jZXNSZXNwb25zZRIpCglpbnN0YW5jZXMYASADKAsyFi5wYXJ0aXR1cmEudjEuSW5zdGFuY2USFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIrIBChZQcmV2aWV3U2NoZWR1bGVSZXF1ZXN0EigKCHNjaGVkdWxlGAEgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlEgwKBHRhc2sYAiABKAkSEAoIaW5zdGFuY2UYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCRIoCgRmcm9tGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBINCgVjb3VudBgGIAEoDSKhAQoLUHJldmlld1Nsb3QSJgoCYXQYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmRlbGl2ZXJfYXQYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiYKA2RzdBgDIAEoDjIZLnBhcnRpdHVyYS52MS5TbG90RHN0TWFyaxISCgpsb2NhbF90aW1lGAQgASgJIm0KF1ByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEigKBXNsb3RzGAEgAygLMhkucGFydGl0dXJhLnYxLlByZXZpZXdTbG90EigKCHNjaGVkdWxlGAIgASgLMhYucGFydGl0dXJhLnYxLlNjaGVkdWxlIiYKFkdldFBhcnRpdGlvbk1hcFJlcXVlc3QSDAoEdGFzaxgBIAEoCSI4ChFSZXBsaWNhUGFydGl0aW9ucxIPCgdhZGRyZXNzGAEgASgJEhIKCnBhcnRpdGlvbnMYAiADKA0iXQoXR2V0UGFydGl0aW9uTWFwUmVzcG9uc2USMQoIcmVwbGljYXMYASADKAsyHy5wYXJ0aXR1cmEudjEuUmVwbGljYVBhcnRpdGlvbnMSDwoHdmVyc2lvbhgCIAEoBCJZChVQYXVzZUluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIMCgRub3RlGAMgASgJEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiRgoWUGF1c2VJbnN0YW5jZXNSZXNwb25zZRIsCghvdXRjb21lcxgBIAMoDjIaLnBhcnRpdHVyYS52MS5QYXVzZU91dGNvbWUiYQoWUmVzdW1lSW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhMKC3NraXBfbWlzc2VkGAMgASgIEhUKDXBhcnRpdGlvbl9rZXkYBCABKAkiSAoXUmVzdW1lSW5zdGFuY2VzUmVzcG9uc2USLQoIb3V0Y29tZXMYASADKA4yGy5wYXJ0aXR1cmEudjEuUmVzdW1lT3V0Y29tZSJPChlSZXF1ZXVlRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpSZXF1ZXVlRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSJPChlEaXNjYXJkRGVhZExldHRlcnNSZXF1ZXN0EgwKBHRhc2sYASABKAkSDQoFbmFtZXMYAiADKAkSFQoNcGFydGl0aW9uX2tleRgDIAEoCSJPChpEaXNjYXJkRGVhZExldHRlcnNSZXNwb25zZRIxCghvdXRjb21lcxgBIAMoDjIfLnBhcnRpdHVyYS52MS5EZWFkTGV0dGVyT3V0Y29tZSJhChdUcmlnZ2VySW5zdGFuY2VzUmVxdWVzdBIMCgR0YXNrGAEgASgJEg0KBW5hbWVzGAIgAygJEhIKCnJlcXVlc3RfaWQYAyABKAkSFQoNcGFydGl0aW9uX2tleRgEIAEoCSJgChhUcmlnZ2VySW5zdGFuY2VzUmVzcG9uc2USMAoIb3V0Y29tZXMYASADKA4yHi5wYXJ0aXR1cmEudjEuTWFudWFsUnVuT3V0Y29tZRISCgpyZXF1ZXN0X2lkGAIgASgJIrYBChhCYWNrZmlsbEluc3RhbmNlc1JlcXVlc3QSDAoEdGFzaxgBIAEoCRINCgVuYW1lcxgCIAMoCRIpCgVzdGFydBgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASJwoDZW5kGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAUgASgJEhUKDXBhcnRpdGlvbl9rZXkYBiABKAkicAoZQmFja2ZpbGxJbnN0YW5jZXNSZXNwb25zZRIwCghvdXRjb21lcxgBIAMoDjIeLnBhcnRpdHVyYS52MS5NYW51YWxSdW5PdXRjb21lEg0KBXNsb3RzGAIgAygNEhIKCnJlcXVlc3RfaWQYAyABKAkqXgoMU2NoZWR1bGVNb2RlEh0KGVNDSEVEVUxFX01PREVfVU5TUEVDSUZJRUQQABIWChJTQ0hFRFVMRV9NT0RFX1NBRkUQARIXChNTQ0hFRFVMRV9NT0RFX0ZPUkNFEAIqjAEKD1NjaGVkdWxlT3V0Y29tZRIgChxTQ0hFRFVMRV9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHAoYU0NIRURVTEVfT1VUQ09NRV9DUkVBVEVEEAESHAoYU0NIRURVTEVfT1VUQ09NRV9VUERBVEVEEAISGwoXU0NIRURVTEVfT1VUQ09NRV9MT0NLRUQQAyp7CgtTbG90RHN0TWFyaxIdChlTTE9UX0RTVF9NQVJLX1VOU1BFQ0lGSUVEEAASFwoTU0xPVF9EU1RfTUFSS19NT1ZFRBABEhgKFFNMT1RfRFNUX01BUktfTUVSR0VEEAISGgoWU0xPVF9EU1RfTUFSS19SRVBFQVRFRBADKoYBCgxQYXVzZU91dGNvbWUSHQoZUEFVU0VfT1VUQ09NRV9VTlNQRUNJRklFRBAAEhgKFFBBVVNFX09VVENPTUVfUEFVU0VEEAESIAocUEFVU0VfT1VUQ09NRV9BTFJFQURZX1BBVVNFRBACEhsKF1BBVVNFX09VVENPTUVfTk9UX0ZPVU5EEAMqiAEKDVJlc3VtZU91dGNvbWUSHgoaUkVTVU1FX09VVENPTUVfVU5TUEVDSUZJRUQQABIaChZSRVNVTUVfT1VUQ09NRV9SRVNVTUVEEAESHQoZUkVTVU1FX09VVENPTUVfTk9UX1BBVVNFRBACEhwKGFJFU1VNRV9PVVRDT01FX05PVF9GT1VORBADKqQBChFEZWFkTGV0dGVyT3V0Y29tZRIjCh9ERUFEX0xFVFRFUl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHAoYREVBRF9MRVRURVJfT1VUQ09NRV9ET05FEAESKQolREVBRF9MRVRURVJfT1VUQ09NRV9OT1RfREVBRF9MRVRURVJFRBACEiEKHURFQURfTEVUVEVSX09VVENPTUVfTk9UX0ZPVU5EEAMqmwIKEE1hbnVhbFJ1bk91dGNvbWUSIgoeTUFOVUFMX1JVTl9PVVRDT01FX1VOU1BFQ0lGSUVEEAASHwobTUFOVUFMX1JVTl9PVVRDT01FX0FDQ0VQVEVEEAESHQoZTUFOVUFMX1JVTl9PVVRDT01FX1FVRVVFRBACEiAKHE1BTlVBTF9SVU5fT1VUQ09NRV9EVVBMSUNBVEUQAxIbChdNQU5VQUxfUlVOX09VVENPTUVfQlVTWRAEEiEKHU1BTlVBTF9SVU5fT1VUQ09NRV9OT1RfQUNUSVZFEAUSIAocTUFOVUFMX1JVTl9PVVRDT01FX05PVF9GT1VORBAGEh8KG01BTlVBTF9SVU5fT1VUQ09NRV9OT19TTE9UUxAHMqMLChBTY2hlZHVsZXJTZXJ2aWNlEkYKB1B1dFRhc2sSHC5wYXJ0aXR1cmEudjEuUHV0VGFza1JlcXVlc3QaHS5wYXJ0aXR1cmEudjEuUHV0VGFza1Jlc3BvbnNlEkYKB0dldFRhc2sSHC5wYXJ0aXR1cmEudjEuR2V0VGFza1JlcXVlc3QaHS5wYXJ0aXR1cmEudjEuR2V0VGFza1Jlc3BvbnNlEkwKCUxpc3RUYXNrcxIeLnBhcnRpdHVyYS52MS5MaXN0VGFza3NSZXF1ZXN0Gh8ucGFydGl0dXJhLnYxLkxpc3RUYXNrc1Jlc3BvbnNlEk8KCkRlbGV0ZVRhc2sSHy5wYXJ0aXR1cmEudjEuRGVsZXRlVGFza1JlcXVlc3QaIC5wYXJ0aXR1cmEudjEuRGVsZXRlVGFza1Jlc3BvbnNlEkkKCFNjaGVkdWxlEh0ucGFydGl0dXJhLnYxLlNjaGVkdWxlUmVxdWVzdBoeLnBhcnRpdHVyYS52MS5TY2hlZHVsZVJlc3BvbnNlEk8KClVuc2NoZWR1bGUSHy5wYXJ0aXR1cmEudjEuVW5zY2hlZHVsZVJlcXVlc3QaIC5wYXJ0aXR1cmEudjEuVW5zY2hlZHVsZVJlc3BvbnNlElIKC0dldEluc3RhbmNlEiAucGFydGl0dXJhLnYxLkdldEluc3RhbmNlUmVxdWVzdBohLnBhcnRpdHVyYS52MS5HZXRJbnN0YW5jZVJlc3BvbnNlElgKDUxpc3RJbnN0YW5jZXMSIi5wYXJ0aXR1cmEudjEuTGlzdEluc3RhbmNlc1JlcXVlc3QaIy5wYXJ0aXR1cmEudjEuTGlzdEluc3RhbmNlc1Jlc3BvbnNlEl4KD1ByZXZpZXdTY2hlZHVsZRIkLnBhcnRpdHVyYS52MS5QcmV2aWV3U2NoZWR1bGVSZXF1ZXN0GiUucGFydGl0dXJhLnYxLlByZXZpZXdTY2hlZHVsZVJlc3BvbnNlEl4KD0dldFBhcnRpdGlvbk1hcBIkLnBhcnRpdHVyYS52MS5HZXRQYXJ0aXRpb25NYXBSZXF1ZXN0GiUucGFydGl0dXJhLnYxLkdldFBhcnRpdGlvbk1hcFJlc3BvbnNlElsKDlBhdXNlSW5zdGFuY2VzEiMucGFydGl0dXJhLnYxLlBhdXNlSW5zdGFuY2VzUmVxdWVzdBokLnBhcnRpdHVyYS52MS5QYXVzZUluc3RhbmNlc1Jlc3BvbnNlEl4KD1Jlc3VtZUluc3RhbmNlcxIkLnBhcnRpdHVyYS52MS5SZXN1bWVJbnN0YW5jZXNSZXF1ZXN0GiUucGFydGl0dXJhLnYxLlJlc3VtZUluc3RhbmNlc1Jlc3BvbnNlEmcKElJlcXVldWVEZWFkTGV0dGVycxInLnBhcnRpdHVyYS52MS5SZXF1ZXVlRGVhZExldHRlcnNSZXF1ZXN0GigucGFydGl0dXJhLnYxLlJlcXVldWVEZWFkTGV0dGVyc1Jlc3BvbnNlEmcKEkRpc2NhcmREZWFkTGV0dGVycxInLnBhcnRpdHVyYS52MS5EaXNjYXJkRGVhZExldHRlcnNSZXF1ZXN0GigucGFydGl0dXJhLnYxLkRpc2NhcmREZWFkTGV0dGVyc1Jlc3BvbnNlEmEKEFRyaWdnZXJJbnN0YW5jZXMSJS5wYXJ0aXR1cmEudjEuVHJpZ2dlckluc3RhbmNlc1JlcXVlc3QaJi5wYXJ0aXR1cmEudjEuVHJpZ2dlckluc3RhbmNlc1Jlc3BvbnNlEmQKEUJhY2tmaWxsSW5zdGFuY2VzEiYucGFydGl0dXJhLnYxLkJhY2tmaWxsSW5zdGFuY2VzUmVxdWVzdBonLnBhcnRpdHVyYS52MS5CYWNrZmlsbEluc3RhbmNlc1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp, file_partitura_v1_instance, file_partitura_v1_task]);
 
 /**
  * @generated from message partitura.v1.PutTaskRequest
@@ -790,6 +790,152 @@ export const DiscardDeadLettersResponseSchema: GenMessage<DiscardDeadLettersResp
   messageDesc(file_partitura_v1_scheduler_service, 29);
 
 /**
+ * @generated from message partitura.v1.TriggerInstancesRequest
+ */
+export type TriggerInstancesRequest = Message<"partitura.v1.TriggerInstancesRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 10,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * 1 to 64 bytes: a request sent again with the same id (a retry after a lost reply) does not
+   * run anything again. Empty means the server makes one (no idempotency).
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 4;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.TriggerInstancesRequest.
+ * Use `create(TriggerInstancesRequestSchema)` to create a new message.
+ */
+export const TriggerInstancesRequestSchema: GenMessage<TriggerInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 30);
+
+/**
+ * @generated from message partitura.v1.TriggerInstancesResponse
+ */
+export type TriggerInstancesResponse = Message<"partitura.v1.TriggerInstancesResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.ManualRunOutcome outcomes = 1;
+   */
+  outcomes: ManualRunOutcome[];
+
+  /**
+   * The request id used (the one sent, or the one the server made).
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message partitura.v1.TriggerInstancesResponse.
+ * Use `create(TriggerInstancesResponseSchema)` to create a new message.
+ */
+export const TriggerInstancesResponseSchema: GenMessage<TriggerInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 31);
+
+/**
+ * @generated from message partitura.v1.BackfillInstancesRequest
+ */
+export type BackfillInstancesRequest = Message<"partitura.v1.BackfillInstancesRequest"> & {
+  /**
+   * @generated from field: string task = 1;
+   */
+  task: string;
+
+  /**
+   * 1 to 1,000 names a call.
+   *
+   * @generated from field: repeated string names = 2;
+   */
+  names: string[];
+
+  /**
+   * The range: slots after start and at or before end run. end must not be in the future.
+   *
+   * @generated from field: google.protobuf.Timestamp start = 3;
+   */
+  start?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp end = 4;
+   */
+  end?: Timestamp | undefined;
+
+  /**
+   * As TriggerInstancesRequest.request_id.
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
+
+  /**
+   * Set when the instances were scheduled with this partition_key.
+   *
+   * @generated from field: string partition_key = 6;
+   */
+  partitionKey: string;
+};
+
+/**
+ * Describes the message partitura.v1.BackfillInstancesRequest.
+ * Use `create(BackfillInstancesRequestSchema)` to create a new message.
+ */
+export const BackfillInstancesRequestSchema: GenMessage<BackfillInstancesRequest> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 32);
+
+/**
+ * @generated from message partitura.v1.BackfillInstancesResponse
+ */
+export type BackfillInstancesResponse = Message<"partitura.v1.BackfillInstancesResponse"> & {
+  /**
+   * One per name, in request order.
+   *
+   * @generated from field: repeated partitura.v1.ManualRunOutcome outcomes = 1;
+   */
+  outcomes: ManualRunOutcome[];
+
+  /**
+   * Per name: how many slots it will run (0 unless ACCEPTED or QUEUED).
+   *
+   * @generated from field: repeated uint32 slots = 2;
+   */
+  slots: number[];
+
+  /**
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
+};
+
+/**
+ * Describes the message partitura.v1.BackfillInstancesResponse.
+ * Use `create(BackfillInstancesResponseSchema)` to create a new message.
+ */
+export const BackfillInstancesResponseSchema: GenMessage<BackfillInstancesResponse> = /*@__PURE__*/
+  messageDesc(file_partitura_v1_scheduler_service, 33);
+
+/**
  * How Schedule treats an instance that exists already.
  *
  * @generated from enum partitura.v1.ScheduleMode
@@ -1009,6 +1155,71 @@ export const DeadLetterOutcomeSchema: GenEnum<DeadLetterOutcome> = /*@__PURE__*/
   enumDesc(file_partitura_v1_scheduler_service, 5);
 
 /**
+ * What TriggerInstances or BackfillInstances did with one instance.
+ *
+ * @generated from enum partitura.v1.ManualRunOutcome
+ */
+export enum ManualRunOutcome {
+  /**
+   * @generated from enum value: MANUAL_RUN_OUTCOME_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * Due at once.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_ACCEPTED = 1;
+   */
+  ACCEPTED = 1,
+
+  /**
+   * An execution of it is in flight (or its slot waits for a retry): runs once that is settled.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_QUEUED = 2;
+   */
+  QUEUED = 2,
+
+  /**
+   * This request_id was seen already for it: nothing more runs.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_DUPLICATE = 3;
+   */
+  DUPLICATE = 3,
+
+  /**
+   * Another trigger or backfill of it has not finished: this one is not added.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_BUSY = 4;
+   */
+  BUSY = 4,
+
+  /**
+   * Paused or dead-lettered: resume or requeue it first.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_NOT_ACTIVE = 5;
+   */
+  NOT_ACTIVE = 5,
+
+  /**
+   * @generated from enum value: MANUAL_RUN_OUTCOME_NOT_FOUND = 6;
+   */
+  NOT_FOUND = 6,
+
+  /**
+   * BackfillInstances only: its schedule has no slot in the range.
+   *
+   * @generated from enum value: MANUAL_RUN_OUTCOME_NO_SLOTS = 7;
+   */
+  NO_SLOTS = 7,
+}
+
+/**
+ * Describes the enum partitura.v1.ManualRunOutcome.
+ */
+export const ManualRunOutcomeSchema: GenEnum<ManualRunOutcome> = /*@__PURE__*/
+  enumDesc(file_partitura_v1_scheduler_service, 6);
+
+/**
  * Defines tasks and schedules their instances.
  *
  * @generated from service partitura.v1.SchedulerService
@@ -1151,6 +1362,30 @@ export const SchedulerService: GenService<{
     methodKind: "unary";
     input: typeof DiscardDeadLettersRequestSchema;
     output: typeof DiscardDeadLettersResponseSchema;
+  },
+  /**
+   * Runs instances once now, outside their schedule, without moving their next slot; the
+   * execution's reason is TRIGGERED. An instance whose execution is in flight runs right after
+   * it is settled (one instance never has two executions open). Idempotent by request_id.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.TriggerInstances
+   */
+  triggerInstances: {
+    methodKind: "unary";
+    input: typeof TriggerInstancesRequestSchema;
+    output: typeof TriggerInstancesResponseSchema;
+  },
+  /**
+   * Runs the slots of a past range (start exclusive, end inclusive) of each instance, one at a
+   * time and oldest first, reason BACKFILL, then the instance goes on at its next slot. At most
+   * 1,000 slots per instance a call. Idempotent by request_id.
+   *
+   * @generated from rpc partitura.v1.SchedulerService.BackfillInstances
+   */
+  backfillInstances: {
+    methodKind: "unary";
+    input: typeof BackfillInstancesRequestSchema;
+    output: typeof BackfillInstancesResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_partitura_v1_scheduler_service, 0);

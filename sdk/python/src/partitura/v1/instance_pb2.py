@@ -16,23 +16,23 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from partitura.v1 import task_pb2 as partitura_dot_v1_dot_task__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpartitura/v1/instance.proto\x12\x0cpartitura.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17partitura/v1/task.proto\"\x84\x01\n\x0cInstanceSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12(\n\x08schedule\x18\x02 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12%\n\x04\x61rgs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"\xd8\x04\n\x08Instance\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\r\x12(\n\x08schedule\x18\x04 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12%\n\x04\x61rgs\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0bnext_run_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clocked_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\r\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rpartition_key\x18\n \x01(\t\x12*\n\x05state\x18\x0b \x01(\x0e\x32\x1b.partitura.v1.InstanceState\x12\x12\n\npause_note\x18\x0c \x01(\t\x12-\n\tpaused_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04runs\x18\x0e \x01(\x04\x12\x10\n\x08\x66\x61ilures\x18\x0f \x01(\x04\x12.\n\x0clast_outcome\x18\x10 \x01(\x0e\x32\x18.partitura.v1.RunOutcome\x12.\n\nnext_slots\x18\x11 \x03(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x07history\x18\x12 \x03(\x0b\x32\x11.partitura.v1.Run\"\xa7\x02\n\x03Run\x12\x30\n\x0cscheduled_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\r\x12\x11\n\tworker_id\x18\x05 \x01(\t\x12)\n\x07outcome\x18\x06 \x01(\x0e\x32\x18.partitura.v1.RunOutcome\x12-\n\x06reason\x18\x07 \x01(\x0e\x32\x1d.partitura.v1.ExecutionReason\x12\r\n\x05\x65rror\x18\x08 \x01(\t*\x8d\x01\n\rInstanceState\x12\x1e\n\x1aINSTANCE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15INSTANCE_STATE_ACTIVE\x10\x01\x12\x19\n\x15INSTANCE_STATE_PAUSED\x10\x02\x12 \n\x1cINSTANCE_STATE_DEAD_LETTERED\x10\x03\"\x04\x08\x04\x10\x04*\xae\x01\n\x0f\x45xecutionReason\x12 \n\x1c\x45XECUTION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45XECUTION_REASON_SCHEDULED\x10\x01\x12\x1a\n\x16\x45XECUTION_REASON_RETRY\x10\x02\x12\x1e\n\x1a\x45XECUTION_REASON_TRIGGERED\x10\x03\x12\x1d\n\x19\x45XECUTION_REASON_BACKFILL\x10\x04*[\n\nRunOutcome\x12\x1b\n\x17RUN_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RUN_OUTCOME_SUCCESS\x10\x01\x12\x17\n\x13RUN_OUTCOME_FAILURE\x10\x02\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bpartitura/v1/instance.proto\x12\x0cpartitura.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x17partitura/v1/task.proto\"\x84\x01\n\x0cInstanceSpec\x12\x0c\n\x04name\x18\x01 \x01(\t\x12(\n\x08schedule\x18\x02 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12%\n\x04\x61rgs\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x15\n\rpartition_key\x18\x04 \x01(\t\"\x8b\x05\n\x08Instance\x12\x0c\n\x04task\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x11\n\tpartition\x18\x03 \x01(\r\x12(\n\x08schedule\x18\x04 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12%\n\x04\x61rgs\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0bnext_run_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0clocked_until\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x08 \x01(\r\x12.\n\ncreated_at\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rpartition_key\x18\n \x01(\t\x12*\n\x05state\x18\x0b \x01(\x0e\x32\x1b.partitura.v1.InstanceState\x12\x12\n\npause_note\x18\x0c \x01(\t\x12-\n\tpaused_at\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0c\n\x04runs\x18\x0e \x01(\x04\x12\x10\n\x08\x66\x61ilures\x18\x0f \x01(\x04\x12.\n\x0clast_outcome\x18\x10 \x01(\x0e\x32\x18.partitura.v1.RunOutcome\x12.\n\nnext_slots\x18\x11 \x03(\x0b\x32\x1a.google.protobuf.Timestamp\x12\"\n\x07history\x18\x12 \x03(\x0b\x32\x11.partitura.v1.Run\x12\x31\n\nmanual_run\x18\x13 \x01(\x0e\x32\x1d.partitura.v1.ExecutionReason\"\xa7\x02\n\x03Run\x12\x30\n\x0cscheduled_at\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x30\n\x0c\x64\x65livered_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x66inished_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x61ttempt\x18\x04 \x01(\r\x12\x11\n\tworker_id\x18\x05 \x01(\t\x12)\n\x07outcome\x18\x06 \x01(\x0e\x32\x18.partitura.v1.RunOutcome\x12-\n\x06reason\x18\x07 \x01(\x0e\x32\x1d.partitura.v1.ExecutionReason\x12\r\n\x05\x65rror\x18\x08 \x01(\t*\x8d\x01\n\rInstanceState\x12\x1e\n\x1aINSTANCE_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15INSTANCE_STATE_ACTIVE\x10\x01\x12\x19\n\x15INSTANCE_STATE_PAUSED\x10\x02\x12 \n\x1cINSTANCE_STATE_DEAD_LETTERED\x10\x03\"\x04\x08\x04\x10\x04*\xae\x01\n\x0f\x45xecutionReason\x12 \n\x1c\x45XECUTION_REASON_UNSPECIFIED\x10\x00\x12\x1e\n\x1a\x45XECUTION_REASON_SCHEDULED\x10\x01\x12\x1a\n\x16\x45XECUTION_REASON_RETRY\x10\x02\x12\x1e\n\x1a\x45XECUTION_REASON_TRIGGERED\x10\x03\x12\x1d\n\x19\x45XECUTION_REASON_BACKFILL\x10\x04*[\n\nRunOutcome\x12\x1b\n\x17RUN_OUTCOME_UNSPECIFIED\x10\x00\x12\x17\n\x13RUN_OUTCOME_SUCCESS\x10\x01\x12\x17\n\x13RUN_OUTCOME_FAILURE\x10\x02\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'partitura.v1.instance_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _INSTANCESTATE._serialized_start=1170
-  _INSTANCESTATE._serialized_end=1311
-  _EXECUTIONREASON._serialized_start=1314
-  _EXECUTIONREASON._serialized_end=1488
-  _RUNOUTCOME._serialized_start=1490
-  _RUNOUTCOME._serialized_end=1581
+  _INSTANCESTATE._serialized_start=1221
+  _INSTANCESTATE._serialized_end=1362
+  _EXECUTIONREASON._serialized_start=1365
+  _EXECUTIONREASON._serialized_end=1539
+  _RUNOUTCOME._serialized_start=1541
+  _RUNOUTCOME._serialized_end=1632
   _INSTANCESPEC._serialized_start=134
   _INSTANCESPEC._serialized_end=266
   _INSTANCE._serialized_start=269
-  _INSTANCE._serialized_end=869
-  _RUN._serialized_start=872
-  _RUN._serialized_end=1167
+  _INSTANCE._serialized_end=920
+  _RUN._serialized_start=923
+  _RUN._serialized_end=1218
 # @@protoc_insertion_point(module_scope)

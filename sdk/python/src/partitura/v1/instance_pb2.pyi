@@ -22,7 +22,7 @@ RUN_OUTCOME_SUCCESS: RunOutcome
 RUN_OUTCOME_UNSPECIFIED: RunOutcome
 
 class Instance(_message.Message):
-    __slots__ = ["args", "attempt", "created_at", "failures", "history", "last_outcome", "locked_until", "name", "next_run_at", "next_slots", "partition", "partition_key", "pause_note", "paused_at", "runs", "schedule", "state", "task"]
+    __slots__ = ["args", "attempt", "created_at", "failures", "history", "last_outcome", "locked_until", "manual_run", "name", "next_run_at", "next_slots", "partition", "partition_key", "pause_note", "paused_at", "runs", "schedule", "state", "task"]
     ARGS_FIELD_NUMBER: _ClassVar[int]
     ATTEMPT_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
@@ -30,6 +30,7 @@ class Instance(_message.Message):
     HISTORY_FIELD_NUMBER: _ClassVar[int]
     LAST_OUTCOME_FIELD_NUMBER: _ClassVar[int]
     LOCKED_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    MANUAL_RUN_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     NEXT_RUN_AT_FIELD_NUMBER: _ClassVar[int]
     NEXT_SLOTS_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +49,7 @@ class Instance(_message.Message):
     history: _containers.RepeatedCompositeFieldContainer[Run]
     last_outcome: RunOutcome
     locked_until: _timestamp_pb2.Timestamp
+    manual_run: ExecutionReason
     name: str
     next_run_at: _timestamp_pb2.Timestamp
     next_slots: _containers.RepeatedCompositeFieldContainer[_timestamp_pb2.Timestamp]
@@ -59,7 +61,7 @@ class Instance(_message.Message):
     schedule: _task_pb2.Schedule
     state: InstanceState
     task: str
-    def __init__(self, task: _Optional[str] = ..., name: _Optional[str] = ..., partition: _Optional[int] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., next_run_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., locked_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., partition_key: _Optional[str] = ..., state: _Optional[_Union[InstanceState, str]] = ..., pause_note: _Optional[str] = ..., paused_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., runs: _Optional[int] = ..., failures: _Optional[int] = ..., last_outcome: _Optional[_Union[RunOutcome, str]] = ..., next_slots: _Optional[_Iterable[_Union[_timestamp_pb2.Timestamp, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Run, _Mapping]]] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., name: _Optional[str] = ..., partition: _Optional[int] = ..., schedule: _Optional[_Union[_task_pb2.Schedule, _Mapping]] = ..., args: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., next_run_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., locked_until: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., attempt: _Optional[int] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., partition_key: _Optional[str] = ..., state: _Optional[_Union[InstanceState, str]] = ..., pause_note: _Optional[str] = ..., paused_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., runs: _Optional[int] = ..., failures: _Optional[int] = ..., last_outcome: _Optional[_Union[RunOutcome, str]] = ..., next_slots: _Optional[_Iterable[_Union[_timestamp_pb2.Timestamp, _Mapping]]] = ..., history: _Optional[_Iterable[_Union[Run, _Mapping]]] = ..., manual_run: _Optional[_Union[ExecutionReason, str]] = ...) -> None: ...
 
 class InstanceSpec(_message.Message):
     __slots__ = ["args", "name", "partition_key", "schedule"]

@@ -12,6 +12,14 @@ DEAD_LETTER_OUTCOME_NOT_DEAD_LETTERED: DeadLetterOutcome
 DEAD_LETTER_OUTCOME_NOT_FOUND: DeadLetterOutcome
 DEAD_LETTER_OUTCOME_UNSPECIFIED: DeadLetterOutcome
 DESCRIPTOR: _descriptor.FileDescriptor
+MANUAL_RUN_OUTCOME_ACCEPTED: ManualRunOutcome
+MANUAL_RUN_OUTCOME_BUSY: ManualRunOutcome
+MANUAL_RUN_OUTCOME_DUPLICATE: ManualRunOutcome
+MANUAL_RUN_OUTCOME_NOT_ACTIVE: ManualRunOutcome
+MANUAL_RUN_OUTCOME_NOT_FOUND: ManualRunOutcome
+MANUAL_RUN_OUTCOME_NO_SLOTS: ManualRunOutcome
+MANUAL_RUN_OUTCOME_QUEUED: ManualRunOutcome
+MANUAL_RUN_OUTCOME_UNSPECIFIED: ManualRunOutcome
 PAUSE_OUTCOME_ALREADY_PAUSED: PauseOutcome
 PAUSE_OUTCOME_NOT_FOUND: PauseOutcome
 PAUSE_OUTCOME_PAUSED: PauseOutcome
@@ -31,6 +39,32 @@ SLOT_DST_MARK_MERGED: SlotDstMark
 SLOT_DST_MARK_MOVED: SlotDstMark
 SLOT_DST_MARK_REPEATED: SlotDstMark
 SLOT_DST_MARK_UNSPECIFIED: SlotDstMark
+
+class BackfillInstancesRequest(_message.Message):
+    __slots__ = ["end", "names", "partition_key", "request_id", "start", "task"]
+    END_FIELD_NUMBER: _ClassVar[int]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    end: _timestamp_pb2.Timestamp
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    request_id: str
+    start: _timestamp_pb2.Timestamp
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., start: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., end: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., request_id: _Optional[str] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class BackfillInstancesResponse(_message.Message):
+    __slots__ = ["outcomes", "request_id", "slots"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SLOTS_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[ManualRunOutcome]
+    request_id: str
+    slots: _containers.RepeatedScalarFieldContainer[int]
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ManualRunOutcome, str]]] = ..., slots: _Optional[_Iterable[int]] = ..., request_id: _Optional[str] = ...) -> None: ...
 
 class DeleteTaskRequest(_message.Message):
     __slots__ = ["name"]
@@ -263,6 +297,26 @@ class ScheduleResponse(_message.Message):
     outcomes: _containers.RepeatedScalarFieldContainer[ScheduleOutcome]
     def __init__(self, instances: _Optional[_Iterable[_Union[_instance_pb2.Instance, _Mapping]]] = ..., outcomes: _Optional[_Iterable[_Union[ScheduleOutcome, str]]] = ...) -> None: ...
 
+class TriggerInstancesRequest(_message.Message):
+    __slots__ = ["names", "partition_key", "request_id", "task"]
+    NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    TASK_FIELD_NUMBER: _ClassVar[int]
+    names: _containers.RepeatedScalarFieldContainer[str]
+    partition_key: str
+    request_id: str
+    task: str
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., request_id: _Optional[str] = ..., partition_key: _Optional[str] = ...) -> None: ...
+
+class TriggerInstancesResponse(_message.Message):
+    __slots__ = ["outcomes", "request_id"]
+    OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    outcomes: _containers.RepeatedScalarFieldContainer[ManualRunOutcome]
+    request_id: str
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ManualRunOutcome, str]]] = ..., request_id: _Optional[str] = ...) -> None: ...
+
 class UnscheduleRequest(_message.Message):
     __slots__ = ["names", "partition_key", "task"]
     NAMES_FIELD_NUMBER: _ClassVar[int]
@@ -295,4 +349,7 @@ class ResumeOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []
 
 class DeadLetterOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = []
+
+class ManualRunOutcome(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

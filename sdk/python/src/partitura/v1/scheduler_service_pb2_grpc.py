@@ -85,6 +85,16 @@ class SchedulerServiceStub(object):
                 request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.SerializeToString,
                 response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.FromString,
                 )
+        self.TriggerInstances = channel.unary_unary(
+                '/partitura.v1.SchedulerService/TriggerInstances',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesResponse.FromString,
+                )
+        self.BackfillInstances = channel.unary_unary(
+                '/partitura.v1.SchedulerService/BackfillInstances',
+                request_serializer=partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesRequest.SerializeToString,
+                response_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesResponse.FromString,
+                )
 
 
 class SchedulerServiceServicer(object):
@@ -191,6 +201,24 @@ class SchedulerServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def TriggerInstances(self, request, context):
+        """Runs instances once now, outside their schedule, without moving their next slot; the
+        execution's reason is TRIGGERED. An instance whose execution is in flight runs right after
+        it is settled (one instance never has two executions open). Idempotent by request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def BackfillInstances(self, request, context):
+        """Runs the slots of a past range (start exclusive, end inclusive) of each instance, one at a
+        time and oldest first, reason BACKFILL, then the instance goes on at its next slot. At most
+        1,000 slots per instance a call. Idempotent by request_id.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SchedulerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -263,6 +291,16 @@ def add_SchedulerServiceServicer_to_server(servicer, server):
                     servicer.DiscardDeadLetters,
                     request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.FromString,
                     response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.SerializeToString,
+            ),
+            'TriggerInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.TriggerInstances,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesResponse.SerializeToString,
+            ),
+            'BackfillInstances': grpc.unary_unary_rpc_method_handler(
+                    servicer.BackfillInstances,
+                    request_deserializer=partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesRequest.FromString,
+                    response_serializer=partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -510,5 +548,39 @@ class SchedulerService(object):
         return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/DiscardDeadLetters',
             partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersRequest.SerializeToString,
             partitura_dot_v1_dot_scheduler__service__pb2.DiscardDeadLettersResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def TriggerInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/TriggerInstances',
+            partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.TriggerInstancesResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def BackfillInstances(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/partitura.v1.SchedulerService/BackfillInstances',
+            partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesRequest.SerializeToString,
+            partitura_dot_v1_dot_scheduler__service__pb2.BackfillInstancesResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

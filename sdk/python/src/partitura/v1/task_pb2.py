@@ -16,25 +16,25 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17partitura/v1/task.proto\x12\x0cpartitura.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x92\x02\n\x08Schedule\x12\x0e\n\x04\x63ron\x18\x01 \x01(\tH\x00\x12-\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x12(\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x10\n\x08timezone\x18\x04 \x01(\t\x12)\n\x06jitter\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12,\n\x08start_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x65nd_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x06\n\x04kind\"\x98\x04\n\x04Task\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x64ynamic\x18\x02 \x01(\x08\x12(\n\x08schedule\x18\x03 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12\x17\n\x0fpartition_count\x18\x04 \x01(\r\x12\x33\n\x0e\x65xecution_mode\x18\x05 \x01(\x0e\x32\x1b.partitura.v1.ExecutionMode\x12/\n\x0c\x66\x61ilure_mode\x18\x06 \x01(\x0e\x32\x19.partitura.v1.FailureMode\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x33\n\x0emisfire_policy\x18\x08 \x01(\x0e\x32\x1b.partitura.v1.MisfirePolicy\x12\x30\n\rmisfire_grace\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12-\n\x0c\x64\x65\x66\x61ult_args\x18\n \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x14\n\x07\x65nabled\x18\x0b \x01(\x08H\x00\x88\x01\x01\x12/\n\x0cretry_policy\x18\x0c \x01(\x0b\x32\x19.partitura.v1.RetryPolicy\x12\x1a\n\rhistory_limit\x18\r \x01(\rH\x01\x88\x01\x01\x42\n\n\x08_enabledB\x10\n\x0e_history_limit\"\x82\x02\n\x0bRetryPolicy\x12\x14\n\x0cmax_attempts\x18\x01 \x01(\r\x12\x33\n\x10initial_interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1b\n\x13\x62\x61\x63koff_coefficient\x18\x03 \x01(\x01\x12/\n\x0cmax_interval\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12)\n\x06jitter\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0con_exhausted\x18\x06 \x01(\x0e\x32\x19.partitura.v1.OnExhausted*r\n\rExecutionMode\x12\x1e\n\x1a\x45XECUTION_MODE_UNSPECIFIED\x10\x00\x12 \n\x1c\x45XECUTION_MODE_AT_LEAST_ONCE\x10\x01\x12\x1f\n\x1b\x45XECUTION_MODE_AT_MOST_ONCE\x10\x02*t\n\x0b\x46\x61ilureMode\x12\x1c\n\x18\x46\x41ILURE_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46\x41ILURE_MODE_NONE\x10\x01\x12\x17\n\x13\x46\x41ILURE_MODE_UNLOCK\x10\x02\x12\x17\n\x13\x46\x41ILURE_MODE_COMMIT\x10\x03*\x86\x01\n\rMisfirePolicy\x12\x1e\n\x1aMISFIRE_POLICY_UNSPECIFIED\x10\x00\x12\x1b\n\x17MISFIRE_POLICY_CATCH_UP\x10\x01\x12\x1f\n\x1bMISFIRE_POLICY_FAST_FORWARD\x10\x02\x12\x17\n\x13MISFIRE_POLICY_SKIP\x10\x03*|\n\x0bOnExhausted\x12\x1c\n\x18ON_EXHAUSTED_UNSPECIFIED\x10\x00\x12\x19\n\x15ON_EXHAUSTED_CONTINUE\x10\x01\x12\x16\n\x12ON_EXHAUSTED_PAUSE\x10\x02\x12\x1c\n\x18ON_EXHAUSTED_DEAD_LETTER\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17partitura/v1/task.proto\x12\x0cpartitura.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa4\x02\n\x08Schedule\x12\x0e\n\x04\x63ron\x18\x01 \x01(\tH\x00\x12-\n\x08interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.DurationH\x00\x12(\n\x02\x61t\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampH\x00\x12\x10\n\x08timezone\x18\x04 \x01(\t\x12)\n\x06jitter\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12,\n\x08start_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12*\n\x06\x65nd_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08max_runs\x18\x08 \x01(\rB\x06\n\x04kind\"\x98\x04\n\x04Task\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0f\n\x07\x64ynamic\x18\x02 \x01(\x08\x12(\n\x08schedule\x18\x03 \x01(\x0b\x32\x16.partitura.v1.Schedule\x12\x17\n\x0fpartition_count\x18\x04 \x01(\r\x12\x33\n\x0e\x65xecution_mode\x18\x05 \x01(\x0e\x32\x1b.partitura.v1.ExecutionMode\x12/\n\x0c\x66\x61ilure_mode\x18\x06 \x01(\x0e\x32\x19.partitura.v1.FailureMode\x12\x31\n\x0elease_duration\x18\x07 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x33\n\x0emisfire_policy\x18\x08 \x01(\x0e\x32\x1b.partitura.v1.MisfirePolicy\x12\x30\n\rmisfire_grace\x18\t \x01(\x0b\x32\x19.google.protobuf.Duration\x12-\n\x0c\x64\x65\x66\x61ult_args\x18\n \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x14\n\x07\x65nabled\x18\x0b \x01(\x08H\x00\x88\x01\x01\x12/\n\x0cretry_policy\x18\x0c \x01(\x0b\x32\x19.partitura.v1.RetryPolicy\x12\x1a\n\rhistory_limit\x18\r \x01(\rH\x01\x88\x01\x01\x42\n\n\x08_enabledB\x10\n\x0e_history_limit\"\x82\x02\n\x0bRetryPolicy\x12\x14\n\x0cmax_attempts\x18\x01 \x01(\r\x12\x33\n\x10initial_interval\x18\x02 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x1b\n\x13\x62\x61\x63koff_coefficient\x18\x03 \x01(\x01\x12/\n\x0cmax_interval\x18\x04 \x01(\x0b\x32\x19.google.protobuf.Duration\x12)\n\x06jitter\x18\x05 \x01(\x0b\x32\x19.google.protobuf.Duration\x12/\n\x0con_exhausted\x18\x06 \x01(\x0e\x32\x19.partitura.v1.OnExhausted*r\n\rExecutionMode\x12\x1e\n\x1a\x45XECUTION_MODE_UNSPECIFIED\x10\x00\x12 \n\x1c\x45XECUTION_MODE_AT_LEAST_ONCE\x10\x01\x12\x1f\n\x1b\x45XECUTION_MODE_AT_MOST_ONCE\x10\x02*t\n\x0b\x46\x61ilureMode\x12\x1c\n\x18\x46\x41ILURE_MODE_UNSPECIFIED\x10\x00\x12\x15\n\x11\x46\x41ILURE_MODE_NONE\x10\x01\x12\x17\n\x13\x46\x41ILURE_MODE_UNLOCK\x10\x02\x12\x17\n\x13\x46\x41ILURE_MODE_COMMIT\x10\x03*\x86\x01\n\rMisfirePolicy\x12\x1e\n\x1aMISFIRE_POLICY_UNSPECIFIED\x10\x00\x12\x1b\n\x17MISFIRE_POLICY_CATCH_UP\x10\x01\x12\x1f\n\x1bMISFIRE_POLICY_FAST_FORWARD\x10\x02\x12\x17\n\x13MISFIRE_POLICY_SKIP\x10\x03*|\n\x0bOnExhausted\x12\x1c\n\x18ON_EXHAUSTED_UNSPECIFIED\x10\x00\x12\x19\n\x15ON_EXHAUSTED_CONTINUE\x10\x01\x12\x16\n\x12ON_EXHAUSTED_PAUSE\x10\x02\x12\x1c\n\x18ON_EXHAUSTED_DEAD_LETTER\x10\x03\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'partitura.v1.task_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _EXECUTIONMODE._serialized_start=1213
-  _EXECUTIONMODE._serialized_end=1327
-  _FAILUREMODE._serialized_start=1329
-  _FAILUREMODE._serialized_end=1445
-  _MISFIREPOLICY._serialized_start=1448
-  _MISFIREPOLICY._serialized_end=1582
-  _ONEXHAUSTED._serialized_start=1584
-  _ONEXHAUSTED._serialized_end=1708
+  _EXECUTIONMODE._serialized_start=1231
+  _EXECUTIONMODE._serialized_end=1345
+  _FAILUREMODE._serialized_start=1347
+  _FAILUREMODE._serialized_end=1463
+  _MISFIREPOLICY._serialized_start=1466
+  _MISFIREPOLICY._serialized_end=1600
+  _ONEXHAUSTED._serialized_start=1602
+  _ONEXHAUSTED._serialized_end=1726
   _SCHEDULE._serialized_start=137
-  _SCHEDULE._serialized_end=411
-  _TASK._serialized_start=414
-  _TASK._serialized_end=950
-  _RETRYPOLICY._serialized_start=953
-  _RETRYPOLICY._serialized_end=1211
+  _SCHEDULE._serialized_end=429
+  _TASK._serialized_start=432
+  _TASK._serialized_end=968
+  _RETRYPOLICY._serialized_start=971
+  _RETRYPOLICY._serialized_end=1229
 # @@protoc_insertion_point(module_scope)
