@@ -284,3 +284,12 @@ export const CONSOLE_MAX_BODY_BYTES = 64 * 1024;
 
 /** Server-sent event streams one console serves at once. */
 export const CONSOLE_MAX_LIVE_STREAMS = 100;
+
+/** The longest TriggerInstances or BackfillInstances request id, in bytes of UTF-8. */
+export const MAX_REQUEST_ID_BYTES = 64;
+
+/** The most slots one BackfillInstances call may run per instance. */
+export const MAX_BACKFILL_SLOTS = 1_000;
+
+/** The most names one BackfillInstances call may name (each is read to count its slots). */
+export const MAX_BACKFILL_NAMES = 1_000;

@@ -116,6 +116,37 @@ export interface InstanceRecord extends InstanceDraft {
    * it. Absent, never undefined, while it is active, so an active record costs nothing more.
    */
   readonly paused?: PauseState;
+  /**
+   * A trigger or backfill of the instance (issue 14, manual.ts), from its request until the
+   * next one: absent, never undefined, on an instance never triggered, so it costs nothing.
+   */
+  readonly manual?: ManualRun;
+}
+
+/** What runs an instance outside its schedule: TriggerInstances or BackfillInstances. */
+export type ManualKind = "triggered" | "backfill";
+
+/**
+ * Where a manual run of an instance stands. waiting: asked while an execution of it was in
+ * flight (or its slot waited for a retry); the commit that settles that slot arms it. armed:
+ * nextRunAt is the manual slot to run now (the trigger's time, or the current backfill slot)
+ * and `resume` the scheduled slot the instance goes on at afterwards. done: finished, kept
+ * so the same request id is not run twice.
+ */
+export type ManualState = "waiting" | "armed" | "done";
+
+/** A trigger or backfill of one instance (transitions.ts manualRequested, committed). */
+export interface ManualRun {
+  /** The request id (1 .. MAX_REQUEST_ID_BYTES bytes): a repeat of it is a duplicate. */
+  readonly id: string;
+  readonly kind: ManualKind;
+  readonly state: ManualState;
+  /** The first manual slot: the trigger's time, or the backfill's first slot. */
+  readonly first: number;
+  /** The backfill's last slot (inclusive); a trigger's is its first. */
+  readonly end: number;
+  /** While armed: the scheduled slot to go on at after the manual run (0 while waiting). */
+  readonly resume: number;
 }
 
 /** How one finished run ended, as its ack said. */

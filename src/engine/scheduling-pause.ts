@@ -173,7 +173,7 @@ async function resumeRefs(
  * call concurrently (DynamoDB does), so a name given twice is sent once; its later mentions are
  * answered as a second call would answer them.
  */
-function distinct(refs: readonly InstanceRef[]): {
+export function distinct(refs: readonly InstanceRef[]): {
   unique: InstanceRef[];
   mentions: { index: number; repeat: boolean }[];
 } {
@@ -191,7 +191,7 @@ function distinct(refs: readonly InstanceRef[]): {
 }
 
 /** The refs of the named instances; INVALID_ARGUMENT for a bad name, key or count. */
-function refsOf(task: TaskRecord, target: PauseTarget): InstanceRef[] {
+export function refsOf(task: TaskRecord, target: PauseTarget): InstanceRef[] {
   const { names, partitionKey } = target;
   if (names.length === 0) throw invalid("names", "must name at least one instance");
   if (names.length > MAX_BATCH) throw invalid("names", `must be at most ${MAX_BATCH} a call`);

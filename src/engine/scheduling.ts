@@ -18,6 +18,12 @@ import { selectPartition } from "../domain/selector.ts";
 import type { PauseOutcome, ResumeOutcome, Store, UpsertMode, UpsertResult } from "../store/store.ts";
 import { indexedReadyAt } from "../store/transitions.ts";
 import type { RetryObserver } from "./retries.ts";
+import {
+  type BackfillWindow,
+  backfillInstances,
+  type ManualRunResult,
+  triggerInstances,
+} from "./scheduling-manual.ts";
 import { decodePageToken, encodePageToken, pageSize } from "./scheduling-paging.ts";
 import {
   type DeadLetterOutcome,
@@ -294,6 +300,27 @@ export class SchedulingService {
   async resume(taskName: string, target: PauseTarget, skipMissed: boolean): Promise<ResumeOutcome[]> {
     const task = await this.getTask(taskName, "task");
     return resumeInstances(this.options, task, target, skipMissed);
+  }
+
+  /**
+   * Runs instances once now, outside their schedule, without moving their next slot (issue
+   * 14); one waiting for an execution in flight runs when that is settled. Idempotent by
+   * `requestId` ("" makes one).
+   */
+  async trigger(taskName: string, target: PauseTarget, requestId: string): Promise<ManualRunResult> {
+    const task = await this.getTask(taskName, "task");
+    return triggerInstances(this.options, task, target, requestId);
+  }
+
+  /** Runs the slots of a past range of instances, oldest first, one at a time (issue 14). */
+  async backfill(
+    taskName: string,
+    target: PauseTarget,
+    window: BackfillWindow,
+    requestId: string,
+  ): Promise<ManualRunResult> {
+    const task = await this.getTask(taskName, "task");
+    return backfillInstances(this.options, task, target, window, requestId);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  ExecutionReason as ExecutionReasonProto,
   type Instance,
   InstanceSchema,
   type InstanceSpec,
@@ -67,6 +68,13 @@ function runToProto(run: RunRecord): Run {
   });
 }
 
+/** TRIGGERED or BACKFILL while a manual run is queued or running; UNSPECIFIED otherwise. */
+function manualRunOf(instance: InstanceRecord): ExecutionReasonProto {
+  const manual = instance.manual;
+  if (manual === undefined || manual.state === "done") return ExecutionReasonProto.UNSPECIFIED;
+  return reasonToProto(manual.kind);
+}
+
 /** A stored instance as the wire Instance. */
 export function instanceToProto(instance: InstanceRecord, extras: InstanceExtras = {}): Instance {
   const runs = extras.runs;
@@ -89,5 +97,6 @@ export function instanceToProto(instance: InstanceRecord, extras: InstanceExtras
     lastOutcome: runs?.lastOutcome === undefined ? RunOutcomeProto.UNSPECIFIED : OUTCOMES[runs.lastOutcome],
     nextSlots: (extras.nextSlots ?? []).map(msToTimestamp),
     history: extras.withHistory === true ? (runs?.recent ?? []).map(runToProto) : [],
+    manualRun: manualRunOf(instance),
   });
 }

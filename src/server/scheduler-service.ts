@@ -1,5 +1,6 @@
 import { create } from "@bufbuild/protobuf";
 import {
+  BackfillInstancesResponseSchema,
   DeleteTaskResponseSchema,
   DiscardDeadLettersResponseSchema,
   GetInstanceResponseSchema,
@@ -13,6 +14,7 @@ import {
   ResumeInstancesResponseSchema,
   ScheduleMode,
   type SchedulerService,
+  TriggerInstancesResponseSchema,
   UnscheduleResponseSchema,
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { invalid } from "../domain/errors.ts";
@@ -34,7 +36,9 @@ import {
   echoDefaultExtra,
   encodeScheduleResponse,
 } from "./convert-schedule-response.ts";
+import { manualRunOutcomeToProto } from "./convert-manual.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
+import { timestampToMs } from "./convert-time.ts";
 import { previewSchedule } from "./preview-schedule.ts";
 
 /** How many next slots GetInstance shows. */
@@ -90,7 +94,9 @@ export function schedulerHandlers(
     async getInstance(request) {
       const instance = await scheduling.getInstance(request.task, request.name, request.partitionKey);
       const [runs] = await scheduling.runsOf(instance.task, [instance]);
-      const nextSlots = upcomingSlots(instance.schedule, instance.nextRunAt, NEXT_SLOTS);
+      // While a manual run is armed, next_run_at is its slot: the schedule goes on at `resume`.
+      const armed = instance.manual?.state === "armed" ? instance.manual.resume : undefined;
+      const nextSlots = upcomingSlots(instance.schedule, armed ?? instance.nextRunAt, NEXT_SLOTS);
       return create(GetInstanceResponseSchema, {
         instance: instanceToProto(instance, { runs, withHistory: true, nextSlots }),
       });
@@ -140,6 +146,27 @@ export function schedulerHandlers(
       const target = { names: request.names, partitionKey: request.partitionKey };
       const outcomes = await scheduling.discardDeadLetters(request.task, target);
       return create(DiscardDeadLettersResponseSchema, { outcomes: outcomes.map(deadLetterOutcomeToProto) });
+    },
+    async triggerInstances(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const result = await scheduling.trigger(request.task, target, request.requestId);
+      return create(TriggerInstancesResponseSchema, {
+        outcomes: result.outcomes.map(manualRunOutcomeToProto),
+        requestId: result.requestId,
+      });
+    },
+    async backfillInstances(request) {
+      const target = { names: request.names, partitionKey: request.partitionKey };
+      const window = {
+        startMs: request.start === undefined ? Number.NaN : timestampToMs("start", request.start),
+        endMs: request.end === undefined ? Number.NaN : timestampToMs("end", request.end),
+      };
+      const result = await scheduling.backfill(request.task, target, window, request.requestId);
+      return create(BackfillInstancesResponseSchema, {
+        outcomes: result.outcomes.map(manualRunOutcomeToProto),
+        slots: result.slots,
+        requestId: result.requestId,
+      });
     },
   };
 }

@@ -3,6 +3,7 @@ import type {
   InstanceDraft,
   InstanceRecord,
   LeaseRef,
+  ManualKind,
   LeaseStatus,
   PauseState,
   RunHistory,
@@ -109,6 +110,15 @@ export interface Store {
    * with the ready time a resumed instance is indexed at (for wake-ups). Idempotent.
    */
   resumeInstances(request: ResumeRequest): Promise<ResumeResult[]>;
+
+  /**
+   * Triggers or backfills instances (issue 14), one atomic step each (transitions.ts
+   * manualRequested): an idle active instance is armed (its next slot becomes the manual
+   * slot, the scheduled one is kept to resume at); one with an execution in flight or a slot
+   * waiting for a retry gets it queued, and the commit settling that slot arms it. Answers per
+   * item, in order. Idempotent by the run's id.
+   */
+  requestManualRuns(request: ManualRunRequest): Promise<ManualOutcome[]>;
 
   // --- execution -----------------------------------------------------------------------------
 
@@ -239,6 +249,31 @@ export interface ResumeResult {
   readonly readyAt?: number;
 }
 
+/** What requestManualRuns asks for: instances of one task, each with its run. */
+export interface ManualRunRequest {
+  readonly task: string;
+  readonly items: readonly ManualRunItem[];
+  readonly now: number;
+}
+
+/** One instance to run outside its schedule. */
+export interface ManualRunItem {
+  readonly ref: InstanceRef;
+  readonly id: string;
+  readonly kind: ManualKind;
+  /** The first manual slot (a trigger: now; a backfill: its first slot in the range). */
+  readonly first: number;
+  /** The last one, inclusive (a trigger: first). */
+  readonly end: number;
+}
+
+/**
+ * What requesting a manual run did: accepted (armed, due at once), queued (behind an execution
+ * in flight or a retry), duplicate (this id was seen), busy (another manual run of it has not
+ * finished), not_active (paused or dead-lettered), not_found.
+ */
+export type ManualOutcome = "accepted" | "queued" | "duplicate" | "busy" | "not_active" | "not_found";
+
 /** What listInstances reads: one page of one partition. */
 export interface ListInstancesRequest {
   readonly task: string;
@@ -297,6 +332,13 @@ export interface CommitItem {
   readonly holdUntil?: number | undefined;
   /** The run this commit settles, to record (RunWrite); undefined records nothing (a skip). */
   readonly run?: RunWrite | undefined;
+  /**
+   * This lease ran the instance's armed manual run to its end (its last backfill slot, or the
+   * trigger): the run becomes done, and nextRunAt is the slot it resumes at. Whatever the item
+   * says, a queued manual run is armed by the commit (transitions.ts committed). The engine
+   * writes the key on every item (false when unused), as for holdUntil.
+   */
+  readonly finishManual?: boolean;
 }
 
 /**

@@ -9,7 +9,14 @@ import type {
   TaskRecord,
 } from "../domain/model.ts";
 import { readyAt } from "../domain/model.ts";
-import type { PauseOutcome, ResumeOutcome, UpsertMode, UpsertResult } from "./store.ts";
+import type {
+  ManualOutcome,
+  ManualRunItem,
+  PauseOutcome,
+  ResumeOutcome,
+  UpsertMode,
+  UpsertResult,
+} from "./store.ts";
 
 /*
  * The state changes of one instance, as pure functions of the stored record: the whole rule
@@ -53,9 +60,11 @@ export function upserted(
     return { outcome: "created", instance: createdInstance(task, draft, newIncarnation(), now) };
   }
   if (mode === "force") {
-    // Overwrite and unlock; the version bump kills whatever lease was out.
+    // Overwrite and unlock; the version bump kills whatever lease was out, and a trigger or
+    // backfill not yet finished goes with the schedule it was asked of.
+    const { manual: _manual, ...kept } = existing;
     const instance: InstanceRecord = {
-      ...existing,
+      ...kept,
       ...spec,
       nextRunAt: draft.nextRunAt,
       lockedUntil: draft.holdUntil ?? 0,
@@ -102,14 +111,18 @@ export function claimed(record: InstanceRecord, now: number, leaseMs: number, ow
 /**
  * The instance moved to its next slot; with `keepLease` it stays locked under the new version,
  * otherwise it is unlocked, or held until `holdUntil` (the next slot's jittered delivery time).
+ * A manual run (issue 14) the lease finished becomes done (`finishManual`); one queued while
+ * this slot was in flight is armed now: the instance runs it next, and resumes afterwards at
+ * the slot this commit moved it to.
  */
 export function committed(
   record: InstanceRecord,
   nextRunAt: number,
   keepLease: boolean,
   holdUntil?: number,
+  finishManual = false,
 ): InstanceRecord {
-  return {
+  const moved: InstanceRecord = {
     ...record,
     nextRunAt,
     version: record.version + 1,
@@ -117,6 +130,53 @@ export function committed(
     lockedUntil: keepLease ? record.lockedUntil : (holdUntil ?? 0),
     leaseOwner: keepLease ? record.leaseOwner : "",
   };
+  let manual = record.manual;
+  if (manual === undefined) return moved;
+  if (finishManual && manual.state === "armed") manual = { ...manual, state: "done", resume: 0 };
+  if (manual.state !== "waiting") return { ...moved, manual };
+  return {
+    ...moved,
+    nextRunAt: manual.first,
+    // The manual slot is due at once: the next slot's jitter hold is recomputed when it ends.
+    lockedUntil: keepLease ? record.lockedUntil : 0,
+    manual: { ...manual, state: "armed", resume: nextRunAt },
+  };
+}
+
+/**
+ * Asking `record` for a manual run at `now` (TriggerInstances, BackfillInstances): the record
+ * to write (absent when nothing changes) and the outcome. An idle active instance is armed: its
+ * next slot becomes the manual one, due at once, and the scheduled slot is kept to resume at.
+ * One with an execution in flight, or whose slot waits for a retry (attempt > 0), has the run
+ * queued, so one instance never has two executions open and a slot's retries are not cut in.
+ * A repeat of the same id is a duplicate whatever became of the first; another id while a
+ * manual run has not finished is refused (busy), not stacked.
+ */
+export function manualRequested(
+  record: InstanceRecord | undefined,
+  item: ManualRunItem,
+  now: number,
+): { outcome: ManualOutcome; instance?: InstanceRecord } {
+  if (record === undefined) return { outcome: "not_found" };
+  if (record.paused !== undefined) return { outcome: "not_active" };
+  const stored = record.manual;
+  if (stored !== undefined && stored.id === item.id) return { outcome: "duplicate" };
+  if (stored !== undefined && stored.state !== "done") return { outcome: "busy" };
+  const run = { id: item.id, kind: item.kind, first: item.first, end: item.end };
+  if (isLeased(record, now) || record.attempt > 0) {
+    return { outcome: "queued", instance: { ...record, manual: { ...run, state: "waiting", resume: 0 } } };
+  }
+  const armed: InstanceRecord = {
+    ...record,
+    nextRunAt: item.first,
+    // Due at once: a jitter hold of the scheduled slot is recomputed when the run ends, and the
+    // bump with the cleared owner keeps an expired lease from coming back to life.
+    lockedUntil: 0,
+    version: record.version + 1,
+    leaseOwner: "",
+    manual: { ...run, state: "armed", resume: record.nextRunAt },
+  };
+  return { outcome: "accepted", instance: armed };
 }
 
 /**
@@ -202,8 +262,15 @@ export function resumedInstance(
   if (record.paused === undefined || (record.paused.deadLettered === true) !== deadLettered) {
     return { outcome: "not_paused" };
   }
-  const { paused: _paused, ...active } = record;
-  const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, record.nextRunAt, now) : record.nextRunAt;
+  const { paused: _paused, manual: storedManual, ...bare } = record;
+  // Skipping gives up an armed manual run too: it goes on at the first scheduled slot after now.
+  const skipsManual = skipMissed && storedManual?.state === "armed";
+  const active: InstanceRecord =
+    storedManual === undefined
+      ? bare
+      : { ...bare, manual: skipsManual ? { ...storedManual, state: "done", resume: 0 } : storedManual };
+  const from = skipsManual ? storedManual.resume : record.nextRunAt;
+  const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, from, now) : record.nextRunAt;
   /*
    * A new slot waits for its jitter as a committed one does (a kept slot keeps the hold it has).
    * As with an upsert's hold, the version bump and the cleared owner keep an expired lease
