@@ -6,6 +6,15 @@ import { SchedulerService } from "../../gen/ts/partitura/v1/scheduler_service_pb
 import type { Task } from "../../gen/ts/partitura/v1/task_pb.ts";
 import { type ConnectionOptions, channelOf, metadataOf } from "./connection.ts";
 import { toPartituraError } from "./errors.ts";
+import {
+  type BackfillOptions,
+  type BackfillResult,
+  boundOf,
+  manualRunOutcomeName,
+  requestIdOf,
+  type TriggerOptions,
+  type TriggerResult,
+} from "./manual-runs.ts";
 import { type RetryOptions, withRetries } from "./retry.ts";
 import { type ClientOf, makeClient } from "./rpc.ts";
 
@@ -55,6 +64,16 @@ const IDEMPOTENT: ReadonlySet<Unary> = new Set<Unary>([
   // A retried requeue or discard answers NOT_DEAD_LETTERED for what the first one brought back.
   "requeueDeadLetters",
   "discardDeadLetters",
+]);
+
+/*
+ * Calls that are safe to repeat only with a request id: a retried TriggerInstances or
+ * BackfillInstances with the same id answers DUPLICATE and runs nothing again; without one the
+ * server makes a fresh id per attempt, and a retry would run the instances twice.
+ */
+const IDEMPOTENT_WITH_REQUEST_ID: ReadonlySet<Unary> = new Set<Unary>([
+  "triggerInstances",
+  "backfillInstances",
 ]);
 
 /**
@@ -185,7 +204,10 @@ export class Client implements AsyncDisposable {
       const callOptions: grpc.CallOptions = { deadline: Date.now() + (options.timeoutMs ?? this.deadlineMs) };
       return target[method](request, callOptions);
     };
-    return IDEMPOTENT.has(method)
+    const idempotent =
+      IDEMPOTENT.has(method) ||
+      (IDEMPOTENT_WITH_REQUEST_ID.has(method) && hasRequestId(request as { requestId?: string }));
+    return idempotent
       ? withRetries(once, this.options.retry)
       : once().catch((thrown: unknown) => Promise.reject(toPartituraError(thrown)));
   }
@@ -250,4 +272,82 @@ export class Client implements AsyncDisposable {
   ): Promise<ResponseOf<"previewSchedule">> {
     return this.call("previewSchedule", request, options);
   }
+
+  // --- manual runs (issue 14) ----------------------------------------------------------------
+
+  /**
+   * Runs instances once now, outside their schedule, without moving their next slot: the
+   * execution's reason is TRIGGERED. At most 10,000 names a call. Retried on UNAVAILABLE only
+   * when `requestId` is set; prefer `trigger`, which always sets one.
+   */
+  triggerInstances(
+    request: RequestOf<"triggerInstances">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"triggerInstances">> {
+    return this.call("triggerInstances", request, options);
+  }
+  /**
+   * Runs the slots of a past range (after `start`, at or before `end`) of each instance, one at
+   * a time and oldest first, reason BACKFILL. At most 1,000 names and 1,000 slots an instance a
+   * call (more is refused whole with INVALID_ARGUMENT naming `end`). Retried as triggerInstances.
+   */
+  backfillInstances(
+    request: RequestOf<"backfillInstances">,
+    options?: CallOptions,
+  ): Promise<ResponseOf<"backfillInstances">> {
+    return this.call("backfillInstances", request, options);
+  }
+
+  /**
+   * Runs the named instances of `task` once now (reason TRIGGERED); their next slot stays
+   * where it was. One outcome per name: "accepted" (due at once), "queued" (runs once the
+   * execution in flight is settled), "duplicate" (this request id ran already), "busy" (another
+   * trigger or backfill has not finished), "not_active" (paused or dead-lettered) or
+   * "not_found". Returns the request id too: send it again and nothing runs twice.
+   */
+  async trigger(
+    task: string,
+    names: readonly string[],
+    options: TriggerOptions = {},
+    callOptions?: CallOptions,
+  ): Promise<TriggerResult> {
+    const requestId = requestIdOf(options);
+    const response = await this.triggerInstances(
+      { task, names: [...names], requestId, partitionKey: options.partitionKey ?? "" },
+      callOptions,
+    );
+    return { requestId: response.requestId, outcomes: response.outcomes.map(manualRunOutcomeName) };
+  }
+
+  /**
+   * Runs the slots of each named instance's schedule in the range (`start`, `end`], oldest
+   * first and one at a time (reason BACKFILL); then the instance goes on at its next slot.
+   * Outcomes as `trigger`, plus "no_slots" (its schedule has none in the range), and per name
+   * the number of slots it will run.
+   */
+  async backfill(
+    task: string,
+    names: readonly string[],
+    options: BackfillOptions,
+    callOptions?: CallOptions,
+  ): Promise<BackfillResult> {
+    const request = {
+      task,
+      names: [...names],
+      start: boundOf("start", options.start),
+      end: boundOf("end", options.end),
+      requestId: requestIdOf(options),
+      partitionKey: options.partitionKey ?? "",
+    };
+    const response = await this.backfillInstances(request, callOptions);
+    return {
+      requestId: response.requestId,
+      outcomes: response.outcomes.map(manualRunOutcomeName),
+      slots: [...response.slots],
+    };
+  }
+}
+
+function hasRequestId(request: { requestId?: string }): boolean {
+  return typeof request.requestId === "string" && request.requestId !== "";
 }

@@ -5,6 +5,14 @@
 export { type CallOptions, Client, type ClientOptions } from "./client.ts";
 export type { ConnectionOptions, TlsOptions } from "./connection.ts";
 export { PartituraError, toPartituraError } from "./errors.ts";
+export {
+  type BackfillOptions,
+  type BackfillResult,
+  type ManualRunOutcomeName,
+  manualRunOutcomeName,
+  type TriggerOptions,
+  type TriggerResult,
+} from "./manual-runs.ts";
 export { backoffMs, type RetryOptions } from "./retry.ts";
 export {
   type ExecutionHandler,
