@@ -9,6 +9,7 @@ from .client import DEFAULT_TIMEOUT, Client
 from .connection import Connection
 from .errors import REFRESH_MAP_TRAILER, PartituraError
 from .execution import Execution, Handler, RetryLater
+from .manual_runs import BackfillResult, TriggerResult, manual_run
 from .messages import instance, retry_policy, task
 from .retry import RetryPolicy
 from .schedules import at, cron, every
@@ -17,6 +18,7 @@ from .worker import Worker, WorkerStats
 __version__ = "0.1.0"
 
 __all__ = [
+    "BackfillResult",
     "Client",
     "Connection",
     "DEFAULT_TIMEOUT",
@@ -26,6 +28,7 @@ __all__ = [
     "REFRESH_MAP_TRAILER",
     "RetryLater",
     "RetryPolicy",
+    "TriggerResult",
     "Worker",
     "WorkerStats",
     "at",
@@ -33,6 +36,7 @@ __all__ = [
     "every",
     "from_struct",
     "instance",
+    "manual_run",
     "retry_policy",
     "task",
     "to_struct",

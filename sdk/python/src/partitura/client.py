@@ -10,6 +10,7 @@ from partitura.v1 import execution_service_pb2 as ex, instance_pb2, scheduler_se
 from . import retry
 from ._rpc import SCHEDULER, ExecutionRpcs, Unary
 from .connection import Connection
+from .manual_runs import BackfillResult, TriggerResult, request_id_of
 from .messages import EnumValue, enum_value, task
 from .schedules import timestamp
 
@@ -181,6 +182,50 @@ class Client:
         response = self._unary(self._scheduler.discard_dead_letters, request, True)
         return [_outcome(sc.DeadLetterOutcome, "DEAD_LETTER_OUTCOME_", o) for o in response.outcomes]
 
+    # Manual runs (issue 14); retried safely: a repeat with the same request id answers "duplicate"
+
+    def trigger(
+        self, task_name: str, names: Sequence[str], request_id: Optional[str] = None, partition_key: str = ""
+    ) -> TriggerResult:
+        """Runs instances once now, outside their schedule (the execution's reason is
+        "triggered"); their next slot stays where it was. `request_id` (1 to 64 bytes; default
+        one made here) makes it idempotent: the same id again runs nothing twice. Returns the
+        request id and one outcome per name: "accepted", "queued" (runs once the execution in
+        flight is settled), "duplicate", "busy" (another trigger or backfill has not finished),
+        "not_active" (paused or dead-lettered) or "not_found"."""
+        request = sc.TriggerInstancesRequest(
+            task=task_name, names=list(names), request_id=request_id_of(request_id), partition_key=partition_key
+        )
+        response = self._unary(self._scheduler.trigger_instances, request, True)
+        outcomes = [_outcome(sc.ManualRunOutcome, "MANUAL_RUN_OUTCOME_", o) for o in response.outcomes]
+        return TriggerResult(request_id=response.request_id, outcomes=outcomes)
+
+    def backfill(
+        self,
+        task_name: str,
+        names: Sequence[str],
+        start: datetime,
+        end: datetime,
+        request_id: Optional[str] = None,
+        partition_key: str = "",
+    ) -> BackfillResult:
+        """Runs the slots of each instance's schedule after `start` and at or before `end` (aware
+        datetimes; `end` not in the future), oldest first and one at a time (reason "backfill");
+        then the instance goes on at its next slot. At most 1,000 slots an instance a call: more
+        raises PartituraError(INVALID_ARGUMENT) naming `end`. Outcomes as trigger, plus
+        "no_slots" (none in the range), and per name the number of slots it will run."""
+        request = sc.BackfillInstancesRequest(
+            task=task_name,
+            names=list(names),
+            start=timestamp(start, "start"),
+            end=timestamp(end, "end"),
+            request_id=request_id_of(request_id),
+            partition_key=partition_key,
+        )
+        response = self._unary(self._scheduler.backfill_instances, request, True)
+        outcomes = [_outcome(sc.ManualRunOutcome, "MANUAL_RUN_OUTCOME_", o) for o in response.outcomes]
+        return BackfillResult(request_id=response.request_id, outcomes=outcomes, slots=list(response.slots))
+
     # Preview
 
     def preview(
@@ -253,6 +298,12 @@ class _SchedulerRpcs:
         )
         self.discard_dead_letters: Unary[sc.DiscardDeadLettersRequest, sc.DiscardDeadLettersResponse] = bind(
             "DiscardDeadLetters", sc.DiscardDeadLettersResponse.FromString
+        )
+        self.trigger_instances: Unary[sc.TriggerInstancesRequest, sc.TriggerInstancesResponse] = bind(
+            "TriggerInstances", sc.TriggerInstancesResponse.FromString
+        )
+        self.backfill_instances: Unary[sc.BackfillInstancesRequest, sc.BackfillInstancesResponse] = bind(
+            "BackfillInstances", sc.BackfillInstancesResponse.FromString
         )
         self.preview_schedule: Unary[sc.PreviewScheduleRequest, sc.PreviewScheduleResponse] = bind(
             "PreviewSchedule", sc.PreviewScheduleResponse.FromString

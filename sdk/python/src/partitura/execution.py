@@ -9,6 +9,7 @@ from typing import Any, Callable, Dict, Union
 from partitura.v1 import execution_service_pb2 as ex
 
 from .args import from_struct
+from .manual_runs import reason_name
 from .schedules import to_datetime
 
 
@@ -27,6 +28,8 @@ class Execution:
         self.partition: int = message.partition
         self.attempt: int = message.attempt
         self.scheduled_at: datetime = to_datetime(message.scheduled_at)
+        # Why it runs: "scheduled", "retry", "triggered" (Client.trigger) or "backfill".
+        self.reason: str = reason_name(message.reason)
         self.args: Dict[str, Any] = from_struct(message.args)
         self.cancelled = threading.Event()
 
