@@ -1,8 +1,9 @@
 import { parseArgs } from "node:util";
 import { toJson } from "@bufbuild/protobuf";
-import { ExecutionReason, type Run, RunOutcome, RunSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
+import { type Run, RunOutcome, RunSchema } from "../../gen/ts/partitura/v1/instance_pb.ts";
 import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
 import { print } from "./print.ts";
+import { reasonName } from "./reason-names.ts";
 import { isoOf, msOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
 
@@ -14,14 +15,6 @@ const OUTCOMES: Record<RunOutcome, string> = {
   [RunOutcome.UNSPECIFIED]: "",
   [RunOutcome.SUCCESS]: "success",
   [RunOutcome.FAILURE]: "failure",
-};
-
-const REASONS: Record<ExecutionReason, string> = {
-  [ExecutionReason.UNSPECIFIED]: "",
-  [ExecutionReason.SCHEDULED]: "scheduled",
-  [ExecutionReason.RETRY]: "retry",
-  [ExecutionReason.TRIGGERED]: "triggered",
-  [ExecutionReason.BACKFILL]: "backfill",
 };
 
 /** `partitura history`: GetInstance's run history as a table or JSON. */
@@ -58,7 +51,7 @@ export async function history(args: string[]): Promise<void> {
           delivered: isoOf(run.deliveredAt),
           took_ms: String(msOf(run.finishedAt) - msOf(run.deliveredAt)),
           attempt: String(run.attempt),
-          reason: REASONS[run.reason] ?? String(run.reason),
+          reason: reasonName(run.reason),
           outcome: OUTCOMES[run.outcome] ?? String(run.outcome),
           worker: run.workerId,
           error: run.error,

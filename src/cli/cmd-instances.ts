@@ -8,6 +8,7 @@ import {
 import { CONNECTION_FLAGS, clientOf, outputOf, parsed } from "./context.ts";
 import { specOf } from "./instance-spec.ts";
 import { print } from "./print.ts";
+import { reasonName } from "./reason-names.ts";
 import { CSV_COLUMNS, readInstances, scheduleFile } from "./schedule-file.ts";
 import { isoOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
@@ -22,7 +23,8 @@ partitura schedule TASK --file F.csv|F.jsonl [--batch N] [--force]
   e.g. what list --output jsonl prints. The whole file is checked before anything is sent.
   --force overwrites and unlocks (SCHEDULE_MODE_FORCE); the default keeps locked instances.
 partitura unschedule TASK NAME... | get TASK NAME | list TASK [--partition N] | partitions TASK
-  Schedules, removes and shows instances; partitions prints the partition map.`;
+  Schedules, removes and shows instances (MANUAL_RUN: triggered or backfill while a trigger or
+  backfill of it is queued or running); partitions prints the partition map.`;
 
 const STATE_NAMES: Record<InstanceState, string> = {
   [InstanceState.UNSPECIFIED]: "unspecified",
@@ -42,6 +44,8 @@ function printInstances(format: ReturnType<typeof outputOf>, instances: Instance
         state: STATE_NAMES[i.state] ?? String(i.state),
         next: isoOf(i.nextRunAt),
         locked: isoOf(i.lockedUntil),
+        // "triggered" or "backfill" while a manual run of it is queued or running.
+        manual_run: reasonName(i.manualRun),
       })),
   );
 }

@@ -7,6 +7,7 @@ import { LIFECYCLE_HELP, lifecycle } from "./cmd-lifecycle.ts";
 import { NEXT_HELP, next } from "./cmd-next.ts";
 import { TAIL_HELP, tail } from "./cmd-tail.ts";
 import { TASK_HELP, task } from "./cmd-task.ts";
+import { TRIGGER_HELP, trigger } from "./cmd-trigger.ts";
 import { UsageError } from "./usage-error.ts";
 
 /*
@@ -21,6 +22,7 @@ const HELP = `partitura COMMAND [flags]   (every command takes --help)
   schedule | unschedule | get | list | partitions   instances and the partition map
   pause | resume TASK NAME...  stop and restart instances (with a note; skip missed slots)
   dead-letters TASK | requeue | discard TASK NAME...   the dead-letter list of a retry policy
+  trigger | backfill TASK NAME...   run instances now, or the slots of a past range
   history TASK NAME          an instance's recent runs
   tail TASK                  executions as they are delivered
   next --cron EXPR | --task T   the next slots of a cron (no server needed) or of an instance
@@ -34,6 +36,8 @@ ${INSTANCES_HELP}
 ${LIFECYCLE_HELP}
 
 ${DEAD_LETTERS_HELP}
+
+${TRIGGER_HELP}
 
 ${HISTORY_HELP}
 
@@ -73,6 +77,9 @@ async function run(argv: string[]): Promise<number> {
     case "discard":
       await deadLetters(command, args);
       return 0;
+    case "trigger":
+    case "backfill":
+      return await trigger(command, args);
     case "history":
       await history(args);
       return 0;
