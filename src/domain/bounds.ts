@@ -1,4 +1,5 @@
 import { invalid } from "./errors.ts";
+import { MAX_RUNS } from "./limits.ts";
 import type { ScheduleSpec } from "./model.ts";
 
 /*
@@ -44,5 +45,24 @@ export function checkBounds(field: string, spec: ScheduleSpec): void {
       `${field}.end_at`,
       `must be after start_at (${new Date(start).toISOString()}), got ${new Date(end).toISOString()}`,
     );
+  }
+}
+
+/**
+ * Throws INVALID_ARGUMENT naming `${field}.max_runs` when max_runs is set on a one-off (whose
+ * one slot is its one run) or is not 1 .. MAX_RUNS (0 on the wire, absent here, is no limit).
+ * max-runs.ts turns a valid one into an end bound.
+ */
+export function checkMaxRuns(field: string, spec: ScheduleSpec): void {
+  const runs = spec.maxRuns;
+  if (runs === undefined) return;
+  if (spec.kind === "at") {
+    throw invalid(
+      `${field}.max_runs`,
+      "must be 0 for an at schedule: max_runs applies to cron and interval schedules",
+    );
+  }
+  if (!Number.isInteger(runs) || runs < 1 || runs > MAX_RUNS) {
+    throw invalid(`${field}.max_runs`, `must be at most ${MAX_RUNS} (0 is no limit), got ${runs}`);
   }
 }

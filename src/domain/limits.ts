@@ -69,6 +69,20 @@ export const MAX_REFLECTION_REQUESTS = 1000;
  */
 export const MAX_JITTER_MS = 3_600_000;
 
+/** The most runs a schedule's max_runs may ask for (Schedule.max_runs; 0 is no limit). */
+export const MAX_RUNS = 100_000;
+
+/**
+ * The most cron slots one Schedule (or PutTask) call steps through to turn max_runs into end
+ * bounds. Instances with the same cron, zone and first slot share one walk, so a batch of one
+ * cron costs at most MAX_RUNS; a batch of many distinct crons or start times may pass this
+ * and is refused, naming the instance, before anything is stored.
+ */
+export const MAX_CRON_STEPS_PER_CALL = 1_000_000;
+
+/** How many cron steps the Schedule path takes before it lets other work run (a turn of the event loop). */
+export const CRON_STEPS_PER_TURN = 10_000;
+
 /** How many slots one PreviewSchedule call lists when it leaves `count` 0. */
 export const DEFAULT_PREVIEW_COUNT = 10;
 

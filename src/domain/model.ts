@@ -21,6 +21,13 @@ export type ScheduleSpec = (
   readonly startAtMs?: number;
   /** No slot after this instant (epoch ms); the instance ends after its last slot; absent: no bound. */
   readonly endAtMs?: number;
+  /**
+   * At most this many slots (1 .. MAX_RUNS), counted from the first slot a Schedule or PutTask
+   * call computes; absent: no limit. Only a request and a task's schedule (the template its
+   * instances are made from) carry it: an instance is stored with it turned into endAtMs
+   * (max-runs.ts), so instance records and their codecs never see it.
+   */
+  readonly maxRuns?: number;
 };
 
 export type ExecutionMode = "at_least_once" | "at_most_once";

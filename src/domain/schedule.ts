@@ -1,4 +1,4 @@
-import { checkBounds, countFrom, withinEnd } from "./bounds.ts";
+import { checkBounds, checkMaxRuns, countFrom, withinEnd } from "./bounds.ts";
 import { checkCronFields } from "./cron-check.ts";
 import { computeCronNext } from "./cron-next.ts";
 import { clip, invalid, quote, toError } from "./errors.ts";
@@ -63,7 +63,8 @@ export function zoneCacheSize(): number {
  * Throws INVALID_ARGUMENT (naming `field`) unless the schedule can be run: a cron of 5 or 6
  * fields that fires at least once, in a known zone; an interval of at least 1 ms; an `at`
  * that is a valid instant; a jitter within its bounds (jitter.ts); start and end bounds in
- * order (bounds.ts) with a first slot from `now` that is not past the end.
+ * order and a max_runs within its bound (bounds.ts), with a first slot from `now` that is not
+ * past the end.
  */
 export function checkSchedule(field: string, spec: ScheduleSpec, now: number): void {
   checkScheduleShape(field, spec, now);
@@ -86,6 +87,7 @@ export function checkScheduleShape(field: string, spec: ScheduleSpec, now: numbe
   if (spec.startAtMs !== undefined) checkInstant(`${field}.start_at`, spec.startAtMs);
   if (spec.endAtMs !== undefined) checkInstant(`${field}.end_at`, spec.endAtMs);
   checkBounds(field, spec);
+  checkMaxRuns(field, spec);
 }
 
 function checkShape(field: string, spec: ScheduleSpec, now: number): void {
