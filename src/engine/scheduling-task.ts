@@ -150,11 +150,13 @@ function checkDuration(field: string, ms: number): number {
 
 /**
  * True when two schedules are the same (so a repeated PutTask keeps the due time); a changed
- * jitter or bound is a change, so it applies to the pending slot at once.
+ * jitter, bound or max_runs is a change, so it applies to the pending slot at once (a changed
+ * max_runs counts afresh from the first slot after now).
  */
 export function sameSchedule(a: ScheduleSpec | undefined, b: ScheduleSpec | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;
   if (a.jitterMs !== b.jitterMs || a.startAtMs !== b.startAtMs || a.endAtMs !== b.endAtMs) return false;
+  if (a.maxRuns !== b.maxRuns) return false;
   switch (a.kind) {
     case "cron":
       return b.kind === "cron" && a.cron === b.cron && a.timezone === b.timezone;

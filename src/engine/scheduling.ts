@@ -2,7 +2,8 @@ import { withinEnd } from "../domain/bounds.ts";
 import type { Clock } from "../domain/clock.ts";
 import { ErrorCode, invalid, PartituraError, quote } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
-import { MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
+import { CRON_STEPS_PER_TURN, MAX_BATCH, MAX_READS_PER_PAGE } from "../domain/limits.ts";
+import { RunLimits } from "../domain/max-runs.ts";
 import {
   type InstanceDraft,
   type InstanceRecord,
@@ -100,12 +101,15 @@ export class SchedulingService {
       // equal to a fresh first slot); FORCE makes a changed schedule count from now.
       const unchanged = sameSchedule(existing?.schedule, task.schedule);
       // A static one-off whose instance is gone has run, and so has a bounded schedule with no
-      // slot left before its end: a redeploy must not run either again.
+      // slot left before its end: a redeploy must not run either again. Nor one with max_runs:
+      // its instance ran its runs (gone) or is counting them (kept as it is, end and all, so a
+      // redeploy neither counts afresh nor runs past the N-th slot).
+      const finite = task.schedule.kind === "at" || task.schedule.maxRuns !== undefined;
       const ranOnce =
         unchanged &&
-        (task.schedule.kind === "at" || withinEnd(task.schedule, firstSlot(task.schedule, now)) === null) &&
+        (finite || withinEnd(task.schedule, firstSlot(task.schedule, now)) === null) &&
         (await store.getInstance(task.name, 0, task.name)) === undefined;
-      if (ranOnce) {
+      if (ranOnce || (unchanged && task.schedule.maxRuns !== undefined)) {
         this.options.taskChanged(task.name);
         return task;
       }
@@ -119,7 +123,7 @@ export class SchedulingService {
           schedule: task.schedule,
           args: new Uint8Array(0),
         },
-        now,
+        { now, field: "task.schedule", limits: new RunLimits() },
       );
       const results = await store.upsertInstances(task, [draft], mode, now);
       this.wakeFor(task.name, results);
@@ -179,7 +183,17 @@ export class SchedulingService {
     }
     if (inputs.length > MAX_BATCH) throw invalid("instances", `must be at most ${MAX_BATCH} a call`);
     const now = this.options.clock.now();
-    const drafts = inputs.map((input, i) => this.draft(task, input, i, now));
+    const limits = new RunLimits();
+    const drafts: InstanceDraft[] = [];
+    let turn = 0;
+    for (const [i, input] of inputs.entries()) {
+      drafts.push(this.draft(task, input, i, { now, field: `instances[${i}].schedule`, limits }));
+      // Long cron walks for max_runs let other calls and streams run between them.
+      if (limits.steps - turn >= CRON_STEPS_PER_TURN) {
+        turn = limits.steps;
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    }
     checkUnique(drafts);
     if (drafts.length === 0) return [];
     const results = await this.options.store.upsertInstances(task, drafts, mode, now);
@@ -348,8 +362,9 @@ export class SchedulingService {
   }
 
   /** Validates one instance of a Schedule batch and turns it into a draft. */
-  private draft(task: TaskRecord, input: InstanceInput, i: number, now: number): InstanceDraft {
+  private draft(task: TaskRecord, input: InstanceInput, i: number, at: DraftTime): InstanceDraft {
     const field = `instances[${i}]`;
+    const { now } = at;
     checkName(`${field}.name`, input.name);
     if (input.partitionKey !== "") checkName(`${field}.partition_key`, input.partitionKey);
     const schedule = input.schedule ?? task.schedule;
@@ -367,7 +382,7 @@ export class SchedulingService {
         schedule,
         args: input.args,
       },
-      now,
+      at,
     );
   }
 
@@ -385,25 +400,35 @@ export class SchedulingService {
   }
 }
 
+/** When and under which call a draft is made: `limits` is shared by every draft of one call. */
+interface DraftTime {
+  readonly now: number;
+  /** The schedule's field, for a refusal of its max_runs. */
+  readonly field: string;
+  readonly limits: RunLimits;
+}
+
 /**
- * A draft with its first slot from `now` and that slot's jitter hold (holdUntil, the function
- * every commit of a next slot goes through too).
+ * A draft with its first slot from `now`, its max_runs turned into an end bound counted from
+ * that slot (max-runs.ts), and that slot's jitter hold (holdUntil, the function every commit
+ * of a next slot goes through too).
  */
 function firstDraft(
   task: string,
   base: Omit<InstanceDraft, "nextRunAt" | "holdUntil">,
-  now: number,
+  at: DraftTime,
 ): InstanceDraft {
-  const nextRunAt = firstSlot(base.schedule, now);
+  const nextRunAt = firstSlot(base.schedule, at.now);
+  const schedule = at.limits.bound(at.field, base.schedule, nextRunAt);
   // One literal, every key always present: see InstanceDraft.holdUntil.
   return {
     name: base.name,
     partition: base.partition,
     partitionKey: base.partitionKey,
-    schedule: base.schedule,
+    schedule,
     args: base.args,
     nextRunAt,
-    holdUntil: holdUntil({ task, instance: base.name }, base.schedule, nextRunAt),
+    holdUntil: holdUntil({ task, instance: base.name }, schedule, nextRunAt),
   };
 }
 

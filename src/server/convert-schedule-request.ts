@@ -61,6 +61,7 @@ const TIMEZONE = tagByte(SCH.timezone);
 const JITTER = tagByte(SCH.jitter);
 const START_AT = tagByte(SCH.startAt);
 const END_AT = tagByte(SCH.endAt);
+const MAX_RUNS = tagByte(SCH.maxRuns);
 // Struct is map<string, Value> fields = 1; a map entry is always key = 1, value = 2.
 const STRUCT_FIELDS = tagByte(StructSchema.field.fields);
 const ENTRY_KEY = 0x0a;
@@ -78,7 +79,7 @@ const LIST_VALUES = tagByte(ListValueSchema.field.values);
 export const scheduleRequestCoverage: readonly MessageCoverage[] = [
   covers(ScheduleRequestSchema, ["task", "instances", "mode"]),
   covers(InstanceSpecSchema, ["name", "schedule", "args", "partitionKey"]),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"]),
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt", "maxRuns"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
   covers(StructSchema, ["fields"]),
@@ -219,8 +220,16 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
   let jitter: Duration | undefined;
   let startAt: Timestamp | undefined;
   let endAt: Timestamp | undefined;
+  let maxRuns = 0;
   while (r.pos < end) {
     const tag = r.buf[r.pos++];
+    if (tag === MAX_RUNS) {
+      // A uint32; a longer varint (which protobuf-es truncates) is unusual. The last one wins.
+      const value = r.varint(end);
+      if (value === UNUSUAL || value > 0xffffffff) return UNUSUAL;
+      maxRuns = value;
+      continue;
+    }
     if (tag === JITTER || tag === START_AT || tag === END_AT) {
       // A repeated message field would merge: unusual, left to protobuf-es.
       const seen = tag === JITTER ? jitter : tag === START_AT ? startAt : endAt;
@@ -266,15 +275,16 @@ function readSchedule(r: WireReader, end: number, spec: RawArgsSpec): number | U
     }
   }
   // Optional keys only when present, as protobuf-es leaves them (exactOptionalPropertyTypes).
-  const schedule: Schedule = { $typeName: "partitura.v1.Schedule", kind, timezone, maxRuns: 0 };
+  const schedule: Schedule = { $typeName: "partitura.v1.Schedule", kind, timezone, maxRuns };
   if (jitter !== undefined) schedule.jitter = jitter;
   if (startAt !== undefined) schedule.startAt = startAt;
   if (endAt !== undefined) schedule.endAt = endAt;
   spec.schedule = schedule;
+  // max_runs is echoed as the end_at it becomes.
   const extra =
     (jitter === undefined ? 0 : ECHO_JITTER) +
     (startAt === undefined ? 0 : ECHO_BOUND) +
-    (endAt === undefined ? 0 : ECHO_BOUND);
+    (endAt === undefined && maxRuns === 0 ? 0 : ECHO_BOUND);
   if (kind.case === "cron") return echoCronSchedule(cronBytes, timezoneBytes) + extra;
   return (kind.case === undefined ? ECHO_UNSET_SCHEDULE : ECHO_TIME_SCHEDULE) + extra;
 }

@@ -89,7 +89,8 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
     // scheduled; GetInstance and ListInstances show how it ran.
     ["args", "pauseNote", "pausedAt", "runs", "failures", "lastOutcome", "nextSlots", "history"],
   ),
-  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"]),
+  // An instance's schedule has no max_runs: it was turned into end_at when it was scheduled.
+  covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"], ["maxRuns"]),
   covers(DurationSchema, ["seconds", "nanos"]),
   covers(TimestampSchema, ["seconds", "nanos"]),
 ];
@@ -235,14 +236,16 @@ export const ECHO_JITTER = TIME_FIELD_MAX + 1;
 export const ECHO_BOUND = TIME_FIELD_MAX + 1;
 /**
  * Echo bytes a task's default schedule adds, past what the decoder assumed, to each instance
- * sent without a schedule: its jitter and bounds (the decoder cannot know the task's).
+ * sent without a schedule: its jitter and bounds, max_runs as the end_at it becomes (the
+ * decoder cannot know the task's).
  */
 export function echoDefaultExtra(spec: ScheduleSpec | undefined): number {
   if (spec === undefined) return 0;
   return (
     (spec.jitterMs === undefined ? 0 : ECHO_JITTER) +
     (spec.startAtMs === undefined ? 0 : ECHO_BOUND) +
-    (spec.endAtMs === undefined ? 0 : ECHO_BOUND)
+    // The instance's end_at: the task's, or the one its max_runs becomes.
+    (spec.endAtMs === undefined && spec.maxRuns === undefined ? 0 : ECHO_BOUND)
   );
 }
 
@@ -308,7 +311,8 @@ export function checkScheduleReplySize(request: ScheduleRequest, unsetExtra = 0)
     }
     if (schedule?.jitter !== undefined) scheduleBytes += ECHO_JITTER;
     if (schedule?.startAt !== undefined) scheduleBytes += ECHO_BOUND;
-    if (schedule?.endAt !== undefined) scheduleBytes += ECHO_BOUND;
+    // max_runs is echoed as the end_at it becomes.
+    if (schedule?.endAt !== undefined || (schedule?.maxRuns ?? 0) !== 0) scheduleBytes += ECHO_BOUND;
     echoes += echoInstance(task, utf8Length(spec.name), scheduleBytes, utf8Length(spec.partitionKey));
   }
   checkReplyBound(request.instances.length, echoes);

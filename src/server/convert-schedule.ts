@@ -26,6 +26,8 @@ export function scheduleFromProto(field: string, schedule: Schedule | undefined)
   }
   if (schedule.endAt !== undefined)
     spec = { ...spec, endAtMs: timestampToMs(`${field}.end_at`, schedule.endAt) };
+  // 0 is no limit, never stored; the domain checks the rest (checkMaxRuns).
+  if (schedule.maxRuns !== 0) spec = { ...spec, maxRuns: schedule.maxRuns };
   return spec;
 }
 
@@ -42,12 +44,16 @@ function kindFromProto(field: string, schedule: Schedule): ScheduleSpec {
   }
 }
 
-/** A ScheduleSpec as a wire Schedule. */
+/**
+ * A ScheduleSpec as a wire Schedule. Only a task's schedule has max_runs: an instance's was
+ * turned into its end_at when it was scheduled, so its max_runs reads 0.
+ */
 export function scheduleToProto(spec: ScheduleSpec): Schedule {
   const schedule = kindToProto(spec);
   if (spec.jitterMs !== undefined) schedule.jitter = msToDuration(spec.jitterMs);
   if (spec.startAtMs !== undefined) schedule.startAt = msToTimestamp(spec.startAtMs);
   if (spec.endAtMs !== undefined) schedule.endAt = msToTimestamp(spec.endAtMs);
+  if (spec.maxRuns !== undefined) schedule.maxRuns = spec.maxRuns;
   return schedule;
 }
 

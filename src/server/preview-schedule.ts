@@ -7,6 +7,7 @@ import {
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import type { DstMark } from "../domain/cron-next.ts";
 import { invalid } from "../domain/errors.ts";
+import { RunLimits } from "../domain/max-runs.ts";
 import type { ScheduleSpec } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import {
@@ -42,7 +43,10 @@ export async function previewSchedule(
     if (spec === undefined) throw invalid("schedule", "must be set");
     const start = from ?? scheduling.now();
     checkSchedule("schedule", spec, start);
-    return reply(spec, previewSlots(spec, key, freshStart(spec, start), count));
+    // As Schedule would store it: max_runs turned into end_at, counted from the first slot.
+    const first = freshStart(spec, start);
+    const stored = new RunLimits().bound("schedule", spec, first);
+    return reply(stored, previewSlots(stored, key, first, count));
   }
 
   if (request.task === "")
