@@ -36,6 +36,7 @@ function lease(id: string, on: WorkerStream, expiresAt: number): HeldLease {
     slot: 0,
     deliveredAt: 0,
     reason: "scheduled",
+    finishManual: false,
     historyLimit: 10,
     expiresAt,
   };
@@ -119,6 +120,7 @@ test("a stream cuts a large delivery into messages of bounded size", (t) => {
     args: big,
     attempt: 1,
     reason: "scheduled",
+    finishManual: false,
   }));
   s.send(deliveries);
   t.true(sent.length >= 2, "split");

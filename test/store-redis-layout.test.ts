@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import test from "ava";
-import { MAX_PAUSE_NOTE_BYTES } from "../src/domain/limits.ts";
+import { MAX_PAUSE_NOTE_BYTES, MAX_REQUEST_ID_BYTES } from "../src/domain/limits.ts";
 import type { InstanceRecord, LeaseRef } from "../src/domain/model.ts";
 import { LEASE_CONDITION } from "../src/store/dynamodb/lease-writes.ts";
 import {
+  FORMAT_MASK,
   HEADER,
+  MANUAL,
+  MANUAL_FLAG,
   MAX_OWNER_BYTES,
   OWNER_OFFSET,
   PAUSE,
@@ -159,6 +162,33 @@ test("common.lua's pause section is record-codec.ts's PAUSE: format byte, fields
   );
 });
 
+test("common.lua's manual section is record-codec.ts's MANUAL: flag, fields, sizes", (t) => {
+  t.is(Number(luaConstant("MANUAL_FLAG")), MANUAL_FLAG, "the manual flag bit");
+  t.is(Number(luaConstant("FORMAT_MASK")), FORMAT_MASK, "the format bits");
+  t.is(MANUAL_FLAG & FORMAT_MASK, 0, "the flag is outside the format bits");
+  const format = luaConstant("MANUAL").replace(/^'|'$/g, "");
+  t.deepEqual(
+    structFields(format),
+    Object.values(MANUAL).map(({ size, signed }) => ({ size, signed })),
+    `MANUAL '${format}' packs the fields of record-codec.ts's MANUAL, in order`,
+  );
+  let offset = 0;
+  for (const [name, field] of Object.entries(MANUAL)) {
+    t.is(field.offset as number, offset, `${name} follows the field before it`);
+    offset += field.size;
+  }
+  t.is(Number(luaConstant("MANUAL_FIXED")), offset, "MANUAL_FIXED is the fixed part's size");
+  t.true(
+    MAX_REQUEST_ID_BYTES < 2 ** (8 * MANUAL.idLength.size),
+    "the longest request id fits its length field",
+  );
+  t.is(
+    [...common.matchAll(/struct\.pack\(MANUAL/g)].length,
+    1,
+    "common.lua packs a manual section in one place",
+  );
+});
+
 test("no script but common.lua states the header or a lease rule", (t) => {
   t.true(scripts.length >= 6, "the scripts were found");
   for (const { file, source } of scripts) {
@@ -168,6 +198,8 @@ test("no script but common.lua states the header or a lease rule", (t) => {
       "OWNER_AT",
       "RECORD_FORMAT",
       "PAUSE_FIXED",
+      "MANUAL_FIXED",
+      "MANUAL_FLAG",
       "struct.pack(",
       "struct.unpack(HEADER",
     ]) {

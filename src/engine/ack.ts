@@ -141,7 +141,8 @@ function heldAction(held: HeldLease, item: AckInput, now: number): Action | unde
     return releaseTo(held.ref, held.next, held.holdUntil, heldRun(held, item, now));
   }
   if (!item.failed) {
-    return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, heldRun(held, item, now)) };
+    const run = heldRun(held, item, now);
+    return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, run, held.finishManual) };
   }
   return undefined;
 }
@@ -186,21 +187,25 @@ function storedRun(
     attempt: instance.attempt,
     worker: instance.leaseOwner,
     outcome: item.failed ? "failure" : "success",
-    reason: instance.attempt > 1 ? "retry" : "scheduled",
+    reason: planAfterAck(task, instance).reason,
     error: item.failed ? (item.error ?? "") : "",
   };
   return { record, limit };
 }
 
-/** A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts). */
+/**
+ * A commit of `lease` to slot `next`, held until `hold` when its jitter asks (jitter.ts);
+ * `finishManual` when the slot was the last of a manual run.
+ */
 function commitTo(
   lease: LeaseRef,
   next: number | null,
   hold: number | undefined,
   run: RunWrite | undefined,
+  finishManual = false,
 ): CommitItem {
   // Every key written, as deliver.ts writes its commits: one shape for the store's hot path.
-  return { lease, nextRunAt: next, keepLease: false, holdUntil: hold, run };
+  return { lease, nextRunAt: next, keepLease: false, holdUntil: hold, run, finishManual };
 }
 
 /** At-most-once: the kept lease given up; the next slot (already stored) waits for its hold. */
@@ -227,7 +232,7 @@ async function failedAction(
   const run = heldRun(held, item, now);
   if (task.retry !== undefined) {
     const step = afterFailure(task.retry, held.ref, held.attempt, item.error ?? "", item.retryAfterMs, now);
-    return retryAction(ctx, step, commitTo(held.ref, held.next, held.holdUntil, run));
+    return retryAction(ctx, step, commitTo(held.ref, held.next, held.holdUntil, run, held.finishManual));
   }
   switch (task.failureMode) {
     case "none":
@@ -236,7 +241,7 @@ async function failedAction(
     case "unlock":
       return unlock(held.ref, item, now, run);
     case "commit":
-      return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, run) };
+      return { kind: "commit", item: commitTo(held.ref, held.next, held.holdUntil, run, held.finishManual) };
   }
 }
 
@@ -275,7 +280,13 @@ async function unknownAction(
     );
   }
   const plan = planAfterAck(task, instance);
-  const commit = commitTo(lease, plan.next, plan.holdUntil, storedRun(task, instance, item, now));
+  const commit = commitTo(
+    lease,
+    plan.next,
+    plan.holdUntil,
+    storedRun(task, instance, item, now),
+    plan.finishManual,
+  );
   if (retrying && task.retry !== undefined) {
     const step = afterFailure(task.retry, lease, instance.attempt, item.error ?? "", item.retryAfterMs, now);
     return retryAction(ctx, step, commit);

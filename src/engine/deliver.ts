@@ -2,7 +2,7 @@ import { toError } from "../domain/errors.ts";
 import { deliveryAt } from "../domain/jitter.ts";
 import { encodeLeaseId } from "../domain/lease-id.ts";
 import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
-import type { InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
+import type { ExecutionReason, InstanceRecord, LeaseRef, TaskRecord } from "../domain/model.ts";
 import type { CommitItem, ReleaseItem } from "../store/store.ts";
 import type { EngineContext } from "./context.ts";
 import type { CreditLedger, Grant, Reservation } from "./credit-ledger.ts";
@@ -19,6 +19,9 @@ interface Ready {
   /** The next slot's jitter hold, undefined for none. */
   readonly holdUntil: number | undefined;
   readonly version: number;
+  readonly reason: ExecutionReason;
+  /** Its commit ends the instance's manual run (plan.ts planManual). */
+  readonly finishManual: boolean;
 }
 
 /** The lease a claim left on `record`, at `version`. */
@@ -72,6 +75,8 @@ export async function deliverClaimed(
         next: plan.next,
         holdUntil: plan.holdUntil,
         version: record.version,
+        reason: plan.reason,
+        finishManual: plan.finishManual,
       });
       continue;
     }
@@ -84,6 +89,7 @@ export async function deliverClaimed(
       holdUntil: keepLease ? undefined : plan.holdUntil,
       // Nothing ran yet (at most once: the ack records the run) or nothing runs (skipped).
       run: undefined,
+      finishManual: plan.finishManual,
     });
     planned.push({
       record,
@@ -91,6 +97,9 @@ export async function deliverClaimed(
       next: plan.next,
       holdUntil: plan.holdUntil,
       version: record.version,
+      reason: plan.reason,
+      // The commit above ended it already: the kept lease's release has nothing more to end.
+      finishManual: false,
     });
   }
   await handOut(ctx, task, ready, reservation, now);
@@ -142,7 +151,7 @@ async function handOut(
     const id = encodeLeaseId(lease);
     ctx.credit.consume(grant);
     const record = item.record;
-    const reason = record.attempt > 1 ? "retry" : "scheduled";
+    const reason = item.reason;
     ctx.leases.add({
       id,
       ref: lease,
@@ -154,6 +163,7 @@ async function handOut(
       slot: item.slot,
       deliveredAt: now,
       reason,
+      finishManual: item.finishManual,
       historyLimit: task.historyLimit ?? DEFAULT_HISTORY_LIMIT,
       expiresAt: record.lockedUntil,
     });

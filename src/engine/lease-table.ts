@@ -18,6 +18,8 @@ export interface HeldLease {
   readonly slot: number;
   readonly deliveredAt: number;
   readonly reason: ExecutionReason;
+  /** At-least-once: its commit ends the instance's manual run (CommitItem.finishManual). */
+  readonly finishManual: boolean;
   /** The task's history_limit when it was delivered. */
   readonly historyLimit: number;
   /** When the lease ends (clock ms); heartbeats move it. */

@@ -69,7 +69,9 @@ export async function backfillInstances(
   if (!Number.isFinite(endMs)) throw invalid("end", "is required");
   if (endMs <= startMs) throw invalid("end", "must be after start");
   if (endMs > now) throw invalid("end", "must not be in the future: later slots are the schedule's to run");
-  const stored = await Promise.all(refs.map((ref) => deps.store.getInstance(task.name, ref.partition, ref.name)));
+  const stored = await Promise.all(
+    refs.map((ref) => deps.store.getInstance(task.name, ref.partition, ref.name)),
+  );
   const items: (PlannedRun | undefined)[] = refs.map((ref, i) => {
     const record = stored[i];
     if (record === undefined) return undefined;
@@ -105,13 +107,14 @@ async function request(
 ): Promise<ManualRunResult> {
   const sendable: PlannedRun[] = [];
   for (const run of planned) if (run !== undefined && run.count > 0) sendable.push(run);
-  const { unique, mentions } = distinct(sendable.map((run) => run.ref));
+  const { mentions } = distinct(sendable.map((run) => run.ref));
   // `unique` is in order of first mention, so the first mentions build the items in its order.
   const items: ManualRunItem[] = [];
   sendable.forEach((run, k) => {
     if (mentions[k]?.repeat === false) items.push({ ref: run.ref, id, kind, first: run.first, end: run.end });
   });
-  const answers = items.length === 0 ? [] : await deps.store.requestManualRuns({ task: task.name, items, now });
+  const answers =
+    items.length === 0 ? [] : await deps.store.requestManualRuns({ task: task.name, items, now });
   const woken = new Set<number>();
   answers.forEach((answer, i) => {
     const partition = (items[i] as ManualRunItem).ref.partition;

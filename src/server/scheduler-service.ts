@@ -24,6 +24,7 @@ import type { SchedulingService } from "../engine/scheduling.ts";
 import type { UpsertMode } from "../store/store.ts";
 import type { RequestDecoders, ServiceHandlers } from "./bind.ts";
 import { instanceInputFromProto, instanceToProto } from "./convert-instance.ts";
+import { manualRunOutcomeToProto } from "./convert-manual.ts";
 import {
   deadLetterOutcomeToProto,
   pauseOutcomeToProto,
@@ -36,7 +37,6 @@ import {
   echoDefaultExtra,
   encodeScheduleResponse,
 } from "./convert-schedule-response.ts";
-import { manualRunOutcomeToProto } from "./convert-manual.ts";
 import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 import { timestampToMs } from "./convert-time.ts";
 import { previewSchedule } from "./preview-schedule.ts";

@@ -18,6 +18,7 @@ const TIMED = [
   "listInstances",
   "pauseInstances",
   "resumeInstances",
+  "requestManualRuns",
   "claim",
   "commit",
   "release",

@@ -9,6 +9,7 @@ import { fencingCases } from "./fencing.ts";
 import type { OpenStore, StoreCases } from "./fixtures.ts";
 import { jitterCases } from "./jitter.ts";
 import { lifecycleCases } from "./lifecycle.ts";
+import { manualCases } from "./manual.ts";
 import { memberCases } from "./members.ts";
 import { nextDueCases } from "./next-due.ts";
 import { pagingCases } from "./paging.ts";
@@ -36,6 +37,7 @@ export const CONFORMANCE_CASES: Readonly<Record<string, StoreCases>> = {
   lifecycle: lifecycleCases,
   watch: watchCases,
   pause: pauseCases,
+  manual: manualCases,
   "dead letters": deadLetterCases,
   runs: runCases,
   jitter: jitterCases,

@@ -1,6 +1,6 @@
 import type { AttributeValue } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceRecord, PauseState, ScheduleSpec, TaskRecord } from "../../domain/model.ts";
+import type { InstanceRecord, ManualRun, PauseState, ScheduleSpec, TaskRecord } from "../../domain/model.ts";
 import { indexedReadyAt } from "../transitions.ts";
 
 /*
@@ -14,6 +14,8 @@ import { indexedReadyAt } from "../transitions.ts";
  * either. Only instances carry `ready`, so only they appear in the sparse ready index, and a
  * paused instance (issue 14) carries none: `pat` (paused at) and `pnote` instead, so it is out
  * of the index, never claimed (a claim's condition `ready <= now` fails on a missing `ready`).
+ * A triggered or backfilled instance carries `man`, the JSON of its manual run; an armed one is
+ * due through `next`, as any slot, so the index needs nothing more.
  * Attribute names count toward every item's size, hence the short ones.
  */
 
@@ -93,7 +95,20 @@ export function instanceToItem(namespace: string, record: InstanceRecord): Item 
     owner: { S: record.leaseOwner },
     ...(record.paused === undefined ? {} : { pat: num(record.paused.at), pnote: { S: record.paused.note } }),
     ...(record.paused?.deadLettered ? { dlq: { BOOL: true } } : {}),
+    ...(record.manual === undefined ? {} : { man: manualValue(record.manual) }),
   };
+}
+
+/** A manual run (trigger, backfill) as the item's `man` attribute: its JSON. */
+export function manualValue(manual: ManualRun): AttributeValue {
+  return { S: JSON.stringify(manual) };
+}
+
+function manualOf(item: Item): ManualRun {
+  const value: unknown = JSON.parse(readS(item, "man"));
+  if (typeof value === "object" && value !== null && "id" in value && "state" in value)
+    return value as ManualRun;
+  throw corrupt("attribute man");
 }
 
 /** A stored instance item as the domain record. */
@@ -115,6 +130,7 @@ export function itemToInstance(item: Item): InstanceRecord {
     leaseOwner: readS(item, "owner"),
     // Absent, not undefined, while active: records compare equal whatever store made them.
     ...(item.pat === undefined ? {} : { paused: pauseOf(item) }),
+    ...(item.man === undefined ? {} : { manual: manualOf(item) }),
   };
 }
 

@@ -13,6 +13,8 @@ import type {
   InstancePage,
   InstanceRef,
   ListInstancesRequest,
+  ManualOutcome,
+  ManualRunRequest,
   OverdueCount,
   PauseOutcome,
   PauseRequest,
@@ -29,6 +31,7 @@ import { type DynamoContext, WRITE_CONCURRENCY } from "./context.ts";
 import { mapDynamoError } from "./errors.ts";
 import * as instances from "./instances.ts";
 import { commitOne, extendOne, releaseOne } from "./lease-writes.ts";
+import * as manual from "./manual.ts";
 import { mapSettled } from "./map-limit.ts";
 import * as members from "./members.ts";
 import { overdueIn } from "./overdue.ts";
@@ -154,6 +157,10 @@ export class DynamoStore implements Store {
   }
   resumeInstances(request: ResumeRequest): Promise<ResumeResult[]> {
     return this.#run("resumeInstances", (context) => pause.resumeInstances(context, request));
+  }
+
+  requestManualRuns(request: ManualRunRequest): Promise<ManualOutcome[]> {
+    return this.#run("requestManualRuns", (context) => manual.requestManualRuns(context, request));
   }
 
   claim(request: ClaimRequest): Promise<ClaimResult> {

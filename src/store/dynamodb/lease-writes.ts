@@ -1,10 +1,16 @@
 import { DeleteItemCommand, GetItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceRecord, LeaseRef, LeaseStatus } from "../../domain/model.ts";
+import {
+  type InstanceRecord,
+  type LeaseRef,
+  type LeaseStatus,
+  type ManualRun,
+  readyAt,
+} from "../../domain/model.ts";
 import { appendRun } from "../run-codec.ts";
 import type { CommitItem, CommitResult, ExtendItem, ExtendResult, ReleaseItem, RunWrite } from "../store.ts";
-import { leaseStatus } from "../transitions.ts";
-import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
+import { committed, leaseStatus } from "../transitions.ts";
+import { type Item, itemToInstance, key, manualValue, num, partitionKey } from "./codec.ts";
 import { type DynamoContext, namesOf } from "./context.ts";
 import { isConditionFailed } from "./errors.ts";
 
@@ -51,6 +57,8 @@ type Write =
        */
       readonly ready: { readonly set: string; readonly guard?: string } | { readonly park: string };
       readonly add?: string;
+      /** One more condition on the item (the commit's: which manual run it carries). */
+      readonly guard?: string;
       readonly values: Item;
     }
   | { readonly kind: "delete" };
@@ -64,6 +72,7 @@ function expressionOf(write: Extract<Write, { kind: "update" }>, paused: boolean
   const update = `SET ${sets}${parks ? " REMOVE #ready" : ""}${write.add === undefined ? "" : ` ADD ${write.add}`}`;
   const guards = [LEASE_CONDITION, paused ? PAUSED : ACTIVE];
   if (!paused && "guard" in ready && ready.guard !== undefined) guards.push(ready.guard);
+  if (write.guard !== undefined) guards.push(write.guard);
   const condition = guards.join(" AND ");
   // DynamoDB refuses values an expression does not use; the paused form uses fewer.
   const used = new Set([...`${update} ${condition}`.matchAll(/:\w+/g)].map((match) => match[0]));
@@ -173,6 +182,9 @@ async function withRun(
   };
 }
 
+/** A commit's first guess: the item carries no manual run (a refusal returns it if it does). */
+const NO_MANUAL = "attribute_not_exists(#man)";
+
 /** Settles one lease: next slot (optionally keeping the lease) or delete. */
 export async function commitOne(
   context: DynamoContext,
@@ -183,41 +195,90 @@ export async function commitOne(
   // A one-off that ran is deleted, and its run history with it.
   if (nextRunAt === null) return fenced(context, lease, now, () => ({ kind: "delete" }));
   const values: Item = { ":next": num(nextRunAt), ":zero": num(0), ":one": num(1) };
+  // Read before the first try: the write that carries it is fenced, so it cannot go stale.
+  const history = item.run === undefined ? undefined : await historyAfter(context, lease, item.run);
+  const runSets = history === undefined ? "" : ", #runs = :runs";
   if (item.keepLease !== true) {
     // A jitter hold is later than the slot (jitter.ts), so it is the ready time when set.
     const hold = item.holdUntil;
-    const write = await withRun(
-      context,
-      lease,
-      item.run,
-      hold === undefined
+    const sets =
+      (hold === undefined
         ? "#next = :next, #locked = :zero, #owner = :empty, #att = :zero"
-        : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero",
-      { ...values, ":empty": { S: "" }, ...(hold === undefined ? {} : { ":hold": num(hold) }) },
+        : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero") + runSets;
+    const settled = await fenced(context, lease, now, (stored) =>
+      stored?.manual !== undefined
+        ? manualCommit(stored, item, runSets, history)
+        : {
+            kind: "update",
+            sets,
+            ready: { set: hold === undefined ? "#ready = :next" : "#ready = :hold" },
+            add: "#ver :one",
+            guard: NO_MANUAL,
+            values: {
+              ...values,
+              ...history,
+              ":empty": { S: "" },
+              ...(hold === undefined ? {} : { ":hold": num(hold) }),
+            },
+          },
     );
-    const settled = await fenced(context, lease, now, () => ({
-      kind: "update",
-      sets: write.sets,
-      ready: { set: hold === undefined ? "#ready = :next" : "#ready = :hold" },
-      add: "#ver :one",
-      values: write.values,
-    }));
     return { status: settled.status };
   }
   // At-most-once: the slot advances but the lease stays, so ready = max(next, locked).
-  const settled = await fenced(context, lease, now, (stored) => {
-    return {
-      kind: "update",
-      sets: "#next = :next, #att = :zero",
-      ready: readyMax(nextRunAt, "locked", stored?.lockedUntil),
-      add: "#ver :one",
-      values: { ...values, ":value": num(nextRunAt) },
-    };
-  });
+  const settled = await fenced(context, lease, now, (stored) =>
+    stored?.manual !== undefined
+      ? manualCommit(stored, item, runSets, history)
+      : {
+          kind: "update",
+          sets: `#next = :next, #att = :zero${runSets}`,
+          ready: readyMax(nextRunAt, "locked", stored?.lockedUntil),
+          add: "#ver :one",
+          guard: NO_MANUAL,
+          values: { ...values, ...history, ":value": num(nextRunAt) },
+        },
+  );
   const version = settled.attributes?.ver?.N;
   return version === undefined
     ? { status: settled.status }
     : { status: settled.status, version: Number(version) };
+}
+
+/**
+ * The commit of an item that carries a manual run (issue 14): the shared rule
+ * (transitions.ts committed) decides from the item as read, since a queued run may be armed
+ * now, and the write applies under the condition that the run is still the one read.
+ */
+function manualCommit(
+  stored: InstanceRecord,
+  item: CommitItem,
+  runSets: string,
+  history: Item | undefined,
+): Write {
+  const next = committed(
+    stored,
+    item.nextRunAt ?? stored.nextRunAt,
+    item.keepLease === true,
+    item.holdUntil,
+    item.finishManual === true,
+  );
+  return {
+    kind: "update",
+    sets: `#next = :next, #locked = :locked, #owner = :owner, #att = :zero, #man = :man${runSets}`,
+    ready: { set: "#ready = :ready" },
+    add: "#ver :one",
+    guard: "#man = :oldman",
+    values: {
+      ...history,
+      ":next": num(next.nextRunAt),
+      ":locked": num(next.lockedUntil),
+      ":owner": { S: next.leaseOwner },
+      ":zero": num(0),
+      ":one": num(1),
+      ":man": manualValue(next.manual as ManualRun),
+      ":oldman": manualValue(stored.manual as ManualRun),
+      ":ready": num(readyAt(next)),
+    },
+  };
 }
 
 /** Gives one lease up; the instance is ready at max(next, retryAt ?? 0), or parked (item.park). */

@@ -3,7 +3,7 @@ import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 import { readyAt } from "../../domain/model.ts";
 import type { InstanceRef, PauseOutcome, PauseRequest, ResumeRequest, ResumeResult } from "../store.ts";
 import { resumedInstance } from "../transitions.ts";
-import { type Item, itemToInstance, key, num, partitionKey } from "./codec.ts";
+import { type Item, itemToInstance, key, manualValue, num, partitionKey } from "./codec.ts";
 import { type DynamoContext, namesOf, WRITE_CONCURRENCY } from "./context.ts";
 import { isConditionFailed } from "./errors.ts";
 import { getInstance } from "./instances.ts";
@@ -81,7 +81,11 @@ async function resumeOne(
     const ready = readyAt(result.instance);
     // A new slot's jitter hold (transitions.ts resumedInstance) comes with a version bump.
     const held = result.instance.lockedUntil !== stored.lockedUntil;
-    const update = held ? RESUME_HELD_UPDATE : RESUME_UPDATE;
+    // Skipping ends an armed manual run (transitions.ts resumedInstance): `man` is rewritten.
+    const manual = result.instance.manual;
+    const ends = manual !== undefined && manual !== stored.manual;
+    const base = held ? RESUME_HELD_UPDATE : RESUME_UPDATE;
+    const update = ends ? base.replace("SET ", "SET #man = :man, ") : base;
     const values: Item = {
       ":next": num(result.instance.nextRunAt),
       ":ready": num(ready),
@@ -89,6 +93,7 @@ async function resumeOne(
       ":read": num(stored.nextRunAt),
       ":locked": num(stored.lockedUntil),
       ...(held ? { ":hold": num(result.instance.lockedUntil), ":empty": { S: "" }, ":one": num(1) } : {}),
+      ...(ends ? { ":man": manualValue(manual) } : {}),
     };
     try {
       await context.client.send(

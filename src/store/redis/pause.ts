@@ -1,5 +1,13 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceRef, PauseOutcome, PauseRequest, ResumeRequest, ResumeResult } from "../store.ts";
+import type {
+  InstanceRef,
+  ManualOutcome,
+  ManualRunRequest,
+  PauseOutcome,
+  PauseRequest,
+  ResumeRequest,
+  ResumeResult,
+} from "../store.ts";
 import { resumedInstance } from "../transitions.ts";
 import type { KeyLayout } from "./keys.ts";
 import { perPartition } from "./partition-groups.ts";
@@ -8,8 +16,9 @@ import type { RedisClient, ResumeArgs, Scripts } from "./scripts.ts";
 import { wakeTarget } from "./wake.ts";
 
 /*
- * Store.pauseInstances and resumeInstances on Redis (issue 14): one script call per partition
- * group (lua/pause.lua, lua/resume.lua), every key in the partition's hash tag.
+ * Store.pauseInstances, resumeInstances and requestManualRuns on Redis (issue 14): one script
+ * call per partition group (lua/pause.lua, lua/resume.lua, lua/manual.lua), every key in the
+ * partition's hash tag.
  *
  * Resume needs the slot to resume at, which for skip_missed is schedule arithmetic (a cron in a
  * time zone) that Lua cannot do. So the records are read first, transitions.ts computes the
@@ -39,6 +48,31 @@ export function pauseInstances(context: PauseContext, request: PauseRequest): Pr
       note,
       items.map((ref) => ref.name),
     ),
+  );
+}
+
+/** Store.requestManualRuns: one manual.lua call per partition group. */
+export function requestManualRuns(
+  context: PauseContext,
+  request: ManualRunRequest,
+): Promise<ManualOutcome[]> {
+  const { task, items, now } = request;
+  return perPartition(
+    items,
+    (item) => ({ task, partition: item.ref.partition }),
+    ({ partition, items: group }) =>
+      context.scripts.manual(
+        context.keys.partition(task, partition),
+        wakeTarget(context.keys.wakeChannel, task, partition),
+        now,
+        group.map((item) => ({
+          name: item.ref.name,
+          first: item.first,
+          end: item.end,
+          kind: item.kind,
+          id: item.id,
+        })),
+      ),
   );
 }
 
@@ -85,6 +119,7 @@ async function resumeGroup(
           nextRunAt: result.instance.nextRunAt,
           hold: held,
           format: deadLettered ? RECORD_FORMAT_DEAD_LETTERED : RECORD_FORMAT_PAUSED,
+          endsManual: result.instance.manual !== record.manual && result.instance.manual?.state === "done",
         },
       });
     });

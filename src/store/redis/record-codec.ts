@@ -1,5 +1,13 @@
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
-import type { InstanceDraft, InstanceRecord, PauseState, ScheduleSpec } from "../../domain/model.ts";
+import type {
+  InstanceDraft,
+  InstanceRecord,
+  ManualKind,
+  ManualRun,
+  ManualState,
+  PauseState,
+  ScheduleSpec,
+} from "../../domain/model.ts";
 import { cutUtf8 } from "../../domain/utf8-cut.ts";
 import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "../varint.ts";
 
@@ -22,6 +30,10 @@ import { Reader, unzigzag, varintSize, writeVarint, zigzag } from "../varint.ts"
  *   pause:        only when format is RECORD_FORMAT_PAUSED or RECORD_FORMAT_DEAD_LETTERED (issue 14), in the layout
  *                 `struct.pack('<i6I2', ...)` of common.lua's PAUSE: 6 pausedAt (signed ms),
  *                 2 note length N, then N bytes of note (UTF-8)
+ *   manual:       only when the format byte has MANUAL_FLAG (issue 14: a trigger or backfill), in
+ *                 the layout `struct.pack('<BBi6i6i6B', ...)` of common.lua's MANUAL: 1 state
+ *                 (1 waiting, 2 armed, 3 done), 1 kind (1 triggered, 2 backfill), 6 first,
+ *                 6 end, 6 resume (signed ms), 1 id length I, then I bytes of request id
  *   tail:         varint partitionCount, u8 schedule kind, schedule payload,
  *                 varint partition key length, partition key, then args to the end
  *
@@ -47,6 +59,30 @@ export const RECORD_FORMAT_PAUSED = 2;
  * section as a paused one, read as PauseState with `deadLettered`.
  */
 export const RECORD_FORMAT_DEAD_LETTERED = 3;
+
+/**
+ * Set in the format byte when a manual section follows the pause section (if any); the low
+ * bits (FORMAT_MASK) keep saying active, paused or dead-lettered.
+ */
+export const MANUAL_FLAG = 0x10;
+/** The format byte's bits that say active, paused or dead-lettered. */
+export const FORMAT_MASK = 0x0f;
+
+/**
+ * The manual section's fixed part, relative to its start; the request id follows. lua/common.lua's
+ * MANUAL packs the same (test/store-redis-layout.test.ts).
+ */
+export const MANUAL = {
+  state: { offset: 0, size: 1, signed: false },
+  kind: { offset: 1, size: 1, signed: false },
+  first: { offset: 2, size: 6, signed: true },
+  end: { offset: 8, size: 6, signed: true },
+  resume: { offset: 14, size: 6, signed: true },
+  idLength: { offset: 20, size: 1, signed: false },
+} as const;
+
+const MANUAL_STATES: readonly ManualState[] = ["waiting", "armed", "done"];
+const MANUAL_KINDS: readonly ManualKind[] = ["triggered", "backfill"];
 
 /**
  * The fixed header, field by field: byte offset, size and whether it is signed (all
@@ -157,9 +193,11 @@ export function encodeOwner(owner: string): Buffer {
  * cannot read (a newer format, or damage) is INTERNAL: never a guess.
  */
 export function decodeRecord(task: string, partition: number, name: string, bytes: Buffer): InstanceRecord {
-  const format = bytes[HEADER.format.offset];
+  const flags = bytes[HEADER.format.offset] ?? 0;
+  const format = flags & FORMAT_MASK;
   if (
     bytes.length < OWNER_OFFSET + 1 ||
+    (flags & ~(FORMAT_MASK | MANUAL_FLAG)) !== 0 ||
     (format !== RECORD_FORMAT && format !== RECORD_FORMAT_PAUSED && format !== RECORD_FORMAT_DEAD_LETTERED)
   ) {
     throw unreadable(task, partition, name, `unknown format ${format}`);
@@ -170,6 +208,7 @@ export function decodeRecord(task: string, partition: number, name: string, byte
     const reader = new Reader(bytes, ownerEnd);
     const paused =
       format === RECORD_FORMAT ? undefined : readPause(bytes, reader, format === RECORD_FORMAT_DEAD_LETTERED);
+    const manual = (flags & MANUAL_FLAG) === 0 ? undefined : readManual(bytes, reader);
     const partitionCount = reader.varint();
     const schedule = readSchedule(reader);
     const partitionKey = reader.text(reader.varint());
@@ -191,6 +230,7 @@ export function decodeRecord(task: string, partition: number, name: string, byte
       leaseOwner: ownerLength === 0 ? "" : bytes.toString("utf8", OWNER_OFFSET + 1, ownerEnd),
       // Absent, not undefined, while active: records compare equal whatever store made them.
       ...(paused === undefined ? {} : { paused }),
+      ...(manual === undefined ? {} : { manual }),
     };
   } catch (thrown) {
     if (thrown instanceof RangeError) throw unreadable(task, partition, name, thrown.message, thrown);
@@ -208,6 +248,23 @@ function readPause(bytes: Buffer, reader: Reader, deadLettered: boolean): PauseS
   reader.offset = start + fixed;
   const note = reader.text(noteLength);
   return deadLettered ? { at, note, deadLettered } : { at, note };
+}
+
+/** The manual section at the reader's offset; leaves the reader after it. */
+function readManual(bytes: Buffer, reader: Reader): ManualRun {
+  const start = reader.offset;
+  const fixed = MANUAL.idLength.offset + MANUAL.idLength.size;
+  if (start + fixed > bytes.length) throw new RangeError("manual section runs past the end of the record");
+  const field = (name: keyof typeof MANUAL): number => {
+    const { offset, size, signed } = MANUAL[name];
+    return signed ? bytes.readIntLE(start + offset, size) : bytes.readUIntLE(start + offset, size);
+  };
+  const state = MANUAL_STATES[field("state") - 1];
+  const kind = MANUAL_KINDS[field("kind") - 1];
+  if (state === undefined || kind === undefined) throw new RangeError("unknown manual state or kind");
+  reader.offset = start + fixed;
+  const id = reader.text(field("idLength"));
+  return { id, kind, state, first: field("first"), end: field("end"), resume: field("resume") };
 }
 
 function readSchedule(reader: Reader): ScheduleSpec {

@@ -15,6 +15,8 @@ import type {
   InstancePage,
   InstanceRef,
   ListInstancesRequest,
+  ManualOutcome,
+  ManualRunRequest,
   OverdueCount,
   PauseOutcome,
   PauseRequest,
@@ -360,6 +362,10 @@ export class RedisStore implements Store {
   }
   resumeInstances(request: ResumeRequest): Promise<ResumeResult[]> {
     return this.#run("resumeInstances", () => pause.resumeInstances(this.#pauseContext(), request));
+  }
+
+  requestManualRuns(request: ManualRunRequest): Promise<ManualOutcome[]> {
+    return this.#run("requestManualRuns", () => pause.requestManualRuns(this.#pauseContext(), request));
   }
   #pauseContext(): pause.PauseContext {
     return { client: this.client, keys: this.keys, scripts: this.#scripts };

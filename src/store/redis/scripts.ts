@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
-import type { LeaseStatus, PauseState } from "../../domain/model.ts";
+import type { LeaseStatus, ManualKind, PauseState } from "../../domain/model.ts";
 import { encodeRunEntry, outcomeCode } from "../run-codec.ts";
-import type { CommitItem, PauseOutcome, RunWrite } from "../store.ts";
+import type { CommitItem, ManualOutcome, PauseOutcome, RunWrite } from "../store.ts";
 import type { PartitionKeys } from "./keys.ts";
 import { RECORD_FORMAT_DEAD_LETTERED, RECORD_FORMAT_PAUSED } from "./record-codec.ts";
 
@@ -17,9 +17,19 @@ export type RedisClient = Redis | Cluster;
  */
 
 /** The version in every script's command name. */
-export const SCRIPTS_VERSION = 7;
+export const SCRIPTS_VERSION = 8;
 
-const SCRIPT_NAMES = ["upsert", "remove", "claim", "commit", "release", "extend", "pause", "resume"] as const;
+const SCRIPT_NAMES = [
+  "upsert",
+  "remove",
+  "claim",
+  "commit",
+  "release",
+  "extend",
+  "pause",
+  "resume",
+  "manual",
+] as const;
 type ScriptName = (typeof SCRIPT_NAMES)[number];
 
 type Arg = string | Buffer | number;
@@ -73,7 +83,21 @@ export interface ResumeArgs {
   readonly hold: number;
   /** The format byte the caller read: the script resumes only while it is still so. */
   readonly format: number;
+  /** The resume ends the record's armed manual run (skip_missed; transitions.ts resumedInstance). */
+  readonly endsManual: boolean;
 }
+
+/** One instance as manual.lua takes it: its name and its run (slots, kind, request id). */
+export interface ManualArgs {
+  readonly name: string;
+  readonly first: number;
+  readonly end: number;
+  readonly kind: ManualKind;
+  readonly id: string;
+}
+
+/** manual.lua's reply codes, in order. */
+const MANUAL_OUTCOMES = ["accepted", "queued", "duplicate", "busy", "not_active", "not_found"] as const;
 
 /** One lease as release takes it. */
 export interface ReleaseArgs extends LeaseArgs {
@@ -197,6 +221,18 @@ export class Scripts {
     return reply.map((value) => pick(LEASE_STATUSES, value, "release", 0));
   }
 
+  /** Asks instances of one partition for a manual run (manual.lua); per item its outcome. */
+  async manual(
+    keys: PartitionKeys,
+    wake: WakeTarget,
+    now: number,
+    items: readonly ManualArgs[],
+  ): Promise<ManualOutcome[]> {
+    const args: Arg[] = [wake.channel, wake.tag, now, packManualItems(items)];
+    const reply = flat(await this.#call("manual", keys, args), "manual", items.length);
+    return reply.map((value) => pick(MANUAL_OUTCOMES, value, "manual", 0));
+  }
+
   /** Pauses instances of one partition (pause.lua); per name its outcome. */
   async pause(
     keys: PartitionKeys,
@@ -261,10 +297,30 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
   return out;
 }
 
+/** Manual-run items as one binary argument (manual.lua's MANUAL_ITEM). */
+function packManualItems(items: readonly ManualArgs[]): Buffer {
+  let total = 0;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 18 + Buffer.byteLength(item.id);
+  const out = Buffer.allocUnsafe(total);
+  let pos = 0;
+  for (const item of items) {
+    const length = out.write(item.name, pos + 4, "utf8");
+    out.writeUInt32LE(length, pos);
+    pos += 4 + length;
+    out.writeDoubleLE(item.first, pos);
+    out.writeDoubleLE(item.end, pos + 8);
+    out.writeUInt8(item.kind === "triggered" ? 1 : 2, pos + 16);
+    const idLength = out.write(item.id, pos + 18, "utf8");
+    out.writeUInt8(idLength, pos + 17);
+    pos += 18 + idLength;
+  }
+  return out;
+}
+
 /** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
 function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   let total = 0;
-  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 25;
+  for (const item of items) total += 4 + Buffer.byteLength(item.name) + 26;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
@@ -275,7 +331,8 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
     out.writeDoubleLE(item.nextRunAt, pos + 8);
     out.writeDoubleLE(item.hold, pos + 16);
     out.writeUInt8(item.format, pos + 24);
-    pos += 25;
+    out.writeUInt8(item.endsManual ? 1 : 0, pos + 25);
+    pos += 26;
   }
   return out;
 }
@@ -342,6 +399,7 @@ function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: 
 const COMMIT_FIXED_BYTES = 4 + 8 + 8 + 8 + 8 + 1;
 const KEEP_LEASE = 1;
 const DELETE = 2;
+const FINISH_MANUAL = 4;
 /** After a commit or release item: outcome, history limit, entry length (then the entry). */
 const RUN_FIXED_BYTES = 1 + 1 + 2;
 const NO_ENTRY = Buffer.alloc(0);
@@ -367,7 +425,7 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (let i = 0; i < items.length; i++) {
-    const { lease, nextRunAt, keepLease, holdUntil, run } = items[i] as CommitItem;
+    const { lease, nextRunAt, keepLease, holdUntil, run, finishManual } = items[i] as CommitItem;
     const length = out.write(lease.name, pos + 4, "utf8");
     out.writeUInt32LE(length, pos);
     pos += 4 + length;
@@ -375,7 +433,10 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
     out.writeDoubleLE(lease.incarnation, pos + 8);
     out.writeDoubleLE(nextRunAt ?? 0, pos + 16);
     out.writeDoubleLE(holdUntil ?? 0, pos + 24);
-    out[pos + 32] = (nextRunAt === null ? DELETE : 0) | (keepLease === true ? KEEP_LEASE : 0);
+    out[pos + 32] =
+      (nextRunAt === null ? DELETE : 0) |
+      (keepLease === true ? KEEP_LEASE : 0) |
+      (finishManual === true ? FINISH_MANUAL : 0);
     pos = writeRun(out, pos + COMMIT_FIXED_BYTES - 4, run, entries[i] as Buffer);
   }
   return out;

@@ -3,6 +3,7 @@ import type {
   ExecutionMode,
   FailureMode,
   InstanceRecord,
+  ManualRun,
   MisfirePolicy,
   PauseState,
   RetryPolicy,
@@ -50,12 +51,15 @@ export interface InstanceRow {
   pause_note: string | null;
   /** 1 when the pause is a dead letter, NULL otherwise (schema 3). */
   dead_lettered: number | null;
+  /** JSON of the ManualRun (a trigger or backfill); NULL when never triggered (schema 4). */
+  manual: string | null;
 }
 
 /** The columns of InstanceRow in table order, for SELECT lists and INSERTs. */
 export const INSTANCE_COLUMNS =
   "task, partition, name, partition_key, schedule, args, next_run_at, locked_until, version, " +
-  "incarnation, attempt, created_at, partition_count, lease_owner, paused_at, pause_note, dead_lettered";
+  "incarnation, attempt, created_at, partition_count, lease_owner, paused_at, pause_note, dead_lettered, " +
+  "manual";
 
 /** Encodes a schedule as JSON: small, readable with the sqlite3 shell, and versionless. */
 export function encodeSchedule(spec: ScheduleSpec): string {
@@ -151,7 +155,17 @@ export function rowToInstance(row: InstanceRow): InstanceRecord {
     ...(row.paused_at === null
       ? {}
       : { paused: pauseOf(row.paused_at, row.pause_note ?? "", row.dead_lettered) }),
+    ...(row.manual === null ? {} : { manual: decodeManual(row.manual) }),
   };
+}
+
+/** Decodes a stored manual run; one this build cannot read is INTERNAL, never a guess. */
+function decodeManual(text: string): ManualRun {
+  const value: unknown = JSON.parse(text);
+  if (typeof value === "object" && value !== null && "id" in value && "state" in value && "kind" in value) {
+    return value as ManualRun;
+  }
+  throw new PartituraError(ErrorCode.Internal, `sqlite manual: stored value ${text} is not a manual run`);
 }
 
 function pauseOf(at: number, note: string, deadLettered: number | null): PauseState {
@@ -178,5 +192,6 @@ export function instanceToRow(record: InstanceRecord): InstanceRow {
     paused_at: record.paused?.at ?? null,
     pause_note: record.paused?.note ?? null,
     dead_lettered: record.paused?.deadLettered ? 1 : null,
+    manual: record.manual === undefined ? null : JSON.stringify(record.manual),
   };
 }

@@ -2,7 +2,7 @@ import type { Database } from "better-sqlite3";
 import { ErrorCode, PartituraError } from "../../domain/errors.ts";
 
 /** The schema this code reads and writes; recorded in `meta` so an older build refuses a newer file. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 /*
  * WITHOUT ROWID tables keep each row inside its primary-key b-tree: an instance lookup by
@@ -22,6 +22,10 @@ export const SCHEMA_VERSION = 3;
  * NULL for none), `tasks.history_limit` (NULL: the default) and the table `runs`: one row per
  * instance that ran, its counters and recent runs (run-codec.ts), written in the transaction
  * of the commit or release it records and deleted with the instance. Claims never read it.
+ *
+ * Schema 4 (issue 14, trigger and backfill) adds `instances.manual`: the JSON of the instance's
+ * manual run, NULL on an instance never triggered. The claim index is untouched: an armed run
+ * is due through next_run_at, as any slot.
  */
 const DDL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -64,6 +68,7 @@ CREATE TABLE IF NOT EXISTS instances (
   paused_at       INTEGER,
   pause_note      TEXT,
   dead_lettered   INTEGER,
+  manual          TEXT,
   PRIMARY KEY (task, partition, name)
 ) WITHOUT ROWID;
 
@@ -90,13 +95,18 @@ ALTER TABLE tasks ADD COLUMN retry_policy TEXT;
 ALTER TABLE tasks ADD COLUMN history_limit INTEGER;
 `;
 
+/** Schema 3 -> 4: the manual run (trigger, backfill). */
+const MIGRATE_3_TO_4 = `
+ALTER TABLE instances ADD COLUMN manual TEXT;
+`;
+
 /** After the columns exist (a new file, or one migrated). */
 const INDEXES = `
 CREATE INDEX IF NOT EXISTS instances_due ON instances (task, partition, ready) WHERE paused_at IS NULL;
 `;
 
 /**
- * Creates the tables on a new file, migrates a schema-1 or -2 file to 3 and checks the schema
+ * Creates the tables on a new file, migrates a schema-1, -2 or -3 file to 4 and checks the schema
  * version of any other; throws
  * FAILED_PRECONDITION for a file written by a newer Partitura, which this build cannot read.
  */
@@ -108,14 +118,16 @@ export function migrate(db: Database): void {
       .get();
     if (row === undefined) {
       db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
-    } else if (Number(row.value) === 1 || Number(row.value) === 2) {
-      if (Number(row.value) === 1) db.exec(MIGRATE_1_TO_2);
-      db.exec(MIGRATE_2_TO_3);
+    } else if (Number(row.value) >= 1 && Number(row.value) <= 3) {
+      const from = Number(row.value);
+      if (from === 1) db.exec(MIGRATE_1_TO_2);
+      if (from <= 2) db.exec(MIGRATE_2_TO_3);
+      db.exec(MIGRATE_3_TO_4);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     } else if (Number(row.value) !== SCHEMA_VERSION) {
       throw new PartituraError(
         ErrorCode.FailedPrecondition,
-        `sqlite schema_version: file has ${row.value}, this build reads ${SCHEMA_VERSION} (and migrates 1 and 2)`,
+        `sqlite schema_version: file has ${row.value}, this build reads ${SCHEMA_VERSION} (and migrates 1 to 3)`,
       );
     }
     db.exec(INDEXES);

@@ -22,6 +22,8 @@ import type {
   InstancePage,
   InstanceRef,
   ListInstancesRequest,
+  ManualOutcome,
+  ManualRunRequest,
   OverdueCount,
   PauseOutcome,
   PauseRequest,
@@ -38,6 +40,7 @@ import {
   committed,
   indexedReadyAt,
   leaseStatus,
+  manualRequested,
   pausedInstance,
   released,
   resumedInstance,
@@ -255,6 +258,19 @@ export class SqliteStore implements Store {
     );
   }
 
+  requestManualRuns(request: ManualRunRequest): Promise<ManualOutcome[]> {
+    const { task, items, now } = request;
+    return this.#run("requestManualRuns", () =>
+      this.#write(() =>
+        items.map((item) => {
+          const result = manualRequested(this.#get(task, item.ref.partition, item.ref.name), item, now);
+          if (result.instance !== undefined) this.#put(result.instance);
+          return result.outcome;
+        }),
+      ),
+    );
+  }
+
   claim(request: ClaimRequest): Promise<ClaimResult> {
     const { task, partition, now, limit, leaseMs, owner } = request;
     return this.#run("claim", () =>
@@ -282,7 +298,13 @@ export class SqliteStore implements Store {
             this.#delete(record.task, record.partition, record.name);
             return { status: "ok" };
           }
-          const next = committed(record, item.nextRunAt, item.keepLease === true, item.holdUntil);
+          const next = committed(
+            record,
+            item.nextRunAt,
+            item.keepLease === true,
+            item.holdUntil,
+            item.finishManual === true,
+          );
           this.#put(next);
           if (item.run !== undefined) this.#recordRun(record, item.run);
           return item.keepLease === true ? { status: "ok", version: next.version } : { status: "ok" };

@@ -12,11 +12,13 @@
            carried them), nextRunAt (epoch ms), holdUntil (epoch ms the instance stays held
            without an owner: the next slot's jitter, transitions.ts committed; 0 for none),
            flags (1: keepLease, at-most-once, the lease stays held under the new version;
-           2: delete the instance, nextRunAt unused), then the run the commit settles:
+           2: delete the instance, nextRunAt unused; 4: the lease finished the instance's
+           armed manual run, which becomes done), then the run the commit settles:
            outcome (0: none to record, 1 success, 2 failure), history limit, and the run's
            entry, length first (run-codec.ts encodes it)
 
-  A paused instance keeps its pause and stays out of `due`.
+  A paused instance keeps its pause and stays out of `due`. A manual run queued while the slot
+  was in flight is armed (common.lua manual_committed): its first slot is stored, due at once.
   Returns, per item in order, 2 values:
     status: 0 ok, 1 lease lost, 2 not found
     the version the instance carries after the commit (0 unless ok)
@@ -29,7 +31,7 @@ local now = tonumber(ARGV[3])
 -- One item: name length and name, version, incarnation, nextRunAt, holdUntil, flags, outcome,
 -- history limit, entry length and entry.
 local COMMIT_ITEM = '<I4c0ddddBBBI2c0'
-local KEEP_LEASE, DELETE = 1, 2
+local KEEP_LEASE, DELETE, FINISH_MANUAL = 1, 2, 4
 
 local packed = ARGV[4]
 local names, versions, incarnations, next_runs, holds, flags = {}, {}, {}, {}, {}, {}
@@ -51,7 +53,8 @@ for n, name in ipairs(names) do
   local status = lease_status(record, versions[n], incarnations[n], now)
   local new_version = 0
   if status == STATUS_OK then
-    if flags[n] >= DELETE then
+    local flag = flags[n]
+    if bit.band(flag, DELETE) ~= 0 then
       records[name] = false
       record_change(changes, name, false, 0)
       gone[#gone + 1] = name
@@ -63,11 +66,19 @@ for n, name in ipairs(names) do
       local next_run = next_runs[n]
       local _, locked, version, _, incarnation, created, owner_length, paused = header(record)
       new_version = bump(version)
-      if flags[n] == KEEP_LEASE then
-        record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, nil)
+      local keep = bit.band(flag, KEEP_LEASE) ~= 0
+      local owner = nil
+      if not keep then locked, owner = holds[n], '' end
+      if has_manual(record) then
+        local pause = pause_of(record, owner_length)
+        local manual, armed = manual_at(record, owner_length, pause), false
+        manual, next_run, armed = manual_committed(manual, next_run, bit.band(flag, FINISH_MANUAL) ~= 0)
+        if armed and not keep then locked = 0 end
+        if owner == nil then owner = owner_of(record, owner_length) end
+        record = pack_record(next_run, locked, new_version, 0, incarnation, created, owner,
+          tail_of(record, owner_length), pause, manual)
       else
-        locked = holds[n]
-        record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, '')
+        record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, owner)
       end
       records[name] = record
       -- A paused instance (its execution was in flight) stays paused, out of `due`.

@@ -15,6 +15,13 @@
   as before, byte for byte. Scripts carry a pause as one string (pause_of, new_pause): the
   format byte, then the section, so every rewrite keeps which kind of pause it is.
 
+  A record with a manual run (issue 14: a trigger or backfill) sets MANUAL_FLAG in its format
+  byte and carries a manual section after the pause section (if any), in the struct layout
+  MANUAL (state, kind, first, end, resume, id length) followed by the request id. Every
+  rewrite carries it (rebuild, pack_record's `manual`); manual.lua writes it, commit.lua arms a
+  queued one and ends a finished one (manual_committed), an upsert FORCE drops it. A record
+  never triggered is byte for byte as before.
+
   Lease status codes, shared by commit, release and extend:
     0 ok, 1 lease lost (version moved on or the lease expired), 2 not found (instance or
     incarnation gone)
@@ -22,6 +29,13 @@
 local RECORD_FORMAT = 1
 local RECORD_FORMAT_PAUSED = 2
 local RECORD_FORMAT_DEAD_LETTERED = 3
+-- The format byte's low bits say active, paused or dead-lettered; MANUAL_FLAG, a manual section.
+local FORMAT_MASK = 15
+local MANUAL_FLAG = 16
+-- The manual section: state, kind, first, end, resume, id length; the id follows.
+local MANUAL = '<BBi6i6i6B'
+local MANUAL_FIXED = 21 -- the bytes of MANUAL
+local MANUAL_WAITING, MANUAL_ARMED, MANUAL_DONE = 1, 2, 3
 -- The pause section of a paused record: pausedAt, note length; the note follows.
 local PAUSE = '<i6I2'
 local PAUSE_FIXED = 8 -- the bytes of PAUSE
@@ -62,6 +76,7 @@ end
 local function header(record)
   local format, next_run, locked, version, attempt, incarnation, created, owner_length =
     struct.unpack(HEADER, record)
+  format = bit.band(format, FORMAT_MASK)
   if format ~= RECORD_FORMAT and format ~= RECORD_FORMAT_PAUSED and format ~= RECORD_FORMAT_DEAD_LETTERED then
     error('partitura: unknown record format ' .. tostring(format))
   end
@@ -70,7 +85,12 @@ end
 
 -- Whether `record` is paused (or dead-lettered), from its format byte alone.
 local function is_paused(record)
-  return string.byte(record, 1) ~= RECORD_FORMAT
+  return bit.band(string.byte(record, 1), FORMAT_MASK) ~= RECORD_FORMAT
+end
+
+-- Whether `record` carries a manual section, from its format byte alone.
+local function has_manual(record)
+  return bit.band(string.byte(record, 1), MANUAL_FLAG) ~= 0
 end
 
 -- The pause of `record` as scripts carry it (its format byte, then PAUSE and the note), or ''
@@ -79,7 +99,8 @@ local function pause_of(record, owner_length)
   if not is_paused(record) then return '' end
   local at = OWNER_AT + 1 + owner_length
   local _, note_length = struct.unpack(PAUSE, record, at)
-  return string.sub(record, 1, 1) .. string.sub(record, at, at + PAUSE_FIXED + note_length - 1)
+  return string.char(bit.band(string.byte(record, 1), FORMAT_MASK))
+    .. string.sub(record, at, at + PAUSE_FIXED + note_length - 1)
 end
 
 -- The bytes a carried pause takes in the record (its section, without the format byte).
@@ -99,28 +120,71 @@ local function owner_of(record, owner_length)
   return string.sub(record, OWNER_AT + 1, OWNER_AT + owner_length)
 end
 
--- The tail of `record`: the spec bytes after the header, the owner and any pause section.
-local function tail_of(record, owner_length)
-  return string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause_of(record, owner_length)))
+-- The manual section of `record` (MANUAL and the id), or '' when it has none; `pause` is its
+-- pause as pause_of carries it.
+local function manual_at(record, owner_length, pause)
+  if not has_manual(record) then return '' end
+  local at = OWNER_AT + 1 + owner_length + pause_length(pause)
+  local id_length = select(6, struct.unpack(MANUAL, record, at))
+  return string.sub(record, at, at + MANUAL_FIXED + id_length - 1)
 end
 
--- A record from its header fields, its lease owner ('' for none), its tail and its pause as
--- pause_of carries it (nil or '' for an active record). The one place a header is packed.
-local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
+-- The manual section of `record`, or ''.
+local function manual_of(record, owner_length)
+  return manual_at(record, owner_length, pause_of(record, owner_length))
+end
+
+-- A manual section from its fields.
+local function pack_manual(state, kind, first, last, resume, id)
+  return struct.pack(MANUAL, state, kind, first, last, resume, #id) .. id
+end
+
+-- The fields of a manual section: state, kind, first, end, resume, id.
+local function unpack_manual(manual)
+  local state, kind, first, last, resume = struct.unpack(MANUAL, manual)
+  return state, kind, first, last, resume, string.sub(manual, MANUAL_FIXED + 1)
+end
+
+--[[
+  A commit of a record carrying `manual` (transitions.ts committed): a manual run the lease
+  finished becomes done; a queued one is armed now, the instance running its first manual
+  slot next and resuming afterwards at `next_run`. Returns the new section, the slot to store
+  and whether a queued run was armed (then the slot is due at once, unheld).
+]]
+local function manual_committed(manual, next_run, finish)
+  local state, kind, first, last, resume, id = unpack_manual(manual)
+  if finish and state == MANUAL_ARMED then state, resume = MANUAL_DONE, 0 end
+  if state ~= MANUAL_WAITING then return pack_manual(state, kind, first, last, resume, id), next_run, false end
+  return pack_manual(MANUAL_ARMED, kind, first, last, next_run, id), first, true
+end
+
+-- The tail of `record`: the spec bytes after the header, the owner, any pause and manual section.
+local function tail_of(record, owner_length)
+  local pause = pause_of(record, owner_length)
+  local manual = manual_at(record, owner_length, pause)
+  return string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause) + #manual)
+end
+
+-- A record from its header fields, its lease owner ('' for none), its tail, its pause as
+-- pause_of carries it (nil or '' for an active record) and its manual section (nil or '' for
+-- none). The one place a header is packed.
+local function pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause, manual)
   local format, section = RECORD_FORMAT, ''
   if pause and pause ~= '' then format, section = string.byte(pause, 1), string.sub(pause, 2) end
+  if manual and manual ~= '' then format = format + MANUAL_FLAG else manual = '' end
   return struct.pack(HEADER, format, next_run, locked, version, attempt, incarnation, created, #owner)
-    .. owner .. section .. tail
+    .. owner .. section .. manual .. tail
 end
 
--- `record` with a new header, paused or not as it was; `owner` nil keeps the stored owner, ''
--- clears it.
+-- `record` with a new header, paused or not and with its manual section as it was; `owner`
+-- nil keeps the stored owner, '' clears it.
 local function rebuild(record, owner_length, next_run, locked, version, attempt, incarnation, created, owner)
   if owner == nil then owner = owner_of(record, owner_length) end
-  -- The pause section found once (this runs for every claimed and committed record).
+  -- The sections found once (this runs for every claimed and committed record).
   local pause = pause_of(record, owner_length)
-  local tail = string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause))
-  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause)
+  local manual = manual_at(record, owner_length, pause)
+  local tail = string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause) + #manual)
+  return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause, manual)
 end
 
 -- A new record around `tail` (the spec bytes written by record-codec.ts), unlocked or held

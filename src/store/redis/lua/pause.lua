@@ -31,7 +31,8 @@ for n, name in ipairs(names) do
   else
     local next_run, locked, version, attempt, incarnation, created, owner_length = header(record)
     record = pack_record(next_run, locked, version, attempt, incarnation, created,
-      owner_of(record, owner_length), tail_of(record, owner_length), new_pause(now, note))
+      owner_of(record, owner_length), tail_of(record, owner_length), new_pause(now, note),
+      manual_of(record, owner_length))
     records[name] = record
     record_change(changes, name, record, false)
     out[n] = PAUSED

@@ -59,7 +59,7 @@ for n, name in ipairs(names) do
       local pause = pause_of(record, owner_length)
       if pause == '' then pause = new_pause(now, notes[n], parks[n]) end
       record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '',
-        tail_of(record, owner_length), pause)
+        tail_of(record, owner_length), pause, manual_of(record, owner_length))
       records[name] = record
       record_change(changes, name, record, false)
     else

@@ -10,7 +10,8 @@
            at (both epoch ms; equal when the stored slot is kept), the new slot's jitter
            hold (epoch ms, 0 for none: transitions.ts resumedInstance decides), and the
            format byte the caller read (paused or dead-lettered: each is resumed only by its
-           own call)
+           own call; without the manual flag), and 1 when the resume ends the record's armed
+           manual run (skip_missed), else 0
 
   A resumed record loses its pause section and is back in `due` at its ready time. The slot to
   resume at is computed by the caller (transitions.ts resumedInstance: the stored one, or with
@@ -28,14 +29,14 @@ local RESUMED, NOT_PAUSED, NOT_FOUND, CHANGED = 0, 1, 2, 3
 
 -- One item: name length and name, the stored nextRunAt read, the nextRunAt to resume at, the
 -- hold, the format read.
-local RESUME_ITEM = '<I4c0dddB'
+local RESUME_ITEM = '<I4c0dddBB'
 
 local packed = ARGV[3]
-local names, reads, next_runs, holds, formats = {}, {}, {}, {}, {}
+local names, reads, next_runs, holds, formats, ends = {}, {}, {}, {}, {}, {}
 local pos = 1
 while pos <= #packed do
   local n = #names + 1
-  names[n], reads[n], next_runs[n], holds[n], formats[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
+  names[n], reads[n], next_runs[n], holds[n], formats[n], ends[n], pos = struct.unpack(RESUME_ITEM, packed, pos)
 end
 local before = earliest(due)
 local records = load_records(inst, names)
@@ -49,7 +50,7 @@ for n, name in ipairs(names) do
     code = NOT_PAUSED
   elseif record then
     local stored_next, locked, version, attempt, incarnation, created, owner_length = header(record)
-    if stored_next ~= reads[n] or string.byte(record, 1) ~= formats[n] then
+    if stored_next ~= reads[n] or bit.band(string.byte(record, 1), FORMAT_MASK) ~= formats[n] then
       code = CHANGED
     else
       local next_run = next_runs[n]
@@ -58,8 +59,14 @@ for n, name in ipairs(names) do
         -- The new slot's jitter hold; the bump and the cleared owner end any expired lease.
         locked, version, owner = holds[n], bump(version), ''
       end
+      local manual = manual_of(record, owner_length)
+      if ends[n] == 1 and manual ~= '' then
+        -- Skipping missed slots gives an armed manual run up too (transitions.ts resumedInstance).
+        local _, kind, first, last, _, id = unpack_manual(manual)
+        manual = pack_manual(MANUAL_DONE, kind, first, last, 0, id)
+      end
       record = pack_record(next_run, locked, version, attempt, incarnation, created,
-        owner, tail_of(record, owner_length), nil)
+        owner, tail_of(record, owner_length), nil, manual)
       records[name] = record
       score = ready_at(next_run, locked)
       record_change(changes, name, record, score)

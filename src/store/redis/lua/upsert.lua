@@ -8,7 +8,8 @@
   ARGV[2]  wake tag, "partition:task"
   ARGV[3]  now, epoch ms
   ARGV[4]  mode: "force" overwrites and unlocks; "safe" keeps the sooner due time and refuses
-           an instance under a live lease; either keeps a paused instance paused (out of `due`)
+           an instance under a live lease; either keeps a paused instance paused (out of `due`);
+           FORCE drops a manual run, SAFE keeps it
   ARGV[5]  the drafts, packed one after the other as DRAFT (scripts.ts writes them):
            name length and name, nextRunAt (epoch ms), holdUntil (the first slot's jitter
            hold, epoch ms, 0 for none), incarnation (used only when the instance is created),
@@ -56,6 +57,8 @@ for n, name in ipairs(names) do
       header(record)
     -- A paused instance stays paused, whatever the mode: only a resume lifts a pause.
     local pause = pause_of(record, owner_length)
+    -- A SAFE upsert keeps a manual run; FORCE gives it up with the schedule it was asked of.
+    local manual = manual_at(record, owner_length, pause)
     paused = was_paused
     if force then
       -- Overwrite and unlock (or hold for the jitter); the version bump kills whatever lease was out.
@@ -66,13 +69,13 @@ for n, name in ipairs(names) do
       -- The draft's slot wins and its jitter hold is later than the stored lock
       -- (transitions.ts upserted): take the hold; the bump and the cleared owner keep an
       -- expired lease from coming back to life under it.
-      record = pack_record(next_run, hold, bump(version), attempt, incarnation, created, '', tail, pause)
+      record = pack_record(next_run, hold, bump(version), attempt, incarnation, created, '', tail, pause, manual)
     else
       -- Keep the sooner due time and whatever lock state there is (expired or a retry delay).
       if stored_next < next_run then next_run = stored_next end
       locked = stored_locked
       record = pack_record(next_run, locked, version, attempt, incarnation, created,
-        owner_of(record, owner_length), tail, pause)
+        owner_of(record, owner_length), tail, pause, manual)
     end
   end
   if outcome ~= LOCKED then
