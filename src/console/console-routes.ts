@@ -5,9 +5,10 @@ import { html } from "./html.ts";
 import { BodyError, localPath, readForm, redirect, SECURITY_HEADERS, sendHtml } from "./http-io.ts";
 import { notice, page } from "./layout.ts";
 import type { LiveStreams } from "./live-stream.ts";
+import { postBackfill, postTrigger } from "./manual-routes.ts";
 import { loginBody } from "./page-login.ts";
-import type { Pages, Rendered } from "./pages.ts";
-import { type ChangeKind, readKind, readPicks, withSummary } from "./pause-change.ts";
+import type { Asker, Pages, Rendered } from "./pages.ts";
+import { type PickKind, readKind, readPicks, withSummary } from "./pause-change.ts";
 import type { Sessions } from "./session.ts";
 import type { StaticFile } from "./static-files.ts";
 import type { ViewerCheck } from "./viewer.ts";
@@ -22,7 +23,8 @@ import type { ViewerCheck } from "./viewer.ts";
  * change itself), then POST /tasks/NAME/pause or /resume changes and redirects back with a
  * summary. Each checks its RPC's access (viewer.ts). Requeue and discard of dead letters take
  * the same two steps (POST /tasks/NAME/requeue or /discard), each checked as its own RPC.
- * Later slot: trigger (instance and bulk) beside them, with its RPC's access in viewer.ts.
+ * A trigger confirms the same way and posts to /tasks/NAME/trigger; a backfill posts from the
+ * instance page to /tasks/NAME/backfill (manual-routes.ts), each checked as its own RPC.
  */
 
 /** What the handler uses. */
@@ -36,7 +38,7 @@ export interface HandlerParts {
 }
 
 const TASK_PATH =
-  /^\/tasks\/([^/]+)\/(instances|enabled|confirm|pause|resume|requeue|discard)(?:\/([^/]+))?$/;
+  /^\/tasks\/([^/]+)\/(instances|enabled|confirm|pause|resume|requeue|discard|trigger|backfill)(?:\/([^/]+))?$/;
 
 /** The node:http request listener of the console. */
 export function consoleHandler(
@@ -113,6 +115,13 @@ export function consoleHandler(
     }
     const viewer = check.viewer(cookie);
     const csrf = sessions.csrfToken(cookie ?? "");
+    const asker: Asker = {
+      canChange: check.check(cookie, "pause").ok || check.check(cookie, "resume").ok,
+      canDeadLetter: check.check(cookie, "requeue").ok || check.check(cookie, "discard").ok,
+      canTrigger: check.check(cookie, "trigger").ok,
+      canBackfill: check.check(cookie, "backfill").ok,
+      csrf,
+    };
     const show = (status: number, rendered: Rendered) =>
       sendHtml(
         response,
@@ -155,6 +164,26 @@ export function consoleHandler(
         return;
       }
       const step = match?.[2];
+      if (match !== null && (step === "trigger" || step === "backfill") && match[3] === undefined) {
+        const may = check.check(cookie, step);
+        if (!may.ok) return refuse(response, may.reason, viewer, csrf);
+        const taskName = decodeURIComponent(match[1] ?? "");
+        const post = { taskName, form, pages, asker };
+        const answer = step === "trigger" ? await postTrigger(post) : await postBackfill(post);
+        if ("rendered" in answer) return show(answer.status, answer.rendered);
+        logger.info(
+          {
+            task: taskName,
+            kind: step,
+            ...answer.summary.counts,
+            slots: answer.summary.slots,
+            by: viewer?.name,
+          },
+          "console asked for manual runs",
+        );
+        redirect(response, answer.redirect);
+        return;
+      }
       if (
         match !== null &&
         (step === "confirm" ||
@@ -165,13 +194,13 @@ export function consoleHandler(
         match[3] === undefined
       ) {
         const taskName = decodeURIComponent(match[1] ?? "");
-        const kind: ChangeKind = step === "confirm" ? readKind(form.get("action")) : step;
+        const kind: PickKind = step === "confirm" ? readKind(form.get("action")) : step;
         const may = check.check(cookie, kind);
         if (!may.ok) return refuse(response, may.reason, viewer, csrf);
         const picks = readPicks(form);
         const back = localPath(form.get("back"));
         if (step === "confirm") return show(200, await pages.confirmPage(taskName, kind, picks, back, csrf));
-        const summary = await pages.change(taskName, kind, picks, {
+        const summary = await pages.change(taskName, step, picks, {
           note: form.get("note") ?? "",
           skipMissed: form.get("skip_missed") === "true",
         });
@@ -197,11 +226,6 @@ export function consoleHandler(
     const match = TASK_PATH.exec(url.pathname);
     if (match?.[2] === "instances") {
       const taskName = decodeURIComponent(match[1] ?? "");
-      const asker = {
-        canChange: check.check(cookie, "pause").ok || check.check(cookie, "resume").ok,
-        canDeadLetter: check.check(cookie, "requeue").ok || check.check(cookie, "discard").ok,
-        csrf,
-      };
       if (match[3] === undefined)
         return show(200, await pages.instancesPage(taskName, url.searchParams, asker));
       const name = decodeURIComponent(match[3]);

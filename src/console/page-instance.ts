@@ -4,7 +4,8 @@ import { readyAt, stateOf } from "../domain/model.ts";
 import { bytesToArgs } from "../server/convert-args.ts";
 import { age, offsetText, utc, wallTime } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
-import { type ChangeKind, pickValue } from "./pause-change.ts";
+import { type BackfillFormState, backfillForm, manualRow, scheduledNext } from "./page-instance-manual.ts";
+import { type PickKind, pickValue } from "./pause-change.ts";
 import { recentRuns, runCounterRows } from "./run-history.ts";
 import { scheduleWords } from "./schedule-words.ts";
 import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
@@ -17,9 +18,11 @@ import { type PreviewSlot, zoneOf } from "./slot-preview.ts";
  * letter shows its note (the last error) and, for those who may, Requeue and Discard instead
  * (a resume does not bring a dead letter back); a discard comes back to the task's dead-letter
  * list, since a discarded one-off is gone. Its run counters sit among the facts and its recent
- * runs in a table under the slots (run-history.ts). Later slots: a trigger button beside
- * these; the slot list may then come from the PreviewSchedule RPC's service method, which uses
- * the same domain code.
+ * runs in a table under the slots (run-history.ts). For those who may trigger, a Trigger
+ * button beside Pause goes through the same confirmation; for those who may backfill, a
+ * backfill form sits above the recent runs; a pending trigger or backfill has its own fact row
+ * (page-instance-manual.ts). Later slot: the slot list may come from the PreviewSchedule RPC's
+ * service method, which uses the same domain code.
  */
 
 /** What the instance page shows. */
@@ -34,6 +37,12 @@ export interface InstanceView {
   readonly canChange: boolean;
   /** True when the viewer may requeue and discard dead letters (their buttons shown). */
   readonly canDeadLetter: boolean;
+  /** True when the viewer may trigger (the Trigger button shown). */
+  readonly canTrigger: boolean;
+  /** True when the viewer may backfill (the form shown). */
+  readonly canBackfill: boolean;
+  /** The backfill form's request id, and after a refusal its fields and the reason. */
+  readonly backfill: BackfillFormState;
   readonly csrf: string;
   /** This page's own path and query (where a change comes back to). */
   readonly back: string;
@@ -47,12 +56,13 @@ export function instanceBody(view: InstanceView): SafeHtml {
   const spec = instance.schedule;
   const zone = zoneOf(spec);
   const ready = readyAt(instance);
+  const next = scheduledNext(instance);
   const leased = instance.lockedUntil > now;
   const args = bytesToArgs(instance.args);
   const paused = instance.paused;
   const state = stateOf(instance);
   const list = `/tasks/${encodeURIComponent(task.name)}/instances`;
-  const button = (kind: ChangeKind, label: string, back: string) =>
+  const button = (kind: PickKind, label: string, back: string) =>
     html`<form method="post" action="/tasks/${encodeURIComponent(task.name)}/confirm" class="actions inline" data-action="${kind}">
 <input type="hidden" name="csrf" value="${view.csrf}"><input type="hidden" name="back" value="${back}">
 <input type="hidden" name="pick" value="${pickValue(instance.partitionKey, instance.name)}"><input type="hidden" name="action" value="${kind}">
@@ -62,8 +72,8 @@ export function instanceBody(view: InstanceView): SafeHtml {
       ? view.canDeadLetter
         ? html`<div class="actions">${button("requeue", "Requeue…", view.back)} ${button("discard", "Discard…", `${list}?state=dead_lettered`)}</div>`
         : ""
-      : view.canChange
-        ? html`<div class="actions">${state === "active" ? button("pause", "Pause…", view.back) : button("resume", "Resume…", view.back)}</div>`
+      : view.canChange || view.canTrigger
+        ? html`<div class="actions">${view.canChange ? (state === "active" ? button("pause", "Pause…", view.back) : button("resume", "Resume…", view.back)) : ""} ${view.canTrigger && state === "active" ? button("trigger", "Trigger…", view.back) : ""}</div>`
         : "";
   const raw =
     spec.kind === "cron"
@@ -78,9 +88,10 @@ ${actions}
 <tbody>
 <tr><th>state</th><td data-field="state">${paused === undefined ? "active" : stateBadge(paused, now)}</td></tr>
 ${paused === undefined ? "" : html`<tr><th>${paused.deadLettered === true ? "last error" : "pause note"}</th><td data-field="note">${paused.note === "" ? html`<span class="muted">none</span>` : paused.note}</td></tr>`}
+${manualRow(instance, now)}
 ${runCounterRows(view.history)}
 <tr><th>schedule</th><td><span data-field="words">${scheduleWords(spec)}</span><br><span class="muted">${raw}</span></td></tr>
-<tr><th>next run</th><td data-field="next-run">${utc(instance.nextRunAt)}${spec.kind === "cron" ? html` (${wallTime(zone, instance.nextRunAt)} ${zone})` : ""}${paused === undefined && ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
+<tr><th>next run</th><td data-field="next-run">${utc(next)}${spec.kind === "cron" ? html` (${wallTime(zone, next)} ${zone})` : ""}${paused === undefined && instance.manual?.state !== "armed" && ready < now - task.misfireGraceMs ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td></tr>
 <tr><th>lease</th><td data-field="lease">${leased ? html`held by <code>${instance.leaseOwner}</code> until ${utc(instance.lockedUntil)} (attempt ${instance.attempt})` : instance.lockedUntil > 0 ? "free (a retry delay or lease has ended)" : "free"}</td></tr>
 <tr><th>partition</th><td>${instance.partition} of ${instance.partitionCount}${instance.partitionKey === "" ? "" : html` · key <code>${instance.partitionKey}</code>`}</td></tr>
 <tr><th>version · incarnation</th><td>${instance.version} · ${instance.incarnation}</td></tr>
@@ -101,6 +112,7 @@ ${view.slots.map(
 )}
 </tbody>
 </table>
+${view.canBackfill && state === "active" ? backfillForm(instance, view.backfill, view) : ""}
 ${recentRuns(view.history, task.historyLimit ?? DEFAULT_HISTORY_LIMIT)}`;
 }
 

@@ -3,6 +3,7 @@ import { readyAt, stateOf } from "../domain/model.ts";
 import { age, count, utc } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { type InstanceFilter, type InstanceListing, STATE_FILTERS } from "./instance-listing.ts";
+import { manualPending, scheduledNext } from "./page-instance-manual.ts";
 import { pickValue } from "./pause-change.ts";
 import { scheduleWords } from "./schedule-words.ts";
 
@@ -14,8 +15,9 @@ import { scheduleWords } from "./schedule-words.ts";
  * itself. That form is not boosted by htmx, so the clicked button's value is the browser's
  * own and the same with JavaScript off. For those who may requeue and discard, "Requeue" and
  * "Discard" sit beside them (a pick that is no dead letter is left alone and counted so); a
- * dead letter shows as "dead-lettered" with its last error, never as "paused". Later slot: a
- * bulk trigger button beside these.
+ * dead letter shows as "dead-lettered" with its last error, never as "paused". For those who
+ * may trigger, "Trigger" beside them runs the checked ones once now (a paused pick is left
+ * alone and counted so); a pending trigger or backfill shows as a badge beside the state.
  */
 
 /** What the instances page shows. */
@@ -28,6 +30,8 @@ export interface InstancesView {
   readonly canChange: boolean;
   /** True when the viewer may requeue and discard dead letters (checkboxes and buttons shown). */
   readonly canDeadLetter: boolean;
+  /** True when the viewer may trigger (checkboxes and the button shown). */
+  readonly canTrigger: boolean;
   readonly csrf: string;
   /** This page's own path and query (where a change comes back to). */
   readonly back: string;
@@ -58,7 +62,7 @@ const STATE_LABELS: Record<(typeof STATE_FILTERS)[number], string> = {
 /** The instances page's body. */
 export function instancesBody(view: InstancesView): SafeHtml {
   const { task, filter, listing } = view;
-  const picking = view.canChange || view.canDeadLetter;
+  const picking = view.canChange || view.canDeadLetter || view.canTrigger;
   const buttons = [
     ...(view.canChange
       ? [
@@ -72,6 +76,7 @@ export function instancesBody(view: InstancesView): SafeHtml {
           html`<button type="submit" name="action" value="discard">Discard…</button>`,
         ]
       : []),
+    ...(view.canTrigger ? [html`<button type="submit" name="action" value="trigger">Trigger…</button>`] : []),
   ];
   const base = `/tasks/${encodeURIComponent(task.name)}/instances`;
   const options = Array.from({ length: Math.min(task.partitionCount, 1024) }, (_, p) => p);
@@ -123,18 +128,20 @@ function row(task: TaskRecord, instance: InstanceRecord, view: InstancesView): S
   const ready = readyAt(instance);
   const paused = instance.paused;
   const state = stateOf(instance);
-  const late = paused === undefined && ready < now - task.misfireGraceMs;
+  // An armed trigger or backfill is due at once, not late; the schedule goes on afterwards.
+  const armed = instance.manual?.state === "armed";
+  const late = paused === undefined && !armed && ready < now - task.misfireGraceMs;
   const badge =
     state === "dead_lettered"
       ? html`<span class="badge dead">dead-lettered</span>`
       : html`<span class="badge off">paused</span>`;
   return html`<tr data-instance="${instance.name}" data-state="${state}">
-${view.canChange || view.canDeadLetter ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
+${view.canChange || view.canDeadLetter || view.canTrigger ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
 <td><a href="${href}">${instance.name}</a></td>
 <td data-field="partition">${instance.partition}</td>
-<td data-field="state">${paused === undefined ? "active" : html`${badge}${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}</td>
+<td data-field="state">${paused === undefined ? "active" : html`${badge}${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}${manualPending(instance) ? html` <span class="badge" data-field="manual">${instance.manual?.kind}</span>` : ""}</td>
 <td>${scheduleWords(instance.schedule)}</td>
-<td>${utc(instance.nextRunAt)}${late ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td>
+<td>${utc(scheduledNext(instance))}${late ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td>
 <td>${instance.lockedUntil > now ? html`held until ${utc(instance.lockedUntil)}` : html`<span class="muted">free</span>`}</td>
 </tr>`;
 }

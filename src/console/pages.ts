@@ -1,6 +1,8 @@
+import { randomUUID } from "node:crypto";
 import { invalid } from "../domain/errors.ts";
 import { CONSOLE_PREVIEW_SLOTS, CONSOLE_TASKS_PAGE } from "../domain/limits.ts";
 import type { TaskRecord } from "../domain/model.ts";
+import type { BackfillWindow } from "../engine/scheduling-manual.ts";
 import { applyDeadLetterChange } from "./dead-letter-change.ts";
 import type { SafeHtml } from "./html.ts";
 import {
@@ -10,9 +12,11 @@ import {
   type StateFilter,
 } from "./instance-listing.ts";
 import { liveValues } from "./live-figures.ts";
+import { applyBackfill, applyTrigger, type ManualSummary, manualSummaryNotice } from "./manual-change.ts";
 import type { readOverview } from "./overview-data.ts";
 import { confirmBody, VERBS } from "./page-confirm.ts";
 import { instanceBody } from "./page-instance.ts";
+import { type BackfillFormState, scheduledNext } from "./page-instance-manual.ts";
 import { instancesBody } from "./page-instances.ts";
 import { overviewBody } from "./page-overview.ts";
 import { tasksBody } from "./page-tasks.ts";
@@ -23,6 +27,7 @@ import {
   type ChangeSummary,
   isDeadLetterKind,
   type Pick,
+  type PickKind,
   summaryNotice,
 } from "./pause-change.ts";
 import { countPaused } from "./paused-counts.ts";
@@ -42,7 +47,18 @@ export interface Asker {
   readonly canChange: boolean;
   /** True when the viewer's roles allow requeue and discard of dead letters. */
   readonly canDeadLetter: boolean;
+  /** True when the viewer's roles allow TriggerInstances. */
+  readonly canTrigger: boolean;
+  /** True when the viewer's roles allow BackfillInstances. */
+  readonly canBackfill: boolean;
   readonly csrf: string;
+}
+
+/** A backfill the service refused: its message, and the fields as they were sent. */
+export interface BackfillRefusal {
+  readonly error: string;
+  readonly start: string;
+  readonly end: string;
 }
 
 /** A rendered page: its title and body. */
@@ -115,17 +131,18 @@ export class Pages {
         now,
         ...asker,
         back: backOf(`/tasks/${encodeURIComponent(task.name)}/instances`, query),
-        done: summaryNotice(query.get("done")),
+        done: doneNotice(query.get("done")),
       }),
     };
   }
 
-  /** One instance. */
+  /** One instance; with `refused`, the backfill form shows why the service refused it. */
   async instancePage(
     taskName: string,
     name: string,
     query: URLSearchParams,
     asker: Asker,
+    refused?: BackfillRefusal,
   ): Promise<Rendered> {
     const partitionKey = query.get("key") ?? "";
     const { scheduling, clock } = this.parts;
@@ -134,7 +151,13 @@ export class Pages {
     // One getRuns of one instance: the page's only history read (the list pages read none).
     const [history] = await scheduling.runsOf(task.name, [instance]);
     const now = clock.now();
-    const slots = previewSlots(instance.schedule, instance.nextRunAt, now, CONSOLE_PREVIEW_SLOTS);
+    const slots = previewSlots(instance.schedule, scheduledNext(instance), now, CONSOLE_PREVIEW_SLOTS);
+    const backfill: BackfillFormState = {
+      requestId: randomUUID(),
+      start: refused?.start ?? "",
+      end: refused?.end ?? "",
+      error: refused?.error,
+    };
     return {
       title: `${instance.name} · ${task.name}`,
       section: "tasks",
@@ -145,19 +168,23 @@ export class Pages {
         slots,
         now,
         ...asker,
+        backfill,
         back: backOf(
           `/tasks/${encodeURIComponent(task.name)}/instances/${encodeURIComponent(instance.name)}`,
           query,
         ),
-        done: summaryNotice(query.get("done")),
+        done: doneNotice(query.get("done")),
       }),
     };
   }
 
-  /** The confirmation of a pause, resume, requeue or discard of `picks` (changes nothing). */
+  /**
+   * The confirmation of a pause, resume, requeue, discard or trigger of `picks` (changes
+   * nothing); a trigger's form gets a fresh request id.
+   */
   async confirmPage(
     taskName: string,
-    kind: ChangeKind,
+    kind: PickKind,
     picks: readonly Pick[],
     back: string,
     csrf: string,
@@ -166,7 +193,7 @@ export class Pages {
     return {
       title: `${VERBS[kind]}: confirm`,
       section: "tasks",
-      body: confirmBody({ task: task.name, kind, picks, back, csrf }),
+      body: confirmBody({ task: task.name, kind, picks, back, csrf, requestId: randomUUID() }),
     };
   }
 
@@ -182,6 +209,20 @@ export class Pages {
   ): Promise<ChangeSummary> {
     if (isDeadLetterKind(kind)) return applyDeadLetterChange(this.parts.scheduling, taskName, kind, picks);
     return applyChange(this.parts.scheduling, taskName, kind, picks, options);
+  }
+
+  /** Runs `picks` once now (TriggerInstances through the service), idempotent by `requestId`. */
+  async trigger(taskName: string, picks: readonly Pick[], requestId: string): Promise<ManualSummary> {
+    return applyTrigger(this.parts.scheduling, taskName, picks, requestId);
+  }
+
+  /** Runs the slots of `window` of `picks` (BackfillInstances), idempotent by `requestId`. */
+  async backfill(
+    taskName: string,
+    picks: readonly Pick[],
+    change: { readonly window: BackfillWindow; readonly requestId: string },
+  ): Promise<ManualSummary> {
+    return applyBackfill(this.parts.scheduling, taskName, picks, change);
   }
 
   /** Enables or disables a task (PutTask with everything else as stored). */
@@ -212,6 +253,12 @@ export function parseFilter(task: TaskRecord, query: URLSearchParams): InstanceF
 
 function isStateFilter(state: string): state is StateFilter {
   return state === "" || (STATE_FILTERS as readonly string[]).includes(state);
+}
+
+/** The notice of a change just made (pause-change.ts or manual-change.ts), or "". */
+function doneNotice(done: string | null): SafeHtml | "" {
+  const paused = summaryNotice(done);
+  return paused === "" ? manualSummaryNotice(done) : paused;
 }
 
 /** A page's path with its query, less the summary of a change just made. */

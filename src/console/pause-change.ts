@@ -14,7 +14,8 @@ import { notice } from "./layout.ts";
  * a full page of typical names; a page of very long names is refused naming that bound. The
  * summary travels in the redirect's `done` parameter as four numbers, so a reload after the
  * change shows it again without changing anything. The picks, the kinds and the summary are
- * shared with requeue and discard of dead letters (dead-letter-change.ts).
+ * shared with requeue and discard of dead letters (dead-letter-change.ts) and, less the
+ * summary, with trigger (manual-change.ts).
  */
 
 /** One picked instance. */
@@ -29,8 +30,11 @@ export type PauseKind = "pause" | "resume";
 /** A requeue or a discard of dead letters. */
 export type DeadLetterKind = "requeue" | "discard";
 
-/** Any change the console's pick forms make. */
+/** Any change the console's pick forms make that is summed up as changed or not (ChangeSummary). */
 export type ChangeKind = PauseKind | DeadLetterKind;
+
+/** Every kind the pick forms' confirmation step takes: a change, or a trigger (manual-change.ts). */
+export type PickKind = ChangeKind | "trigger";
 
 /** What a change did: changed, already in that state (or not a dead letter), not found. */
 export interface ChangeSummary {
@@ -77,9 +81,13 @@ export function readPicks(form: URLSearchParams): Pick[] {
 }
 
 /** The kind a form's `action` names; INVALID_ARGUMENT otherwise. */
-export function readKind(value: string | null): ChangeKind {
-  if (value === "pause" || value === "resume" || value === "requeue" || value === "discard") return value;
-  throw invalid("action", "must be pause, resume, requeue or discard");
+export function readKind(value: string | null): PickKind {
+  if (isChangeKind(value) || value === "trigger") return value;
+  throw invalid("action", "must be pause, resume, requeue, discard or trigger");
+}
+
+function isChangeKind(value: string | null | undefined): value is ChangeKind {
+  return value === "pause" || value === "resume" || value === "requeue" || value === "discard";
 }
 
 /** True for a requeue or a discard. */
@@ -143,7 +151,8 @@ export function summaryNotice(done: string | null): SafeHtml | "" {
   const match = /^(pause|resume|requeue|discard)\.(\d{1,6})\.(\d{1,6})\.(\d{1,6})$/.exec(done ?? "");
   if (match === null) return "";
   const [, kind, changed, unchanged, missing] = match;
-  const words = SUMMARY_WORDS[readKind(kind ?? null)];
+  if (!isChangeKind(kind)) return "";
+  const words = SUMMARY_WORDS[kind];
   const parts = [
     `${words.done} ${changed} instance(s)`,
     ...(unchanged === "0" ? [] : [`${unchanged} ${words.unchanged}`]),

@@ -9,13 +9,22 @@ import type { TokenTable } from "../server/auth/tokens.ts";
  * check (refusal) with the access of the RPC a console action stands for. Reading a page needs
  * what ListTasks needs; enabling or disabling a task is a PutTask and needs what it needs;
  * pausing and resuming instances need what PauseInstances and ResumeInstances need, requeueing
- * and discarding dead letters what RequeueDeadLetters and DiscardDeadLetters need. With
+ * and discarding dead letters what RequeueDeadLetters and DiscardDeadLetters need, triggering
+ * and backfilling what TriggerInstances and BackfillInstances need. With
  * no tokens configured the API asks for none, and neither does the console (which then binds
  * to loopback only, see listen-policy.ts).
  */
 
 /** A console action and the RPC whose access it borrows. */
-export type Action = "read" | "change-task" | "pause" | "resume" | "requeue" | "discard";
+export type Action =
+  | "read"
+  | "change-task"
+  | "pause"
+  | "resume"
+  | "requeue"
+  | "discard"
+  | "trigger"
+  | "backfill";
 
 const RPC: Record<Action, string> = {
   read: `/${SchedulerService.typeName}/${SchedulerService.method.listTasks.name}`,
@@ -24,6 +33,8 @@ const RPC: Record<Action, string> = {
   resume: `/${SchedulerService.typeName}/${SchedulerService.method.resumeInstances.name}`,
   requeue: `/${SchedulerService.typeName}/${SchedulerService.method.requeueDeadLetters.name}`,
   discard: `/${SchedulerService.typeName}/${SchedulerService.method.discardDeadLetters.name}`,
+  trigger: `/${SchedulerService.typeName}/${SchedulerService.method.triggerInstances.name}`,
+  backfill: `/${SchedulerService.typeName}/${SchedulerService.method.backfillInstances.name}`,
 };
 
 /** What a request may do, from its token (or from the absence of a tokens file). */
