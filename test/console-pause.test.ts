@@ -171,7 +171,7 @@ test("console in chromium: pause an instance with a note, it stops firing; resum
   t.deepEqual(await tick(2), ["beat", "steady"], "resumed, beat fires again (its missed slots skipped)");
 
   // A note over the bound is refused naming the field; nothing is paused.
-  const csrf = await admin.locator("form.actions input[name=csrf]").inputValue();
+  const csrf = await admin.locator("header input[name=csrf]").inputValue();
   const tooLong = await admin.evaluate(async (token) => {
     const body = new URLSearchParams({
       csrf: token,
