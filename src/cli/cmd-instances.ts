@@ -13,9 +13,10 @@ import { CSV_COLUMNS, readInstances, scheduleFile } from "./schedule-file.ts";
 import { isoOf } from "./timestamps.ts";
 import { UsageError } from "./usage-error.ts";
 
-export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--start-at ISO] [--end-at ISO] [--args JSON] [--force]
+export const INSTANCES_HELP = `partitura schedule TASK NAME (--cron EXPR [--tz ZONE] | --every MS | --at ISO) [--start-at ISO] [--end-at ISO] [--max-runs N] [--args JSON] [--force]
   --start-at and --end-at bound a cron or an interval: no slot before the start, none after
-  the end (the instance is removed after its last run).
+  the end (the instance is removed after its last run). --max-runs N (1 to 100000) ends it
+  after N runs: the server stores it as the end_at of the N-th slot, which get then prints.
 partitura schedule TASK --file F.csv|F.jsonl [--batch N] [--force]
   Many instances from a file, sent in Schedule calls of --batch (default 1000, at most 10000)
   with a progress bar on a terminal; prints created/updated/locked/failed. CSV: a header row
@@ -67,6 +68,7 @@ export async function instances(command: string, args: string[]): Promise<number
         at: { type: "string" },
         "start-at": { type: "string" },
         "end-at": { type: "string" },
+        "max-runs": { type: "string" },
         args: { type: "string" },
         partition: { type: "string" },
         file: { type: "string" },
@@ -115,7 +117,12 @@ export async function instances(command: string, args: string[]): Promise<number
             {
               name,
               ...specOf(
-                { ...values, startAt: values["start-at"], endAt: values["end-at"] },
+                {
+                  ...values,
+                  startAt: values["start-at"],
+                  endAt: values["end-at"],
+                  maxRuns: values["max-runs"],
+                },
                 (field) => `--${field.replaceAll("_", "-")}`,
               ),
             },

@@ -22,6 +22,8 @@ export interface SpecText {
   /** ISO-8601 instants: the schedule's start_at and end_at (with a cron or an interval). */
   readonly startAt?: string | undefined;
   readonly endAt?: string | undefined;
+  /** A whole number of runs (Schedule.max_runs, with a cron or an interval). */
+  readonly maxRuns?: string | undefined;
   readonly args?: string | undefined;
 }
 
@@ -37,18 +39,24 @@ export function specOf(text: SpecText, label: (field: string) => string): SpecFi
 }
 
 /*
- * The bounds go onto the schedule given with them. Without one the instance would take its
- * task's default schedule, which the CLI cannot amend: refused here rather than dropped. An
- * `at` with bounds is left for the server to refuse, with the rule.
+ * The bounds (and max_runs) go onto the schedule given with them. Without one the instance
+ * would take its task's default schedule, which the CLI cannot amend: refused here rather
+ * than dropped. An `at` with bounds, or a max_runs past the server's bound, is left for the
+ * server to refuse, with the rule.
  */
 function boundsOf(text: SpecText, label: (field: string) => string, fields: SpecFields): SpecFields {
   const bounds = {
     ...instantOf(text.startAt, "start_at", "startAt", label),
     ...instantOf(text.endAt, "end_at", "endAt", label),
+    ...runsOf(text.maxRuns, label),
   };
   if (Object.keys(bounds).length === 0) return fields;
   if (fields.schedule === undefined) {
-    const given = [text.startAt ? label("start_at") : "", text.endAt ? label("end_at") : ""].filter(Boolean);
+    const given = [
+      text.startAt ? label("start_at") : "",
+      text.endAt ? label("end_at") : "",
+      text.maxRuns ? label("max_runs") : "",
+    ].filter(Boolean);
     throw new UsageError(`${given.join(", ")}: give with ${label("cron")} or ${label("every")}`);
   }
   return { schedule: { ...fields.schedule, ...bounds } };
@@ -64,6 +72,15 @@ function instantOf(
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) throw new UsageError(`${label(field)}: "${text}" is not an ISO-8601 instant`);
   return { [key]: timestampFromMs(ms) };
+}
+
+function runsOf(text: string | undefined, label: (field: string) => string): { maxRuns?: number } {
+  if (text === undefined || text === "") return {};
+  const runs = Number(text);
+  // 0 (no limit) is the default already; what a uint32 cannot carry is a usage error here.
+  if (!/^[0-9]+$/.test(text) || runs > 0xffffffff)
+    throw new UsageError(`${label("max_runs")}: must be a whole number of runs`);
+  return runs === 0 ? {} : { maxRuns: runs };
 }
 
 function scheduleOf(text: SpecText, label: (field: string) => string): SpecFields {

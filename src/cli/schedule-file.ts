@@ -20,6 +20,7 @@ export const CSV_COLUMNS = [
   "at",
   "start_at",
   "end_at",
+  "max_runs",
   "args",
   "partition_key",
 ] as const;
@@ -124,6 +125,7 @@ function csvRows(file: string, text: string): Row[] {
           at: cell("at"),
           startAt: cell("start_at"),
           endAt: cell("end_at"),
+          maxRuns: cell("max_runs"),
           args: cell("args"),
         },
         label,
