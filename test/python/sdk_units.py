@@ -57,6 +57,13 @@ try:
     check(False, "a naive end_at is refused")
 except ValueError as error:
     check(str(error).startswith("end_at:"), "a naive end_at is refused naming the field")
+check(every(60, max_runs=3).max_runs == 3 and cron("0 9 * * *", max_runs=5).max_runs == 5, "max_runs is set")
+check(every(60).max_runs == 0, "no max_runs unless given")
+try:
+    every(60, max_runs=-1)
+    check(False, "a negative max_runs is refused")
+except ValueError as error:
+    check(str(error).startswith("max_runs:"), "a negative max_runs is refused naming the field")
 
 policy = RetryPolicy(initial_delay=0.1, max_delay=1.0)
 delays = [policy.delay(n) for n in range(10) for _ in range(50)]

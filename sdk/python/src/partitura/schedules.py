@@ -21,21 +21,36 @@ Bound = Optional[datetime]
 
 
 def cron(
-    expression: str, tz: str = "", *, jitter: Jitter = None, start_at: Bound = None, end_at: Bound = None
+    expression: str,
+    tz: str = "",
+    *,
+    jitter: Jitter = None,
+    start_at: Bound = None,
+    end_at: Bound = None,
+    max_runs: int = 0,
 ) -> task_pb2.Schedule:
     """A cron schedule: 5 fields, or 6 with seconds first; `tz` is an IANA zone (empty: UTC).
     With `start_at` the first slot is the first at or after it; with `end_at` the instance is
-    removed after its last slot at or before it."""
-    return _bounded(_jittered(task_pb2.Schedule(cron=expression, timezone=tz), jitter), start_at, end_at)
+    removed after its last slot at or before it; with `max_runs` after that many slots (the
+    server stores it as the end_at of the N-th slot, counted from the first)."""
+    schedule = _jittered(task_pb2.Schedule(cron=expression, timezone=tz), jitter)
+    return _limited(_bounded(schedule, start_at, end_at), max_runs)
 
 
 def every(
-    interval: Union[timedelta, float], *, jitter: Jitter = None, start_at: Bound = None, end_at: Bound = None
+    interval: Union[timedelta, float],
+    *,
+    jitter: Jitter = None,
+    start_at: Bound = None,
+    end_at: Bound = None,
+    max_runs: int = 0,
 ) -> task_pb2.Schedule:
     """Every `interval` (a timedelta, or seconds), counted from the scheduled slot (no drift).
     With `start_at` still ahead the first slot is `start_at` itself; with `end_at` the instance
-    is removed after its last slot at or before it."""
-    return _bounded(_jittered(task_pb2.Schedule(interval=duration(interval)), jitter), start_at, end_at)
+    is removed after its last slot at or before it; with `max_runs` after that many slots (the
+    server stores it as the end_at of the N-th slot, counted from the first)."""
+    schedule = _jittered(task_pb2.Schedule(interval=duration(interval)), jitter)
+    return _limited(_bounded(schedule, start_at, end_at), max_runs)
 
 
 def at(when: datetime, *, jitter: Jitter = None) -> task_pb2.Schedule:
@@ -56,6 +71,14 @@ def _bounded(schedule: task_pb2.Schedule, start_at: Bound, end_at: Bound) -> tas
         schedule.start_at.CopyFrom(timestamp(start_at, "start_at"))
     if end_at is not None:
         schedule.end_at.CopyFrom(timestamp(end_at, "end_at"))
+    return schedule
+
+
+def _limited(schedule: task_pb2.Schedule, max_runs: int) -> task_pb2.Schedule:
+    """`schedule` with its max_runs set (0: no limit; the server refuses more than 100,000)."""
+    if isinstance(max_runs, bool) or not isinstance(max_runs, int) or max_runs < 0:
+        raise ValueError(f"max_runs: must be a whole number of runs (0: no limit), got {max_runs!r}")
+    schedule.max_runs = max_runs
     return schedule
 
 
