@@ -283,6 +283,36 @@ test.serial("the README's Python examples run", async (t) => {
   t.regex(secure, /metadata sent on every call: \['authorization'\]/);
 });
 
+test.serial(
+  "the Python trigger example runs an hourly instance now and backfills its last 3 hours",
+  async (t) => {
+    await using s = await startTestServer();
+    const started = Date.now();
+    const out = await runPython(join(process.cwd(), "sdk/python/examples/trigger.py"), [], {
+      PARTITURA_ADDRESS: s.address,
+    });
+    const lines = out.trim().split("\n");
+    t.is(lines[0], "trigger: ['accepted', 'not_found']");
+    t.regex(lines[1] ?? "", /^sales runs for \d\d:\d\d \(triggered\)$/);
+    t.deepEqual(lines.slice(2, 5), [
+      "same request id again: ['duplicate']",
+      "next slot unchanged: True",
+      "backfill: ['accepted'] [3] slots",
+    ]);
+    const hour = 3_600_000;
+    const last = Math.floor(started / hour) * hour;
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    t.deepEqual(
+      lines.slice(5),
+      [
+        ...[last - 2 * hour, last - hour, last].map((slot) => `sales runs for ${hhmm(slot)} (backfill)`),
+        "next slot unchanged: True",
+      ],
+      "the last 3 hourly slots, oldest first, and the next slot where it was",
+    );
+  },
+);
+
 /*
  * Must-show 2 for the Python Worker: the scenarios of test/support/worker-faults.ts, which the
  * TypeScript Worker runs too (test/sdk-worker-faults.test.ts); sdk_ledger_worker.py prints a

@@ -128,6 +128,32 @@ test("the packed SDK, run by plain node, retries a failing slot into the dead-le
   t.deepEqual(instances, [], "the requeued one-off ran and was removed");
 });
 
+test("the packed SDK, run by plain node, triggers an hourly instance and backfills its last 3 hours", async (t) => {
+  await using s = await startTestServer();
+  cpSync("examples/trigger.mjs", join(project, "trigger.mjs"));
+  const started = Date.now();
+  const out = await sh(process.execPath, ["trigger.mjs"], project, {
+    PARTITURA_ADDRESS: s.address,
+    NODE_OPTIONS: "",
+  });
+  const lines = out.trim().split("\n");
+  t.deepEqual(lines.slice(0, 5), [
+    "trigger: accepted, not_found",
+    "sales runs (TRIGGERED)",
+    "same request id again: duplicate",
+    "next slot unchanged: true",
+    "backfill: accepted (3 slots)",
+  ]);
+  const slots = lines.slice(5, 8).map((line) => {
+    const match = /^sales runs for (\S+) \(BACKFILL\)$/.exec(line);
+    return match?.[1] === undefined ? Number.NaN : Date.parse(match[1]);
+  });
+  const hour = 3_600_000;
+  const last = Math.floor(started / hour) * hour;
+  t.deepEqual(slots, [last - 2 * hour, last - hour, last], "the last 3 hourly slots, oldest first");
+  t.deepEqual(lines.slice(8), ["next slot unchanged: true"]);
+});
+
 test("tsc resolves the package's types (exports map, types first) for a .ts file importing it", async (t) => {
   // @types/node comes with the package's dependencies (protobufjs); linked from the checkout if not.
   const types = join(project, "node_modules", "@types");
