@@ -10,11 +10,13 @@ import test from "ava";
 const EXAMPLES = [
   "examples/worker.mjs",
   "examples/retries.mjs",
+  "examples/trigger.mjs",
   "examples/types-check.ts",
   "examples/schedule-emails.py",
   "sdk/python/examples/schedule.py",
   "sdk/python/examples/worker.py",
   "sdk/python/examples/retries.py",
+  "sdk/python/examples/trigger.py",
   "sdk/python/examples/secure.py",
 ];
 

@@ -163,6 +163,7 @@ test("sqlite: a schema-1 file (before pause) is migrated: its instances stay cla
     ALTER TABLE instances DROP COLUMN paused_at;
     ALTER TABLE instances DROP COLUMN pause_note;
     ALTER TABLE instances DROP COLUMN dead_lettered;
+    ALTER TABLE instances DROP COLUMN manual;
     ALTER TABLE tasks DROP COLUMN retry_policy;
     ALTER TABLE tasks DROP COLUMN history_limit;
     DROP TABLE runs;
@@ -191,7 +192,7 @@ test("sqlite: a schema-1 file (before pause) is migrated: its instances stay cla
     );
     t.is(await store.nextDueAt("reports", 0), undefined);
     const version = new Database(path, { readonly: true });
-    t.is(version.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), "3");
+    t.is(version.prepare("SELECT value FROM meta WHERE key = 'schema_version'").pluck().get(), "4");
     version.close();
   } finally {
     await store.close();

@@ -85,9 +85,9 @@ export const scheduleResponseCoverage: readonly MessageCoverage[] = [
     // The pause note and time are stored, not sent, so the request cannot bound their echo
     // (a note is up to 500 bytes an instance); the state says a re-Schedule kept a pause, and
     // GetInstance shows the rest.
-    // Nor are the run counters, history and next slots: a Schedule reply echoes what was
-    // scheduled; GetInstance and ListInstances show how it ran.
-    ["args", "pauseNote", "pausedAt", "runs", "failures", "lastOutcome", "nextSlots", "history"],
+    // Nor are the run counters, history, next slots and a pending trigger or backfill: a
+    // Schedule reply echoes what was scheduled; GetInstance and ListInstances show how it runs.
+    ["args", "pauseNote", "pausedAt", "runs", "failures", "lastOutcome", "nextSlots", "history", "manualRun"],
   ),
   // An instance's schedule has no max_runs: it was turned into end_at when it was scheduled.
   covers(ScheduleSchema, ["cron", "interval", "at", "timezone", "jitter", "startAt", "endAt"], ["maxRuns"]),

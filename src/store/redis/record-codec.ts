@@ -200,7 +200,7 @@ export function decodeRecord(task: string, partition: number, name: string, byte
     (flags & ~(FORMAT_MASK | MANUAL_FLAG)) !== 0 ||
     (format !== RECORD_FORMAT && format !== RECORD_FORMAT_PAUSED && format !== RECORD_FORMAT_DEAD_LETTERED)
   ) {
-    throw unreadable(task, partition, name, `unknown format ${format}`);
+    throw unreadable(task, partition, name, `unknown format ${flags}`);
   }
   try {
     const ownerLength = bytes.readUIntLE(OWNER_OFFSET, HEADER.ownerLength.size);

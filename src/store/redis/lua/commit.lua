@@ -46,7 +46,7 @@ local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
-local run_order, runs_of, gone = {}, {}, {}
+local run_order, run_items, gone = {}, {}, {}
 
 for n, name in ipairs(names) do
   local record = records[name]
@@ -61,7 +61,7 @@ for n, name in ipairs(names) do
     else
       if outcomes[n] ~= 0 then
         run_order[#run_order + 1] = name
-        runs_of[name] = { outcomes[n], limits[n], entries[n] }
+        run_items[#run_items + 1] = n
       end
       local next_run = next_runs[n]
       local _, locked, version, _, incarnation, created, owner_length, paused = header(record)
@@ -90,6 +90,6 @@ for n, name in ipairs(names) do
 end
 
 flush(due, inst, changes)
-flush_runs(KEYS[3], run_order, runs_of, gone)
+flush_runs(KEYS[3], run_order, run_items, outcomes, limits, entries, gone)
 wake_if_sooner(due, before, channel, tag)
 return out

@@ -320,43 +320,49 @@ end
   TypeScript encodes and Lua never looks into). record_run is run-codec.ts appendRun.
 ]]
 local RUNS_HEAD = '<I4I4B'
+-- The head followed by the length prefix of the newest entry.
+local RUNS_HEAD_ENTRY = '<I4I4BI2'
 local RUNS_HEAD_BYTES = 9
 local COUNTER_MODULUS = 4294967296
 
 -- The history `stored` (false: none yet) after one more run: outcome 1 success or 2 failure,
--- `entry` first, at most `limit` entries kept (0: only the counters).
+-- `entry` first, at most `limit` entries kept (0: only the counters). The newest limit - 1
+-- stored entries are found by walking their length prefixes in place, and the new value is
+-- built by one concatenation: this runs for every commit that records a run.
 local function record_run(stored, outcome, limit, entry)
-  local runs, failures, older = 0, 0, ''
+  local runs, failures, kept = 0, 0, ''
   if stored then
     runs, failures = struct.unpack('<I4I4', stored)
-    older = string.sub(stored, RUNS_HEAD_BYTES + 1)
+    if limit > 1 then
+      local pos, size = RUNS_HEAD_BYTES + 1, #stored
+      for _ = 2, limit do
+        if pos > size then break end
+        pos = pos + 2 + struct.unpack('<I2', stored, pos)
+      end
+      kept = string.sub(stored, RUNS_HEAD_BYTES + 1, pos - 1)
+    end
   end
   runs = (runs + 1) % COUNTER_MODULUS
   if outcome == 2 then failures = (failures + 1) % COUNTER_MODULUS end
-  local kept = ''
-  if limit > 0 then
-    local entries = struct.pack('<I2', #entry) .. entry .. older
-    local pos = 1
-    for _ = 1, limit do
-      if pos > #entries then break end
-      pos = pos + 2 + struct.unpack('<I2', entries, pos)
-    end
-    kept = string.sub(entries, 1, pos - 1)
-  end
-  return struct.pack(RUNS_HEAD, runs, failures, outcome) .. kept
+  if limit == 0 then return struct.pack(RUNS_HEAD, runs, failures, outcome) end
+  return struct.pack(RUNS_HEAD_ENTRY, runs, failures, outcome, #entry) .. entry .. kept
 end
 
--- Records the runs of a batch in the `runs` hash: `runs_of` maps a name to { outcome, limit,
--- entry } for each settled item that carried a run; `gone` lists instances deleted (their
--- history goes with them). One HMGET, one HSET, one HDEL.
-local function flush_runs(runs_key, order, runs_of, gone)
+-- Records the runs of a batch in the `runs` hash: `order` lists the names of the settled items
+-- that carried a run and `items` their positions in the batch, whose `outcomes`, `limits` and
+-- `entries` describe each run; `gone` lists instances deleted (their history goes with them).
+-- One HMGET, one HSET, one HDEL; the values are used in reply order, never keyed by name again.
+local function flush_runs(runs_key, order, items, outcomes, limits, entries, gone)
   if #order > 0 then
-    local stored = load_records(runs_key, order)
     local fields = {}
-    for _, name in ipairs(order) do
-      local run = runs_of[name]
-      fields[#fields + 1] = name
-      fields[#fields + 1] = record_run(stored[name], run[1], run[2], run[3])
+    for first = 1, #order, CHUNK do
+      local last = math.min(first + CHUNK - 1, #order)
+      local stored = redis.call('HMGET', runs_key, unpack(order, first, last))
+      for i = first, last do
+        local n = items[i]
+        fields[#fields + 1] = order[i]
+        fields[#fields + 1] = record_run(stored[i - first + 1], outcomes[n], limits[n], entries[n])
+      end
     end
     call_chunked('HSET', runs_key, fields)
   end

@@ -44,14 +44,14 @@ local before = earliest(due)
 local records = load_records(inst, names)
 local changes = new_changes()
 local out = {}
-local run_order, runs_of = {}, {}
+local run_order, run_items = {}, {}
 
 for n, name in ipairs(names) do
   local record = records[name]
   local status = lease_status(record, versions[n], incarnations[n], now)
   if status == STATUS_OK and outcomes[n] ~= 0 then
     run_order[#run_order + 1] = name
-    runs_of[name] = { outcomes[n], limits[n], entries[n] }
+    run_items[#run_items + 1] = n
   end
   if status == STATUS_OK then
     local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
@@ -73,6 +73,6 @@ for n, name in ipairs(names) do
 end
 
 flush(due, inst, changes)
-flush_runs(KEYS[3], run_order, runs_of, {})
+flush_runs(KEYS[3], run_order, run_items, outcomes, limits, entries, {})
 wake_if_sooner(due, before, channel, tag)
 return out
