@@ -1,23 +1,36 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { InstanceDraft, InstanceRecord, TaskRecord } from "../../src/domain/model.ts";
 import { openStore } from "../../src/store/open.ts";
-import type { CommitItem, RunWrite } from "../../src/store/store.ts";
+import type { CommitItem, Store } from "../../src/store/store.ts";
 
 /*
- * The Redis main thread's CPU per execution of the claim and commit scripts, with and without a
- * run recorded (issue 14's history bound, issue 17's profile). It loads one partition with
- * instances all due, then claims and commits them in batches of 256 through the store itself,
- * and reads `used_cpu_user_main_thread + used_cpu_sys_main_thread` (INFO cpu) before and after:
- * CPU seconds of the Redis thread, which other processes on the machine barely move (unlike
- * wall-clock rates).
+ * The Redis main thread's cost per execution of the claim and commit scripts, at several
+ * history limits (issue 14's history bound, issue 17's profile). One partition is loaded with
+ * instances all due; each commit moves its instance to `now - 1`, so it is due again at once
+ * and claims walk the instances round-robin. Warm-up executions first fill every instance's
+ * history (the steady state), then the measured ones are counted.
+ *
+ * The cost is read two ways:
+ * - CPU: `used_cpu_user_main_thread + used_cpu_sys_main_thread` (INFO cpu) of the Redis thread;
+ *   on a shared machine other processes still move it (cache, memory bandwidth).
+ * - Instructions, with CALLGRIND_DIR set: Redis runs under `valgrind --tool=callgrind
+ *   --collect-atstart=no` (that directory its cwd), and the measured phase is bracketed by
+ *   `callgrind_control -i on/off`; instruction counts repeat whatever else the machine does.
  *
  *   node --import=tsx bench/tools/redis-script-cost.ts [redis://127.0.0.1:6379] [instances]
+ *   LIMITS=0,1,10 (the history limits to measure), CALLGRIND_DIR=/tmp/cg (see above)
  */
 
 const url = process.argv[2] ?? "redis://127.0.0.1:6379";
-const count = Number(process.argv[3] ?? 50_000);
+const count = Number(process.argv[3] ?? 20_000);
+const limits = (process.env.LIMITS ?? "0,10").split(",").map(Number);
+const callgrind = process.env.CALLGRIND_DIR;
 const BATCH = 256;
+const MEASURED_ROUNDS = 3;
 
 async function redisCpu(redis: Redis): Promise<number> {
   const info = await redis.info("cpu");
@@ -25,10 +38,71 @@ async function redisCpu(redis: Redis): Promise<number> {
   return field("used_cpu_user_main_thread") + field("used_cpu_sys_main_thread");
 }
 
-async function measure(limit: number): Promise<number> {
+/** Instructions counted by callgrind since the last dump (the newest dump's totals). */
+function instructions(pid: string): number {
+  execFileSync("callgrind_control", ["-d", pid], { stdio: "ignore" });
+  const dir = callgrind as string;
+  // Dumps are callgrind.out.<pid>.<n>: the newest has the highest n.
+  const dump = (file: string) => Number(file.split(".").pop());
+  const newest = readdirSync(dir)
+    .filter((file) => file.startsWith(`callgrind.out.${pid}.`))
+    .sort((a, b) => dump(b) - dump(a))[0];
+  const totals = /^totals: (\d+)/m.exec(readFileSync(join(dir, newest ?? ""), "utf8"));
+  return Number(totals?.[1] ?? Number.NaN);
+}
+
+/** Claims and commits `executions` executions; each commit leaves its instance due again. */
+async function run(store: Store, executions: number, limit: number): Promise<void> {
+  let done = 0;
+  while (done < executions) {
+    const now = Date.now();
+    const { claimed } = await store.claim({
+      task: "cost",
+      partition: 0,
+      now,
+      limit: Math.min(BATCH, executions - done),
+      leaseMs: 60_000,
+      owner: "bench",
+    });
+    const items: CommitItem[] = claimed.map((record: InstanceRecord) => ({
+      lease: {
+        task: "cost",
+        partition: 0,
+        name: record.name,
+        version: record.version,
+        incarnation: record.incarnation,
+      },
+      nextRunAt: now - 1,
+      keepLease: false,
+      holdUntil: undefined,
+      run:
+        limit === 0
+          ? undefined
+          : {
+              record: {
+                slot: record.nextRunAt,
+                deliveredAt: now,
+                finishedAt: now + 3,
+                attempt: 1,
+                worker: "worker-1",
+                outcome: "success",
+                reason: "scheduled",
+                error: "",
+              },
+              limit,
+            },
+      finishManual: false,
+    }));
+    await store.commit(items, now);
+    done += claimed.length;
+  }
+}
+
+async function measure(limit: number): Promise<{ cpuUs: number; instructions: number }> {
   const store = await openStore(`${url}?ns=cost${Date.now()}`, pino({ level: "silent" }));
   await store.ready();
   const redis = new Redis(url);
+  const pid = String((/process_id:(\d+)/.exec(await redis.info("server")) ?? [])[1]);
   const task: TaskRecord = {
     name: "cost",
     dynamic: true,
@@ -57,80 +131,38 @@ async function measure(limit: number): Promise<number> {
       holdUntil: undefined,
     });
   }
-  for (let i = 0; i < drafts.length; i += 5_000)
+  for (let i = 0; i < drafts.length; i += 5_000) {
     await store.upsertInstances(task, drafts.slice(i, i + 5_000), "safe", now);
-  /*
-   * Rounds: each claims and commits every instance once, then an upsert makes them all due
-   * again. The first rounds warm up (with history on, they fill each instance's 10 entries, the
-   * steady state); only the claims and commits of the last MEASURED are counted.
-   */
-  const warmup = limit === 0 ? 1 : 10;
-  const MEASURED = 3;
-  let seconds = 0;
-  let executions = 0;
-  for (let round = 0; round < warmup + MEASURED; round++) {
-    const measured = round >= warmup;
-    const before = await redisCpu(redis);
-    for (;;) {
-      const t = Date.now();
-      const { claimed } = await store.claim({
-        task: "cost",
-        partition: 0,
-        now: t,
-        limit: BATCH,
-        leaseMs: 60_000,
-        owner: "bench",
-      });
-      if (claimed.length === 0) break;
-      const items: CommitItem[] = claimed.map((record: InstanceRecord) => ({
-        lease: {
-          task: "cost",
-          partition: 0,
-          name: record.name,
-          version: record.version,
-          incarnation: record.incarnation,
-        },
-        nextRunAt: t + 3_600_000 * (round + 1) - 1,
-        keepLease: false,
-        holdUntil: undefined,
-        run:
-          limit === 0
-            ? undefined
-            : ({
-                record: {
-                  slot: record.nextRunAt,
-                  deliveredAt: t,
-                  finishedAt: t + 3,
-                  attempt: 1,
-                  worker: "worker-1",
-                  outcome: "success",
-                  reason: "scheduled",
-                  error: "",
-                },
-                limit,
-              } satisfies RunWrite),
-        finishManual: false,
-      }));
-      await store.commit(items, t);
-      if (measured) executions += claimed.length;
-    }
-    if (measured) seconds += (await redisCpu(redis)) - before;
-    // Make every instance due again for the next round.
-    await store.upsertInstances(task, drafts, "force", Date.now());
+  }
+  // With history on, every instance's entries fill up first: the steady state is measured.
+  await run(store, count * Math.max(1, limit), limit);
+  const measured = count * MEASURED_ROUNDS;
+  if (callgrind !== undefined) execFileSync("callgrind_control", ["-i", "on", pid], { stdio: "ignore" });
+  const cpuBefore = await redisCpu(redis);
+  await run(store, measured, limit);
+  const cpu = (await redisCpu(redis)) - cpuBefore;
+  let counted = Number.NaN;
+  if (callgrind !== undefined) {
+    execFileSync("callgrind_control", ["-i", "off", pid], { stdio: "ignore" });
+    counted = instructions(pid) / measured;
   }
   await store.deleteTask("cost");
   await store.close();
   redis.disconnect();
-  return (seconds * 1e6) / executions;
+  return { cpuUs: (cpu * 1e6) / measured, instructions: counted };
 }
 
-const limits = (process.env.LIMITS ?? "0,10").split(",").map(Number);
-console.log(`redis main-thread CPU per execution (claim + commit, ${count} instances, batches of ${BATCH}):`);
-let base: number | undefined;
+console.log(`redis main thread per execution (claim + commit, ${count} instances, batches of ${BATCH}):`);
+let base: { cpuUs: number; instructions: number } | undefined;
 for (const limit of limits) {
   const cost = await measure(limit);
   base ??= cost;
-  const change =
-    base === cost ? "" : `  (${cost >= base ? "+" : ""}${(((cost - base) / base) * 100).toFixed(0)} %)`;
-  console.log(`  history_limit ${String(limit).padStart(3)}: ${cost.toFixed(2)} us${change}`);
+  const change = (now: number, then: number) =>
+    now === then ? "" : ` (${now >= then ? "+" : ""}${(((now - then) / then) * 100).toFixed(0)} %)`;
+  const counted = Number.isNaN(cost.instructions)
+    ? ""
+    : `, ${Math.round(cost.instructions)} instructions${change(cost.instructions, base.instructions)}`;
+  console.log(
+    `  history_limit ${String(limit).padStart(3)}: ${cost.cpuUs.toFixed(2)} us CPU${change(cost.cpuUs, base.cpuUs)}${counted}`,
+  );
 }

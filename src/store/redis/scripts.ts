@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import type { Cluster, Redis } from "ioredis";
 import type { LeaseStatus, ManualKind, PauseState } from "../../domain/model.ts";
-import { encodeRunEntry, outcomeCode } from "../run-codec.ts";
+import { outcomeCode, runEntrySize, writeRunEntry } from "../run-codec.ts";
 import type { CommitItem, ManualOutcome, PauseOutcome, RunWrite } from "../store.ts";
 import type { PartitionKeys } from "./keys.ts";
 import { RECORD_FORMAT_DEAD_LETTERED, RECORD_FORMAT_PAUSED } from "./record-codec.ts";
@@ -343,10 +343,10 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
  */
 function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
   let total = 0;
-  const entries = items.map((item) => (item.run === undefined ? NO_ENTRY : encodeRunEntry(item.run.record)));
+  const entries = items.map((item) => (item.run === undefined ? 0 : runEntrySize(item.run.record)));
   items.forEach((item, i) => {
     total += LEASE_FIXED_BYTES + Buffer.byteLength(item.name) + 3 + Buffer.byteLength(item.park?.note ?? "");
-    total += RUN_FIXED_BYTES + (entries[i] as Buffer).length;
+    total += RUN_FIXED_BYTES + (entries[i] as number);
   });
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
@@ -365,7 +365,7 @@ function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
     );
     const noteLength = out.write(park?.note ?? "", pos + 3, "utf8");
     out.writeUInt16LE(noteLength, pos + 1);
-    pos = writeRun(out, pos + 3 + noteLength, item.run, entries[i] as Buffer);
+    pos = writeRun(out, pos + 3 + noteLength, item.run, entries[i] as number);
   }
   return out;
 }
@@ -402,25 +402,26 @@ const DELETE = 2;
 const FINISH_MANUAL = 4;
 /** After a commit or release item: outcome, history limit, entry length (then the entry). */
 const RUN_FIXED_BYTES = 1 + 1 + 2;
-const NO_ENTRY = Buffer.alloc(0);
-
-/** The run part of an item (RUN_FIXED_BYTES and the entry) at `pos`; returns the end. */
-function writeRun(out: Buffer, pos: number, run: RunWrite | undefined, entry: Buffer): number {
+/**
+ * The run part of an item (RUN_FIXED_BYTES and the entry of `size` bytes, runEntrySize) at
+ * `pos`; returns the end.
+ */
+function writeRun(out: Buffer, pos: number, run: RunWrite | undefined, size: number): number {
   out[pos] = run === undefined ? 0 : outcomeCode(run.record.outcome);
   out[pos + 1] = run?.limit ?? 0;
-  out.writeUInt16LE(entry.length, pos + 2);
-  entry.copy(out, pos + RUN_FIXED_BYTES);
-  return pos + RUN_FIXED_BYTES + entry.length;
+  out.writeUInt16LE(size, pos + 2);
+  if (run === undefined) return pos + RUN_FIXED_BYTES;
+  return writeRunEntry(out, pos + RUN_FIXED_BYTES, run.record);
 }
 
 function packCommitItems(items: readonly CommitItem[]): Buffer {
   let total = 0;
-  const entries = new Array<Buffer>(items.length);
+  const entries = new Array<number>(items.length);
   for (let i = 0; i < items.length; i++) {
     const item = items[i] as CommitItem;
-    const entry = item.run === undefined ? NO_ENTRY : encodeRunEntry(item.run.record);
+    const entry = item.run === undefined ? 0 : runEntrySize(item.run.record);
     entries[i] = entry;
-    total += COMMIT_FIXED_BYTES + Buffer.byteLength(item.lease.name) + RUN_FIXED_BYTES + entry.length;
+    total += COMMIT_FIXED_BYTES + Buffer.byteLength(item.lease.name) + RUN_FIXED_BYTES + entry;
   }
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
@@ -437,7 +438,7 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
       (nextRunAt === null ? DELETE : 0) |
       (keepLease === true ? KEEP_LEASE : 0) |
       (finishManual === true ? FINISH_MANUAL : 0);
-    pos = writeRun(out, pos + COMMIT_FIXED_BYTES - 4, run, entries[i] as Buffer);
+    pos = writeRun(out, pos + COMMIT_FIXED_BYTES - 4, run, entries[i] as number);
   }
   return out;
 }

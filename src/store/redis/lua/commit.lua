@@ -50,7 +50,12 @@ local run_order, run_items, gone = {}, {}, {}
 
 for n, name in ipairs(names) do
   local record = records[name]
-  local status = lease_status(record, versions[n], incarnations[n], now)
+  -- The header is unpacked once: this loop runs for every execution.
+  local status, next_run, locked, version, _, incarnation, created, owner_length, paused = STATUS_NOT_FOUND
+  if record then
+    _, locked, version, _, incarnation, created, owner_length, paused = header(record)
+    status = lease_status_of(locked, version, incarnation, versions[n], incarnations[n], now)
+  end
   local new_version = 0
   if status == STATUS_OK then
     local flag = flags[n]
@@ -63,8 +68,7 @@ for n, name in ipairs(names) do
         run_order[#run_order + 1] = name
         run_items[#run_items + 1] = n
       end
-      local next_run = next_runs[n]
-      local _, locked, version, _, incarnation, created, owner_length, paused = header(record)
+      next_run = next_runs[n]
       new_version = bump(version)
       local keep = bit.band(flag, KEEP_LEASE) ~= 0
       local owner = nil
