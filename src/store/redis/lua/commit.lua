@@ -58,8 +58,11 @@ for n, name in ipairs(names) do
   end
   local new_version = 0
   if status == STATUS_OK then
+    -- The flags taken apart by arithmetic (bit.band is a C call a commit).
     local flag = flags[n]
-    if bit.band(flag, DELETE) ~= 0 then
+    local finish = flag >= FINISH_MANUAL
+    if finish then flag = flag - FINISH_MANUAL end
+    if flag >= DELETE then
       records[name] = false
       record_change(changes, name, false, 0)
       gone[#gone + 1] = name
@@ -70,13 +73,13 @@ for n, name in ipairs(names) do
       end
       next_run = next_runs[n]
       new_version = bump(version)
-      local keep = bit.band(flag, KEEP_LEASE) ~= 0
+      local keep = flag == KEEP_LEASE
       local owner = nil
       if not keep then locked, owner = holds[n], '' end
       if has_manual(record) then
         local pause = pause_of(record, owner_length)
         local manual, armed = manual_at(record, owner_length, pause), false
-        manual, next_run, armed = manual_committed(manual, next_run, bit.band(flag, FINISH_MANUAL) ~= 0)
+        manual, next_run, armed = manual_committed(manual, next_run, finish)
         if armed and not keep then locked = 0 end
         if owner == nil then owner = owner_of(record, owner_length) end
         record = pack_record(next_run, locked, new_version, 0, incarnation, created, owner,

@@ -50,7 +50,7 @@ for n, name in ipairs(names) do
     code = NOT_PAUSED
   elseif record then
     local stored_next, locked, version, attempt, incarnation, created, owner_length = header(record)
-    if stored_next ~= reads[n] or bit.band(string.byte(record, 1), FORMAT_MASK) ~= formats[n] then
+    if stored_next ~= reads[n] or base_format(record) ~= formats[n] then
       code = CHANGED
     else
       local next_run = next_runs[n]
