@@ -17,7 +17,8 @@ import { scheduleWords } from "./schedule-words.ts";
  * "Discard" sit beside them (a pick that is no dead letter is left alone and counted so); a
  * dead letter shows as "dead-lettered" with its last error, never as "paused". For those who
  * may trigger, "Trigger" beside them runs the checked ones once now (a paused pick is left
- * alone and counted so); a pending trigger or backfill shows as a badge beside the state.
+ * alone and counted so); a pending trigger or backfill shows as a badge beside the state, and
+ * so does "failing" when the row's last settled run failed (the listing read its outcome).
  */
 
 /** What the instances page shows. */
@@ -55,6 +56,7 @@ export function filterQuery(filter: InstanceFilter, after: string): string {
 const STATE_LABELS: Record<(typeof STATE_FILTERS)[number], string> = {
   active: "active",
   paused: "paused",
+  failing: "failing",
   dead_lettered: "dead-lettered",
   overdue: "overdue",
 };
@@ -98,7 +100,7 @@ ${
   )}</select></label>
 <button type="submit">Filter</button> <a href="${base}">Clear</a>
 </form>
-${listing.filtered ? html`<p class="muted">Filtered while reading: ${count(listing.read)} instance(s) read for this page.</p>` : ""}
+${listing.filtered ? html`<p class="muted">Filtered while reading: ${count(listing.read)} instance(s) read for this page${filter.state === "failing" ? html`, each with its run history` : ""}.</p>` : ""}
 ${view.done}
 ${
   picking
@@ -111,7 +113,7 @@ ${
 <thead><tr>${picking ? html`<th><span class="muted">pick</span></th>` : ""}<th>name</th><th>partition</th><th>state</th><th>schedule</th><th>next run</th><th>lease</th></tr></thead>
 <tbody>
 ${listing.items.length === 0 ? html`<tr><td colspan="7" class="muted">No instances on this page.</td></tr>` : ""}
-${listing.items.map((i) => row(task, i, view))}
+${listing.items.map((instance, i) => row(view, instance, listing.failing[i] === true))}
 </tbody>
 </table>
 ${picking ? html`</form>` : ""}
@@ -121,8 +123,8 @@ ${listing.nextPageToken === "" ? html`<span class="muted">last page</span>` : ht
 </div>`;
 }
 
-function row(task: TaskRecord, instance: InstanceRecord, view: InstancesView): SafeHtml {
-  const now = view.now;
+function row(view: InstancesView, instance: InstanceRecord, failing: boolean): SafeHtml {
+  const { task, now } = view;
   const key = instance.partitionKey === "" ? "" : `?key=${encodeURIComponent(instance.partitionKey)}`;
   const href = `/tasks/${encodeURIComponent(task.name)}/instances/${encodeURIComponent(instance.name)}${key}`;
   const ready = readyAt(instance);
@@ -139,7 +141,7 @@ function row(task: TaskRecord, instance: InstanceRecord, view: InstancesView): S
 ${view.canChange || view.canDeadLetter || view.canTrigger ? html`<td><input type="checkbox" name="pick" value="${pickValue(instance.partitionKey, instance.name)}" aria-label="pick ${instance.name}"></td>` : ""}
 <td><a href="${href}">${instance.name}</a></td>
 <td data-field="partition">${instance.partition}</td>
-<td data-field="state">${paused === undefined ? "active" : html`${badge}${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}${manualPending(instance) ? html` <span class="badge" data-field="manual">${instance.manual?.kind}</span>` : ""}</td>
+<td data-field="state">${paused === undefined ? "active" : html`${badge}${paused.note === "" ? "" : html` <span class="note" data-field="note">${paused.note}</span>`}`}${manualPending(instance) ? html` <span class="badge" data-field="manual">${instance.manual?.kind}</span>` : ""}${failing ? html` <span class="badge off" data-field="failing" title="its last settled run failed">failing</span>` : ""}</td>
 <td>${scheduleWords(instance.schedule)}</td>
 <td>${utc(scheduledNext(instance))}${late ? html` <span class="badge off">overdue ${age(now - ready)}</span>` : ""}</td>
 <td>${instance.lockedUntil > now ? html`held until ${utc(instance.lockedUntil)}` : html`<span class="muted">free</span>`}</td>

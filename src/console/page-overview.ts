@@ -10,7 +10,8 @@ import type { OverviewFigures, TaskGrid } from "./overview-data.ts";
  * misfire grace). Live figures carry data-live keys; assets/live.js follows them over SSE.
  * Paused instances get a link to the list filtered by state=paused, not a count: no store
  * indexes them (paused-counts.ts), and the overview must stay O(partitions); dead letters
- * likewise get a link to state=dead_lettered, not a count.
+ * likewise get a link to state=dead_lettered, and failing ones (last run failed, a fact of the
+ * run history) a link to state=failing, neither with a count.
  */
 
 /** The overview's body. */
@@ -50,7 +51,7 @@ function grid(g: TaskGrid): SafeHtml {
   const legend = g.owners.map((owner, i) => html`<span class="own-${i % 8}">${owner}</span>`);
   const hidden = g.task.partitionCount - g.cells.length;
   return html`<section class="task-grid" data-task="${name}">
-<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span> · <a href="${base}?state=paused" data-field="paused">paused</a> · <a href="${base}?state=dead_lettered" data-field="dead-letters">dead letters</a>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
+<h3><a href="${base}">${name}</a> <span class="muted">${count(g.task.partitionCount)} partition(s) · due now <span data-live="due:${name}">${count(g.due)}</span> · <a href="${base}?state=paused" data-field="paused">paused</a> · <a href="${base}?state=dead_lettered" data-field="dead-letters">dead letters</a> · <a href="${base}?state=failing" data-field="failing">failing</a>${g.task.enabled ? "" : html` · <span class="badge off">disabled</span>`}</span></h3>
 <div class="legend muted">owners: ${legend.length === 0 ? "none" : legend}</div>
 <div class="grid">
 ${g.cells.map(

@@ -11,7 +11,9 @@ import type { TaskCounts } from "./task-counts.ts";
  * form with the session's CSRF token; readers see the state without the button). The active
  * count is the due index's (a paused instance leaves it); the paused count is a bounded read
  * (paused-counts.ts), shown for small tasks and otherwise a link to the filtered list; the
- * dead-letter count comes from the same read and links to the task's dead-letter list.
+ * dead-letter count comes from the same read and links to the task's dead-letter list. Failing
+ * instances (last run failed) get a link to the filtered list and never a count: that is a fact
+ * of each run history, which not even the bounded read loads.
  */
 
 /** What the tasks page shows. */
@@ -30,12 +32,12 @@ export function tasksBody(view: TasksView): SafeHtml {
   return html`<h1>Tasks</h1>
 ${view.tasks.length === 0 ? html`<p>No tasks yet.</p>` : ""}
 <table class="tasks">
-<thead><tr><th>task</th><th>kind</th><th>schedule</th><th>partitions</th><th>active instances</th><th>paused</th><th>dead letters</th><th>due now</th><th>mode</th><th>lease · misfire</th><th>state</th></tr></thead>
+<thead><tr><th>task</th><th>kind</th><th>schedule</th><th>partitions</th><th>active instances</th><th>paused</th><th>dead letters</th><th>failing</th><th>due now</th><th>mode</th><th>lease · misfire</th><th>state</th></tr></thead>
 <tbody>
 ${view.tasks.map((task, i) => row(task, view.counts[i], view.paused[i], view))}
 </tbody>
 </table>
-<p class="muted">Active and due counts come from the due index (two reads a partition), not from reading records. Paused instances and dead letters are out of that index: they are counted by reading records, for small tasks only (at most ${count(CONSOLE_PAUSED_SCAN)} records a page); "list" shows them for any task.</p>
+<p class="muted">Active and due counts come from the due index (two reads a partition), not from reading records. Paused instances and dead letters are out of that index: they are counted by reading records, for small tasks only (at most ${count(CONSOLE_PAUSED_SCAN)} records a page); "list" shows them for any task. Failing instances (last run failed) are never counted: "list" finds them.</p>
 <div class="pager">
 <a href="/tasks">First page</a>
 ${view.nextPageToken === "" ? "" : html`<a href="/tasks?after=${view.nextPageToken}" rel="next">Next page</a>`}
@@ -62,6 +64,7 @@ function row(
 <td>${counts === undefined ? "–" : count(counts.instances)}</td>
 <td data-field="paused"><a href="${href}?state=paused">${paused === undefined ? "list" : count(paused.paused)}</a></td>
 <td data-field="dead-letters"><a href="${href}?state=dead_lettered">${paused === undefined ? "list" : count(paused.deadLettered)}</a></td>
+<td data-field="failing"><a href="${href}?state=failing">list</a></td>
 <td>${counts === undefined ? "–" : count(counts.due)}</td>
 <td>${task.executionMode.replaceAll("_", " ")} · failure ${task.failureMode}</td>
 <td>${age(task.leaseMs)} · ${task.misfirePolicy.replaceAll("_", " ")} after ${age(task.misfireGraceMs)}</td>

@@ -148,7 +148,7 @@ export class Pages {
     const { scheduling, clock } = this.parts;
     const task = await scheduling.getTask(taskName, "task");
     const instance = await scheduling.instanceOf(task, name, partitionKey);
-    // One getRuns of one instance: the page's only history read (the list pages read none).
+    // One getRuns of one instance: the page's only history read (a list page reads its rows').
     const [history] = await scheduling.runsOf(task.name, [instance]);
     const now = clock.now();
     const slots = previewSlots(instance.schedule, scheduledNext(instance), now, CONSOLE_PREVIEW_SLOTS);

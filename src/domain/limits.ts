@@ -267,6 +267,14 @@ export const CONSOLE_INSTANCES_PAGE = 50;
 export const CONSOLE_FILTER_SCAN = 5_000;
 
 /**
+ * Instances the console's "failing" filter may read for one page. Failing is a fact of the run
+ * history, not of the record, so each record read that passes the other filters costs a history
+ * read as well (one Store.getRuns of each ListInstances read's candidates; on DynamoDB one
+ * GetItem each): a smaller budget than CONSOLE_FILTER_SCAN.
+ */
+export const CONSOLE_FAILING_SCAN = 1_000;
+
+/**
  * Instance records the tasks page may read to count paused instances, over one page of tasks.
  * No store indexes paused instances (they leave the due index), so a paused count is a scan:
  * only tasks small enough to be read whole within what is left of this budget get one.
