@@ -11,7 +11,11 @@ export const LIFECYCLE_HELP = `partitura pause TASK NAME... [--note TEXT] [--par
 partitura resume TASK NAME... [--skip-missed] [--partition-key KEY]
   Resumes paused instances: the task's misfire policy decides about the slots they missed
   (catch_up runs each); --skip-missed continues at the first slot after now instead.
-  Prints each name's outcome: resumed, not_paused or not_found.`;
+  Prints each name's outcome: resumed, not_paused or not_found.
+partitura pause TASK --partition N [--note TEXT]
+partitura resume TASK --partition N [--skip-missed]
+  Every active (paused) instance of partition N instead of named ones; prints how many
+  changed. A whole task stops with PutTask enabled = false (the console's Disable).`;
 
 const PAUSED: Record<PauseOutcome, string> = {
   [PauseOutcome.UNSPECIFIED]: "unspecified",
@@ -38,6 +42,7 @@ export async function lifecycle(command: "pause" | "resume", args: string[]): Pr
         note: { type: "string" },
         "skip-missed": { type: "boolean" },
         "partition-key": { type: "string" },
+        partition: { type: "string" },
       },
     }),
   );
@@ -47,7 +52,11 @@ export async function lifecycle(command: "pause" | "resume", args: string[]): Pr
   }
   const [task, ...names] = positionals;
   if (task === undefined) throw new UsageError(`${command}: TASK is required`);
-  if (names.length === 0) throw new UsageError(`${command}: NAME is required`);
+  const partition = values.partition === undefined ? undefined : partitionOf(values.partition);
+  if (partition !== undefined && names.length > 0) {
+    throw new UsageError(`${command}: give NAMEs or --partition, not both`);
+  }
+  if (partition === undefined && names.length === 0) throw new UsageError(`${command}: NAME is required`);
   if (command === "pause" && values["skip-missed"] !== undefined) {
     throw new UsageError("--skip-missed: is a resume flag");
   }
@@ -56,6 +65,18 @@ export async function lifecycle(command: "pause" | "resume", args: string[]): Pr
   const partitionKey = values["partition-key"] ?? "";
   const client = clientOf(values);
   try {
+    if (partition !== undefined) {
+      const changed =
+        command === "pause"
+          ? (await client.pauseInstances({ task, partition, note: values.note ?? "" })).changed
+          : (await client.resumeInstances({ task, partition, skipMissed: values["skip-missed"] === true }))
+              .changed;
+      const rows = [
+        { partition: String(partition), [command === "pause" ? "paused" : "resumed"]: String(changed) },
+      ];
+      print(format, rows, () => rows);
+      return;
+    }
     const outcomes =
       command === "pause"
         ? (await client.pauseInstances({ task, names, note: values.note ?? "", partitionKey })).outcomes.map(
@@ -74,4 +95,13 @@ export async function lifecycle(command: "pause" | "resume", args: string[]): Pr
   } finally {
     client.close();
   }
+}
+
+/** --partition N: a partition number. */
+function partitionOf(text: string): number {
+  const partition = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(partition)) {
+    throw new UsageError(`--partition: must be a partition number, got ${JSON.stringify(text)}`);
+  }
+  return partition;
 }

@@ -1,7 +1,7 @@
 import type { Clock } from "../domain/clock.ts";
 import { invalid } from "../domain/errors.ts";
 import { MAX_BATCH, MAX_PAUSE_NOTE_BYTES } from "../domain/limits.ts";
-import type { TaskRecord } from "../domain/model.ts";
+import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
 import { checkName } from "../domain/names.ts";
 import { selectPartition } from "../domain/selector.ts";
 import type { InstanceRef, PauseOutcome, ResumeOutcome, Store } from "../store/store.ts";
@@ -202,4 +202,82 @@ export function refsOf(task: TaskRecord, target: PauseTarget): InstanceRef[] {
     const partition = task.dynamic ? selectPartition(partitionKey || name, task.partitionCount) : 0;
     return { name, partition };
   });
+}
+
+/** Instances read a page while a whole partition is paused or resumed. */
+const PARTITION_PAGE = 1_000;
+
+/**
+ * Pauses every active instance of one partition of `task` (PauseInstances with `partition`),
+ * walking it page by page; returns how many it paused. Instances created during the walk may
+ * or may not be reached (as for any listing).
+ */
+export async function pausePartition(
+  deps: PauseDeps,
+  task: TaskRecord,
+  partition: number,
+  note: string,
+): Promise<number> {
+  checkPartition(task, partition);
+  if (Buffer.byteLength(note, "utf8") > MAX_PAUSE_NOTE_BYTES) {
+    throw invalid("note", `must be at most ${MAX_PAUSE_NOTE_BYTES} bytes of UTF-8`);
+  }
+  let changed = 0;
+  await walkPartition(deps, task, partition, async (page) => {
+    const refs = page.filter((i) => i.paused === undefined).map((i) => ({ partition, name: i.name }));
+    if (refs.length === 0) return;
+    const outcomes = await deps.store.pauseInstances({ task: task.name, refs, note, now: deps.clock.now() });
+    changed += outcomes.filter((outcome) => outcome === "paused").length;
+  });
+  return changed;
+}
+
+/**
+ * Resumes every paused instance of one partition (dead letters stay); returns how many it
+ * resumed. Wakes the partition's poller as a resume by names does.
+ */
+export async function resumePartition(
+  deps: PauseDeps,
+  task: TaskRecord,
+  partition: number,
+  skipMissed: boolean,
+): Promise<number> {
+  checkPartition(task, partition);
+  let changed = 0;
+  await walkPartition(deps, task, partition, async (page) => {
+    const refs = page
+      .filter((i) => i.paused !== undefined && i.paused.deadLettered !== true)
+      .map((i) => ({ partition, name: i.name }));
+    const outcomes = await resumeRefs(deps, task, refs, skipMissed, false);
+    changed += outcomes.filter((outcome) => outcome === "resumed").length;
+  });
+  return changed;
+}
+
+function checkPartition(task: TaskRecord, partition: number): void {
+  if (!Number.isInteger(partition) || partition < 0 || partition >= task.partitionCount) {
+    throw invalid(
+      "partition",
+      `must be below the task's partition_count ${task.partitionCount}, got ${partition}`,
+    );
+  }
+}
+
+async function walkPartition(
+  deps: PauseDeps,
+  task: TaskRecord,
+  partition: number,
+  visit: (page: readonly InstanceRecord[]) => Promise<void>,
+): Promise<void> {
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listInstances({
+      task: task.name,
+      partition,
+      limit: PARTITION_PAGE,
+      cursor,
+    });
+    await visit(page.instances);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
 }

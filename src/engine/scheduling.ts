@@ -31,8 +31,10 @@ import {
   discardDeadLetters,
   type PauseTarget,
   pauseInstances,
+  pausePartition,
   requeueDeadLetters,
   resumeInstances,
+  resumePartition,
 } from "./scheduling-pause.ts";
 import { checkArgs, checkReplaceable, resolveTask, sameSchedule, type TaskInput } from "./scheduling-task.ts";
 
@@ -308,6 +310,18 @@ export class SchedulingService {
   async pause(taskName: string, target: PauseTarget, note: string): Promise<PauseOutcome[]> {
     const task = await this.getTask(taskName, "task");
     return pauseInstances(this.options, task, target, note);
+  }
+
+  /** Pauses every active instance of one partition; how many it paused. */
+  async pausePartition(taskName: string, partition: number, note: string): Promise<number> {
+    const task = await this.getTask(taskName, "task");
+    return pausePartition(this.options, task, partition, note);
+  }
+
+  /** Resumes every paused instance of one partition (dead letters stay); how many it resumed. */
+  async resumePartition(taskName: string, partition: number, skipMissed: boolean): Promise<number> {
+    const task = await this.getTask(taskName, "task");
+    return resumePartition(this.options, task, partition, skipMissed);
   }
 
   /** Resumes paused instances at their stored slot (misfire policy) or, skipping, after now. */

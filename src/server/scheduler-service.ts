@@ -41,6 +41,11 @@ import { taskInputFromProto, taskToProto } from "./convert-task.ts";
 import { timestampToMs } from "./convert-time.ts";
 import { previewSchedule } from "./preview-schedule.ts";
 
+/** A call that names a partition names no instances. */
+function noNames(names: readonly string[]): void {
+  if (names.length > 0) throw invalid("names", "must be empty when partition is set");
+}
+
 /** How many next slots GetInstance shows. */
 const NEXT_SLOTS = 10;
 
@@ -128,14 +133,30 @@ export function schedulerHandlers(
       });
     },
     async pauseInstances(request) {
+      if (request.partition !== undefined) {
+        noNames(request.names);
+        const changed = await scheduling.pausePartition(request.task, request.partition, request.note);
+        return create(PauseInstancesResponseSchema, { changed });
+      }
       const target = { names: request.names, partitionKey: request.partitionKey };
       const outcomes = await scheduling.pause(request.task, target, request.note);
-      return create(PauseInstancesResponseSchema, { outcomes: outcomes.map(pauseOutcomeToProto) });
+      return create(PauseInstancesResponseSchema, {
+        outcomes: outcomes.map(pauseOutcomeToProto),
+        changed: outcomes.filter((outcome) => outcome === "paused").length,
+      });
     },
     async resumeInstances(request) {
+      if (request.partition !== undefined) {
+        noNames(request.names);
+        const changed = await scheduling.resumePartition(request.task, request.partition, request.skipMissed);
+        return create(ResumeInstancesResponseSchema, { changed });
+      }
       const target = { names: request.names, partitionKey: request.partitionKey };
       const outcomes = await scheduling.resume(request.task, target, request.skipMissed);
-      return create(ResumeInstancesResponseSchema, { outcomes: outcomes.map(resumeOutcomeToProto) });
+      return create(ResumeInstancesResponseSchema, {
+        outcomes: outcomes.map(resumeOutcomeToProto),
+        changed: outcomes.filter((outcome) => outcome === "resumed").length,
+      });
     },
     async requeueDeadLetters(request) {
       const target = { names: request.names, partitionKey: request.partitionKey };

@@ -36,6 +36,11 @@ def main(address):
         check(got.state == instance_pb2.INSTANCE_STATE_ACTIVE and got.pause_note == "", "active again, note gone")
         check(client.resume("py-pause", ["nightly", "nobody"]) == ["not_paused", "not_found"], "resume per name")
 
+        partition = client.get_instance("py-pause", "nightly").partition
+        check(client.pause_partition("py-pause", partition, note="shard") == 1, "pause_partition pauses its one instance")
+        check(client.pause_partition("py-pause", partition) == 0, "and is idempotent")
+        check(client.resume_partition("py-pause", partition) == 1, "resume_partition brings it back")
+
         try:
             client.pause("py-pause", ["nightly"], note="x" * 501)
             check(False, "a note over 500 bytes is refused")

@@ -166,6 +166,18 @@ class Client:
         response = self._unary(self._scheduler.resume_instances, request, True)
         return [_outcome(sc.ResumeOutcome, "RESUME_OUTCOME_", o) for o in response.outcomes]
 
+    def pause_partition(self, task_name: str, partition: int, note: str = "") -> int:
+        """Pauses every active instance of one partition (a large one takes a while); returns
+        how many it paused."""
+        request = sc.PauseInstancesRequest(task=task_name, partition=partition, note=note)
+        return self._unary(self._scheduler.pause_instances, request, True).changed
+
+    def resume_partition(self, task_name: str, partition: int, skip_missed: bool = False) -> int:
+        """Resumes every paused instance of one partition (dead letters stay); returns how
+        many it resumed."""
+        request = sc.ResumeInstancesRequest(task=task_name, partition=partition, skip_missed=skip_missed)
+        return self._unary(self._scheduler.resume_instances, request, True).changed
+
     # Dead letters (issue 14); a retry answers NOT_DEAD_LETTERED for what the first brought back
 
     def requeue_dead_letters(self, task_name: str, names: Sequence[str], partition_key: str = "") -> list[str]:

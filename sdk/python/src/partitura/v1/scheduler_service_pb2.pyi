@@ -173,22 +173,26 @@ class ListTasksResponse(_message.Message):
     def __init__(self, tasks: _Optional[_Iterable[_Union[_task_pb2.Task, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class PauseInstancesRequest(_message.Message):
-    __slots__ = ["names", "note", "partition_key", "task"]
+    __slots__ = ["names", "note", "partition", "partition_key", "task"]
     NAMES_FIELD_NUMBER: _ClassVar[int]
     NOTE_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
     PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedScalarFieldContainer[str]
     note: str
+    partition: int
     partition_key: str
     task: str
-    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ..., partition_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., note: _Optional[str] = ..., partition_key: _Optional[str] = ..., partition: _Optional[int] = ...) -> None: ...
 
 class PauseInstancesResponse(_message.Message):
-    __slots__ = ["outcomes"]
+    __slots__ = ["changed", "outcomes"]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    changed: int
     outcomes: _containers.RepeatedScalarFieldContainer[PauseOutcome]
-    def __init__(self, outcomes: _Optional[_Iterable[_Union[PauseOutcome, str]]] = ...) -> None: ...
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[PauseOutcome, str]]] = ..., changed: _Optional[int] = ...) -> None: ...
 
 class PreviewScheduleRequest(_message.Message):
     __slots__ = ["count", "instance", "partition_key", "schedule", "task"]
@@ -262,22 +266,26 @@ class RequeueDeadLettersResponse(_message.Message):
     def __init__(self, outcomes: _Optional[_Iterable[_Union[DeadLetterOutcome, str]]] = ...) -> None: ...
 
 class ResumeInstancesRequest(_message.Message):
-    __slots__ = ["names", "partition_key", "skip_missed", "task"]
+    __slots__ = ["names", "partition", "partition_key", "skip_missed", "task"]
     NAMES_FIELD_NUMBER: _ClassVar[int]
+    PARTITION_FIELD_NUMBER: _ClassVar[int]
     PARTITION_KEY_FIELD_NUMBER: _ClassVar[int]
     SKIP_MISSED_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     names: _containers.RepeatedScalarFieldContainer[str]
+    partition: int
     partition_key: str
     skip_missed: bool
     task: str
-    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., skip_missed: bool = ..., partition_key: _Optional[str] = ...) -> None: ...
+    def __init__(self, task: _Optional[str] = ..., names: _Optional[_Iterable[str]] = ..., skip_missed: bool = ..., partition_key: _Optional[str] = ..., partition: _Optional[int] = ...) -> None: ...
 
 class ResumeInstancesResponse(_message.Message):
-    __slots__ = ["outcomes"]
+    __slots__ = ["changed", "outcomes"]
+    CHANGED_FIELD_NUMBER: _ClassVar[int]
     OUTCOMES_FIELD_NUMBER: _ClassVar[int]
+    changed: int
     outcomes: _containers.RepeatedScalarFieldContainer[ResumeOutcome]
-    def __init__(self, outcomes: _Optional[_Iterable[_Union[ResumeOutcome, str]]] = ...) -> None: ...
+    def __init__(self, outcomes: _Optional[_Iterable[_Union[ResumeOutcome, str]]] = ..., changed: _Optional[int] = ...) -> None: ...
 
 class ScheduleRequest(_message.Message):
     __slots__ = ["instances", "mode", "task"]
