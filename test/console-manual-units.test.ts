@@ -6,10 +6,10 @@ import {
   readWindow,
   withManualSummary,
 } from "../src/console/manual-change.ts";
-import { manualRow, scheduledNext } from "../src/console/page-instance-manual.ts";
+import { manualRow } from "../src/console/page-instance-manual.ts";
 import { summaryNotice } from "../src/console/pause-change.ts";
 import { ErrorCode, hasCode } from "../src/domain/errors.ts";
-import type { InstanceRecord } from "../src/domain/model.ts";
+import { type InstanceRecord, scheduledNext } from "../src/domain/model.ts";
 
 /*
  * The console's pure parts of trigger and backfill at fixed inputs: the form's UTC range, the

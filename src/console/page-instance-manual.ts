@@ -16,11 +16,6 @@ import { pickValue } from "./pause-change.ts";
  * service's own message and the fields as they were sent.
  */
 
-/** The next scheduled slot: `resume` while a manual run is armed, else nextRunAt. */
-export function scheduledNext(instance: InstanceRecord): number {
-  return instance.manual?.state === "armed" ? instance.manual.resume : instance.nextRunAt;
-}
-
 /** True while a trigger or backfill of the instance has not finished. */
 export function manualPending(instance: InstanceRecord): boolean {
   return instance.manual !== undefined && instance.manual.state !== "done";

@@ -1,10 +1,10 @@
 import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
 import type { InstanceRecord, PauseState, RunHistory, TaskRecord } from "../domain/model.ts";
-import { readyAt, stateOf } from "../domain/model.ts";
+import { readyAt, scheduledNext, stateOf } from "../domain/model.ts";
 import { bytesToArgs } from "../server/convert-args.ts";
 import { age, offsetText, utc, wallTime } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
-import { type BackfillFormState, backfillForm, manualRow, scheduledNext } from "./page-instance-manual.ts";
+import { type BackfillFormState, backfillForm, manualRow } from "./page-instance-manual.ts";
 import { type PickKind, pickValue } from "./pause-change.ts";
 import { recentRuns, runCounterRows } from "./run-history.ts";
 import { scheduleWords } from "./schedule-words.ts";

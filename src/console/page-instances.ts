@@ -1,9 +1,9 @@
 import type { InstanceRecord, TaskRecord } from "../domain/model.ts";
-import { readyAt, stateOf } from "../domain/model.ts";
+import { readyAt, scheduledNext, stateOf } from "../domain/model.ts";
 import { age, count, utc } from "./format.ts";
 import { html, type SafeHtml } from "./html.ts";
 import { type InstanceFilter, type InstanceListing, STATE_FILTERS } from "./instance-listing.ts";
-import { manualPending, scheduledNext } from "./page-instance-manual.ts";
+import { manualPending } from "./page-instance-manual.ts";
 import { pickValue } from "./pause-change.ts";
 import { scheduleWords } from "./schedule-words.ts";
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { invalid } from "../domain/errors.ts";
 import { CONSOLE_PREVIEW_SLOTS, CONSOLE_TASKS_PAGE } from "../domain/limits.ts";
-import type { TaskRecord } from "../domain/model.ts";
+import { scheduledNext, type TaskRecord } from "../domain/model.ts";
 import type { BackfillWindow } from "../engine/scheduling-manual.ts";
 import { applyDeadLetterChange } from "./dead-letter-change.ts";
 import type { SafeHtml } from "./html.ts";
@@ -16,7 +16,7 @@ import { applyBackfill, applyTrigger, type ManualSummary, manualSummaryNotice } 
 import type { readOverview } from "./overview-data.ts";
 import { confirmBody, VERBS } from "./page-confirm.ts";
 import { instanceBody } from "./page-instance.ts";
-import { type BackfillFormState, scheduledNext } from "./page-instance-manual.ts";
+import type { BackfillFormState } from "./page-instance-manual.ts";
 import { instancesBody } from "./page-instances.ts";
 import { overviewBody } from "./page-overview.ts";
 import { tasksBody } from "./page-tasks.ts";

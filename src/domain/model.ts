@@ -222,6 +222,14 @@ export interface LeaseRef {
 /** The outcome of a lease operation on one item. */
 export type LeaseStatus = "ok" | "lease_lost" | "not_found";
 
+/**
+ * The next slot of an instance's schedule: while a manual run (trigger, backfill) is armed,
+ * nextRunAt is the manual slot and the schedule goes on at `resume` afterwards.
+ */
+export function scheduledNext(instance: Pick<InstanceRecord, "nextRunAt" | "manual">): number {
+  return instance.manual?.state === "armed" ? instance.manual.resume : instance.nextRunAt;
+}
+
 /** The ready time of an instance: when a claim may take it. */
 export function readyAt(instance: Pick<InstanceRecord, "nextRunAt" | "lockedUntil">): number {
   return Math.max(instance.nextRunAt, instance.lockedUntil);

@@ -18,6 +18,7 @@ import {
   UnscheduleResponseSchema,
 } from "../../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { invalid } from "../domain/errors.ts";
+import { scheduledNext } from "../domain/model.ts";
 import { upcomingSlots } from "../domain/preview.ts";
 import type { PartitionMap } from "../engine/ownership/ownership.ts";
 import type { SchedulingService } from "../engine/scheduling.ts";
@@ -99,9 +100,8 @@ export function schedulerHandlers(
     async getInstance(request) {
       const instance = await scheduling.getInstance(request.task, request.name, request.partitionKey);
       const [runs] = await scheduling.runsOf(instance.task, [instance]);
-      // While a manual run is armed, next_run_at is its slot: the schedule goes on at `resume`.
-      const armed = instance.manual?.state === "armed" ? instance.manual.resume : undefined;
-      const nextSlots = upcomingSlots(instance.schedule, armed ?? instance.nextRunAt, NEXT_SLOTS);
+      // While a manual run is armed, next_run_at is its slot: the schedule's own come after it.
+      const nextSlots = upcomingSlots(instance.schedule, scheduledNext(instance), NEXT_SLOTS);
       return create(GetInstanceResponseSchema, {
         instance: instanceToProto(instance, { runs, withHistory: true, nextSlots }),
       });
