@@ -1,15 +1,14 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
 import { durationFromMs, timestampFromMs } from "@bufbuild/protobuf/wkt";
 import * as grpc from "@grpc/grpc-js";
 import test from "ava";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { ExecutionService, Outcome } from "../gen/ts/partitura/v1/execution_service_pb.ts";
+import { chromium, type Locator, type Page } from "playwright-core";
+import { Outcome } from "../gen/ts/partitura/v1/execution_service_pb.ts";
 import { InstanceState } from "../gen/ts/partitura/v1/instance_pb.ts";
 import { SchedulerService } from "../gen/ts/partitura/v1/scheduler_service_pb.ts";
 import { OnExhausted } from "../gen/ts/partitura/v1/task_pb.ts";
 import { callError, makeClient } from "./support/clients.ts";
+import { login, startConsoleServer, withToken } from "./support/console-server.ts";
 import { TestWorker } from "./support/execution-worker.ts";
 import { startTestServer, TestClock, testStoreUrl } from "./support/server.ts";
 
@@ -32,16 +31,6 @@ const WORKER = "console-worker-token-0123456789";
 const NOW = Date.parse("2026-06-01T12:00:00.000Z");
 const SECOND = 1_000;
 const LETTERS = ["invoice", "receipt", "refund"];
-
-function withToken(token: string) {
-  return {
-    metadata: () => {
-      const metadata = new grpc.Metadata();
-      metadata.set("authorization", `Bearer ${token}`);
-      return metadata;
-    },
-  };
-}
 
 async function deadLetterServer() {
   const clock = new TestClock(NOW);
@@ -70,29 +59,16 @@ async function deadLetterServer() {
       ],
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), "partitura-console-dead-"));
-  const tokensFile = join(dir, "tokens.json");
-  writeFileSync(
-    tokensFile,
-    JSON.stringify([
+  const { s, execution, base } = await startConsoleServer({
+    clock,
+    storeUrl,
+    tokens: [
       { token: ADMIN, roles: ["admin"], name: "ops-admin" },
       { token: READER, roles: ["reader"], name: "ops-reader" },
       { token: WORKER, roles: ["worker"], name: "a-worker" },
-    ]),
-  );
-  const s = await startTestServer({
-    clock,
-    storeUrl,
-    config: { consoleListen: "127.0.0.1:0", authTokensFile: tokensFile },
+    ],
+    workerToken: WORKER,
   });
-  const port = s.server.consolePort;
-  if (port === undefined) throw new Error("the console did not start");
-  const execution = makeClient(
-    ExecutionService,
-    s.address,
-    grpc.credentials.createInsecure(),
-    withToken(WORKER),
-  );
   const scheduler = makeClient(
     SchedulerService,
     s.address,
@@ -100,20 +76,7 @@ async function deadLetterServer() {
     withToken(ADMIN),
   );
   const worker = new TestWorker({ ...s, execution }, { task: "mail" });
-  return { s, clock, worker, execution, scheduler, base: `http://127.0.0.1:${port}` };
-}
-
-async function login(browser: Browser, base: string, token: string, javaScript = true): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    javaScriptEnabled: javaScript,
-  });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=token]", token);
-  await page.click("button[type=submit]");
-  await page.locator("h1", { hasText: "Overview" }).waitFor();
-  return page;
+  return { s, clock, worker, execution, scheduler, base };
 }
 
 async function text(locator: Locator): Promise<string> {

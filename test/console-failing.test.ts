@@ -1,12 +1,9 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import * as grpc from "@grpc/grpc-js";
+import { existsSync } from "node:fs";
 import test from "ava";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { ExecutionService, Outcome } from "../gen/ts/partitura/v1/execution_service_pb.ts";
+import { chromium, type Locator, type Page } from "playwright-core";
+import { Outcome } from "../gen/ts/partitura/v1/execution_service_pb.ts";
 import { OnExhausted } from "../gen/ts/partitura/v1/task_pb.ts";
-import { makeClient } from "./support/clients.ts";
+import { login, startConsoleServer } from "./support/console-server.ts";
 import { TestWorker } from "./support/execution-worker.ts";
 import { startTestServer, TestClock, testStoreUrl } from "./support/server.ts";
 
@@ -49,41 +46,17 @@ async function failingServer() {
       ],
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), "partitura-console-failing-"));
-  const tokensFile = join(dir, "tokens.json");
-  writeFileSync(
-    tokensFile,
-    JSON.stringify([
-      { token: ADMIN, roles: ["admin"], name: "ops-admin" },
-      { token: WORKER, roles: ["worker"], name: "a-worker" },
-    ]),
-  );
-  const s = await startTestServer({
+  const { s, execution, base } = await startConsoleServer({
     clock,
     storeUrl,
-    config: { consoleListen: "127.0.0.1:0", authTokensFile: tokensFile },
-  });
-  const port = s.server.consolePort;
-  if (port === undefined) throw new Error("the console did not start");
-  const execution = makeClient(ExecutionService, s.address, grpc.credentials.createInsecure(), {
-    metadata: () => {
-      const metadata = new grpc.Metadata();
-      metadata.set("authorization", `Bearer ${WORKER}`);
-      return metadata;
-    },
+    tokens: [
+      { token: ADMIN, roles: ["admin"], name: "ops-admin" },
+      { token: WORKER, roles: ["worker"], name: "a-worker" },
+    ],
+    workerToken: WORKER,
   });
   const worker = new TestWorker({ ...s, execution }, { task: "report" });
-  return { s, clock, worker, execution, base: `http://127.0.0.1:${port}` };
-}
-
-async function login(browser: Browser, base: string, token: string): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=token]", token);
-  await page.click("button[type=submit]");
-  await page.locator("h1", { hasText: "Overview" }).waitFor();
-  return page;
+  return { s, clock, worker, execution, base };
 }
 
 async function text(locator: Locator): Promise<string> {

@@ -1,13 +1,9 @@
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import * as grpc from "@grpc/grpc-js";
 import test from "ava";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
-import { ExecutionService } from "../gen/ts/partitura/v1/execution_service_pb.ts";
+import { chromium, type Locator, type Page } from "playwright-core";
 import { ExecutionReason } from "../gen/ts/partitura/v1/instance_pb.ts";
-import { makeClient } from "./support/clients.ts";
+import { login, startConsoleServer } from "./support/console-server.ts";
 import { TestWorker } from "./support/execution-worker.ts";
 import { startTestServer, TestClock, testStoreUrl } from "./support/server.ts";
 
@@ -45,45 +41,18 @@ async function triggerServer() {
       })),
     });
   }
-  const dir = mkdtempSync(join(tmpdir(), "partitura-console-trigger-"));
-  const tokensFile = join(dir, "tokens.json");
-  writeFileSync(
-    tokensFile,
-    JSON.stringify([
+  const { s, execution, base } = await startConsoleServer({
+    clock,
+    storeUrl,
+    tokens: [
       { token: ADMIN, roles: ["admin"], name: "ops-admin" },
       { token: READER, roles: ["reader"], name: "ops-reader" },
       { token: WORKER, roles: ["worker"], name: "a-worker" },
-    ]),
-  );
-  const s = await startTestServer({
-    clock,
-    storeUrl,
-    config: { consoleListen: "127.0.0.1:0", authTokensFile: tokensFile },
-  });
-  const port = s.server.consolePort;
-  if (port === undefined) throw new Error("the console did not start");
-  const execution = makeClient(ExecutionService, s.address, grpc.credentials.createInsecure(), {
-    metadata: () => {
-      const metadata = new grpc.Metadata();
-      metadata.set("authorization", `Bearer ${WORKER}`);
-      return metadata;
-    },
+    ],
+    workerToken: WORKER,
   });
   const worker = new TestWorker({ ...s, execution }, { task: "report" });
-  return { s, worker, execution, base: `http://127.0.0.1:${port}` };
-}
-
-async function login(browser: Browser, base: string, token: string, javaScript = true): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    javaScriptEnabled: javaScript,
-  });
-  const page = await context.newPage();
-  await page.goto(`${base}/login`);
-  await page.fill("input[name=token]", token);
-  await page.click("button[type=submit]");
-  await page.locator("h1", { hasText: "Overview" }).waitFor();
-  return page;
+  return { s, worker, execution, base };
 }
 
 async function text(locator: Locator): Promise<string> {

@@ -2,7 +2,14 @@ import { ErrorCode, PartituraError } from "../domain/errors.ts";
 import { holdUntil } from "../domain/jitter.ts";
 import { decodeLeaseId } from "../domain/lease-id.ts";
 import { DEFAULT_HISTORY_LIMIT } from "../domain/limits.ts";
-import type { InstanceRecord, LeaseRef, LeaseStatus, RunRecord, TaskRecord } from "../domain/model.ts";
+import type {
+  ExecutionReason,
+  InstanceRecord,
+  LeaseRef,
+  LeaseStatus,
+  RunRecord,
+  TaskRecord,
+} from "../domain/model.ts";
 import type { BatchStatus, CommitItem, ReleaseItem, RunWrite } from "../store/store.ts";
 import { leaseStatus } from "../store/transitions.ts";
 import type { EngineContext } from "./context.ts";
@@ -170,11 +177,12 @@ function heldRun(held: HeldLease, item: AckInput, now: number): RunWrite | undef
 /**
  * The run an ack of a lease another replica delivered settles, read back from the instance as
  * the claim left it: its slot, attempt and owner (the replica, not the worker), and the claim's
- * time as the delivery's (a heartbeat moves it later).
+ * time as the delivery's (a heartbeat moves it later), and why it ran as its plan says.
  */
 function storedRun(
   task: TaskRecord,
   instance: InstanceRecord,
+  reason: ExecutionReason,
   item: AckInput,
   now: number,
 ): RunWrite | undefined {
@@ -187,7 +195,7 @@ function storedRun(
     attempt: instance.attempt,
     worker: instance.leaseOwner,
     outcome: item.failed ? "failure" : "success",
-    reason: planAfterAck(task, instance).reason,
+    reason,
     error: item.failed ? (item.error ?? "") : "",
   };
   return { record, limit };
@@ -284,7 +292,7 @@ async function unknownAction(
     lease,
     plan.next,
     plan.holdUntil,
-    storedRun(task, instance, item, now),
+    storedRun(task, instance, plan.reason, item, now),
     plan.finishManual,
   );
   if (retrying && task.retry !== undefined) {

@@ -5,6 +5,7 @@ import type {
   InstanceRecord,
   LeaseRef,
   LeaseStatus,
+  ManualRun,
   PauseState,
   TaskRecord,
 } from "../domain/model.ts";
@@ -132,7 +133,7 @@ export function committed(
   };
   let manual = record.manual;
   if (manual === undefined) return moved;
-  if (finishManual && manual.state === "armed") manual = { ...manual, state: "done", resume: 0 };
+  if (finishManual && manual.state === "armed") manual = finished(manual);
   if (manual.state !== "waiting") return { ...moved, manual };
   return {
     ...moved,
@@ -141,6 +142,11 @@ export function committed(
     lockedUntil: keepLease ? record.lockedUntil : 0,
     manual: { ...manual, state: "armed", resume: nextRunAt },
   };
+}
+
+/** A manual run that ended: done, its id kept so a repeat of the request is a duplicate. */
+function finished(manual: ManualRun): ManualRun {
+  return { ...manual, state: "done", resume: 0 };
 }
 
 /**
@@ -262,14 +268,11 @@ export function resumedInstance(
   if (record.paused === undefined || (record.paused.deadLettered === true) !== deadLettered) {
     return { outcome: "not_paused" };
   }
-  const { paused: _paused, manual: storedManual, ...bare } = record;
+  const { paused: _paused, ...resumed } = record;
   // Skipping gives up an armed manual run too: it goes on at the first scheduled slot after now.
-  const skipsManual = skipMissed && storedManual?.state === "armed";
-  const active: InstanceRecord =
-    storedManual === undefined
-      ? bare
-      : { ...bare, manual: skipsManual ? { ...storedManual, state: "done", resume: 0 } : storedManual };
-  const from = skipsManual ? storedManual.resume : record.nextRunAt;
+  const armed = skipMissed && record.manual?.state === "armed" ? record.manual : undefined;
+  const active: InstanceRecord = armed === undefined ? resumed : { ...resumed, manual: finished(armed) };
+  const from = armed === undefined ? record.nextRunAt : armed.resume;
   const nextRunAt = skipMissed ? skipMissedSlot(record.schedule, from, now) : record.nextRunAt;
   /*
    * A new slot waits for its jitter as a committed one does (a kept slot keeps the hold it has).

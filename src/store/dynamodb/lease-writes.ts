@@ -207,7 +207,7 @@ export async function commitOne(
         : "#next = :next, #locked = :hold, #owner = :empty, #att = :zero") + runSets;
     const settled = await fenced(context, lease, now, (stored) =>
       stored?.manual !== undefined
-        ? manualCommit(stored, item, runSets, history)
+        ? manualCommit(stored, item, nextRunAt, runSets, history)
         : {
             kind: "update",
             sets,
@@ -227,7 +227,7 @@ export async function commitOne(
   // At-most-once: the slot advances but the lease stays, so ready = max(next, locked).
   const settled = await fenced(context, lease, now, (stored) =>
     stored?.manual !== undefined
-      ? manualCommit(stored, item, runSets, history)
+      ? manualCommit(stored, item, nextRunAt, runSets, history)
       : {
           kind: "update",
           sets: `#next = :next, #att = :zero${runSets}`,
@@ -251,12 +251,13 @@ export async function commitOne(
 function manualCommit(
   stored: InstanceRecord,
   item: CommitItem,
+  nextRunAt: number,
   runSets: string,
   history: Item | undefined,
 ): Write {
   const next = committed(
     stored,
-    item.nextRunAt ?? stored.nextRunAt,
+    nextRunAt,
     item.keepLease === true,
     item.holdUntil,
     item.finishManual === true,

@@ -77,13 +77,12 @@ for n, name in ipairs(names) do
       local owner = nil
       if not keep then locked, owner = holds[n], '' end
       if has_manual(record) then
-        local pause = pause_of(record, owner_length)
-        local manual, armed = manual_at(record, owner_length, pause), false
+        local pause, manual, tail = sections_of(record, owner_length)
+        local armed
         manual, next_run, armed = manual_committed(manual, next_run, finish)
         if armed and not keep then locked = 0 end
         if owner == nil then owner = owner_of(record, owner_length) end
-        record = pack_record(next_run, locked, new_version, 0, incarnation, created, owner,
-          tail_of(record, owner_length), pause, manual)
+        record = pack_record(next_run, locked, new_version, 0, incarnation, created, owner, tail, pause, manual)
       else
         record = rebuild(record, owner_length, next_run, locked, new_version, 0, incarnation, created, owner)
       end

@@ -141,11 +141,6 @@ local function manual_at(record, owner_length, pause)
   return string.sub(record, at, at + MANUAL_FIXED + id_length - 1)
 end
 
--- The manual section of `record`, or ''.
-local function manual_of(record, owner_length)
-  return manual_at(record, owner_length, pause_of(record, owner_length))
-end
-
 -- A manual section from its fields.
 local function pack_manual(state, kind, first, last, resume, id)
   return struct.pack(MANUAL, state, kind, first, last, resume, #id) .. id
@@ -170,11 +165,12 @@ local function manual_committed(manual, next_run, finish)
   return pack_manual(MANUAL_ARMED, kind, first, last, next_run, id), first, true
 end
 
--- The tail of `record`: the spec bytes after the header, the owner, any pause and manual section.
-local function tail_of(record, owner_length)
+-- The sections of `record` after its owner, each found once: its pause (as pause_of carries
+-- it), its manual section, and its tail (the spec bytes the scripts never look into).
+local function sections_of(record, owner_length)
   local pause = pause_of(record, owner_length)
   local manual = manual_at(record, owner_length, pause)
-  return string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause) + #manual)
+  return pause, manual, string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause) + #manual)
 end
 
 -- A record from its header fields, its lease owner ('' for none), its tail, its pause as
@@ -197,10 +193,7 @@ local function rebuild(record, owner_length, next_run, locked, version, attempt,
     return pack_record(next_run, locked, version, attempt, incarnation, created, owner,
       string.sub(record, OWNER_AT + 1 + owner_length))
   end
-  -- The sections found once (this runs for every claimed and committed record).
-  local pause = pause_of(record, owner_length)
-  local manual = manual_at(record, owner_length, pause)
-  local tail = string.sub(record, OWNER_AT + 1 + owner_length + pause_length(pause) + #manual)
+  local pause, manual, tail = sections_of(record, owner_length)
   return pack_record(next_run, locked, version, attempt, incarnation, created, owner, tail, pause, manual)
 end
 

@@ -41,18 +41,19 @@ local out = {}
 for n, name in ipairs(names) do
   local record = records[name]
   local id, kind = ids[n], kinds[n]
-  local code = NOT_FOUND
-  if record and is_paused(record) then
+  local code -- nil until decided
+  if not record then
+    code = NOT_FOUND
+  elseif is_paused(record) then
     code = NOT_ACTIVE
-  elseif record then
+  else
     local next_run, locked, version, attempt, incarnation, created, owner_length = header(record)
-    local manual = manual_of(record, owner_length)
+    local _, manual, tail = sections_of(record, owner_length)
     if manual ~= '' then
       local state, _, _, _, _, stored_id = unpack_manual(manual)
       if stored_id == id then code = DUPLICATE elseif state ~= MANUAL_DONE then code = BUSY end
     end
-    if code == NOT_FOUND then
-      local tail = tail_of(record, owner_length)
+    if code == nil then
       if is_leased(owner_length, locked, now) or attempt > 0 then
         manual = pack_manual(MANUAL_WAITING, kind, firsts[n], lasts[n], 0, id)
         record = pack_record(next_run, locked, version, attempt, incarnation, created,

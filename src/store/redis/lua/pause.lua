@@ -30,9 +30,9 @@ for n, name in ipairs(names) do
     out[n] = ALREADY
   else
     local next_run, locked, version, attempt, incarnation, created, owner_length = header(record)
+    local _, manual, tail = sections_of(record, owner_length)
     record = pack_record(next_run, locked, version, attempt, incarnation, created,
-      owner_of(record, owner_length), tail_of(record, owner_length), new_pause(now, note),
-      manual_of(record, owner_length))
+      owner_of(record, owner_length), tail, new_pause(now, note), manual)
     records[name] = record
     record_change(changes, name, record, false)
     out[n] = PAUSED

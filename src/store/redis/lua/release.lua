@@ -56,10 +56,9 @@ for n, name in ipairs(names) do
   if status == STATUS_OK then
     local next_run, _, version, attempt, incarnation, created, owner_length, paused = header(record)
     if parks[n] ~= 0 then
-      local pause = pause_of(record, owner_length)
+      local pause, manual, tail = sections_of(record, owner_length)
       if pause == '' then pause = new_pause(now, notes[n], parks[n]) end
-      record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '',
-        tail_of(record, owner_length), pause, manual_of(record, owner_length))
+      record = pack_record(next_run, 0, bump(version), 0, incarnation, created, '', tail, pause, manual)
       records[name] = record
       record_change(changes, name, record, false)
     else

@@ -59,14 +59,14 @@ for n, name in ipairs(names) do
         -- The new slot's jitter hold; the bump and the cleared owner end any expired lease.
         locked, version, owner = holds[n], bump(version), ''
       end
-      local manual = manual_of(record, owner_length)
+      local _, manual, tail = sections_of(record, owner_length)
       if ends[n] == 1 and manual ~= '' then
         -- Skipping missed slots gives an armed manual run up too (transitions.ts resumedInstance).
         local _, kind, first, last, _, id = unpack_manual(manual)
         manual = pack_manual(MANUAL_DONE, kind, first, last, 0, id)
       end
       record = pack_record(next_run, locked, version, attempt, incarnation, created,
-        owner, tail_of(record, owner_length), nil, manual)
+        owner, tail, nil, manual)
       records[name] = record
       score = ready_at(next_run, locked)
       record_change(changes, name, record, score)
