@@ -283,9 +283,7 @@ function packDrafts(drafts: readonly UpsertArgs[]): Buffer {
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const d of drafts) {
-    const length = out.write(d.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, d.name);
     out.writeDoubleLE(d.nextRunAt, pos);
     out.writeDoubleLE(d.holdUntil, pos + 8);
     out.writeDoubleLE(d.incarnation, pos + 16);
@@ -304,9 +302,7 @@ function packManualItems(items: readonly ManualArgs[]): Buffer {
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
-    const length = out.write(item.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, item.name);
     out.writeDoubleLE(item.first, pos);
     out.writeDoubleLE(item.end, pos + 8);
     out.writeUInt8(item.kind === "triggered" ? 1 : 2, pos + 16);
@@ -317,6 +313,13 @@ function packManualItems(items: readonly ManualArgs[]): Buffer {
   return out;
 }
 
+/** An item's name as the scripts read it (`I4c0`): its UTF-8 length, then the bytes; returns the end. */
+function writeName(out: Buffer, pos: number, name: string): number {
+  const length = out.write(name, pos + 4, "utf8");
+  out.writeUInt32LE(length, pos);
+  return pos + 4 + length;
+}
+
 /** Resume items as one binary argument (resume.lua's RESUME_ITEM). */
 function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   let total = 0;
@@ -324,9 +327,7 @@ function packResumeItems(items: readonly ResumeArgs[]): Buffer {
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
-    const length = out.write(item.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, item.name);
     out.writeDoubleLE(item.read, pos);
     out.writeDoubleLE(item.nextRunAt, pos + 8);
     out.writeDoubleLE(item.hold, pos + 16);
@@ -351,9 +352,7 @@ function packReleaseItems(items: readonly ReleaseArgs[]): Buffer {
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const [i, item] of items.entries()) {
-    const length = out.write(item.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, item.name);
     out.writeDoubleLE(item.version, pos);
     out.writeDoubleLE(item.incarnation, pos + 8);
     out.writeDoubleLE(item.retryAt ?? 0, pos + 16);
@@ -379,9 +378,7 @@ function packLeaseItems<T extends LeaseArgs>(items: readonly T[], value: (item: 
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   for (const item of items) {
-    const length = out.write(item.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, item.name);
     out.writeDoubleLE(item.version, pos);
     out.writeDoubleLE(item.incarnation, pos + 8);
     out.writeDoubleLE(value(item), pos + 16);
@@ -427,9 +424,7 @@ function packCommitItems(items: readonly CommitItem[]): Buffer {
   let pos = 0;
   for (let i = 0; i < items.length; i++) {
     const { lease, nextRunAt, keepLease, holdUntil, run, finishManual } = items[i] as CommitItem;
-    const length = out.write(lease.name, pos + 4, "utf8");
-    out.writeUInt32LE(length, pos);
-    pos += 4 + length;
+    pos = writeName(out, pos, lease.name);
     out.writeDoubleLE(lease.version, pos);
     out.writeDoubleLE(lease.incarnation, pos + 8);
     out.writeDoubleLE(nextRunAt ?? 0, pos + 16);
